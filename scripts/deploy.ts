@@ -1,0 +1,47 @@
+/**
+ * Deploys Digital Home to the network Hardhat is run with and writes deployments/<network>.json.
+ *
+ *   npx hardhat run scripts/deploy.ts --network <name>
+ *
+ * Environment (all optional):
+ *   DH_ADMIN, DH_REGISTRAR        addresses for the admin and first registrar (default: the deployer)
+ *   DH_MIN_NOTICE, DH_MIN_WINDOW, DH_MAX_WINDOW   seconds (default: the law, 10 / 7 / 60 days)
+ */
+import { network } from "hardhat";
+import { isAddress } from "ethers";
+import { deployDigitalHome } from "./lib/deploy.js";
+import { LAW_PARAMETERS, writeDeployment } from "./lib/deployment.js";
+
+function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new Error(`${name}: got '${raw}', expected a whole number of seconds`);
+  return Number(raw);
+}
+
+function optionalAddress(name: string): string | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  if (!isAddress(raw)) throw new Error(`${name}: got '${raw}', expected a 0x-prefixed address`);
+  return raw;
+}
+
+const connection = await network.create();
+const [deployer] = await connection.ethers.getSigners();
+if (!deployer) throw new Error(`network ${connection.networkName} has no deployer account (set DH_DEPLOYER_KEY)`);
+
+const parameters = {
+  minNotice: seconds("DH_MIN_NOTICE", LAW_PARAMETERS.minNotice),
+  minWindow: seconds("DH_MIN_WINDOW", LAW_PARAMETERS.minWindow),
+  maxWindow: seconds("DH_MAX_WINDOW", LAW_PARAMETERS.maxWindow),
+};
+const deployment = await deployDigitalHome(deployer, {
+  network: connection.networkName,
+  admin: optionalAddress("DH_ADMIN"),
+  registrar: optionalAddress("DH_REGISTRAR"),
+  parameters,
+});
+const file = await writeDeployment(deployment);
+console.log(`BuildingRegistry ${deployment.contracts.BuildingRegistry.address}`);
+console.log(`MeetingHall      ${deployment.contracts.MeetingHall.address}`);
+console.log(`chain ${deployment.chainId}, start block ${deployment.startBlock}, record ${file}`);

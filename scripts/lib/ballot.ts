@@ -1,0 +1,75 @@
+/**
+ * The signed ballot of Digital Home: its EIP-712 domain and types, and the packing of choices.
+ * This is the one definition that the tests, the relayer and the custodial wallet import.
+ */
+import { TypedDataEncoder, getAddress, type TypedDataDomain } from "ethers";
+
+/** EIP-712 domain name and version of MeetingHall (see its constructor). */
+export const BALLOT_DOMAIN_NAME = "Digital Home";
+export const BALLOT_DOMAIN_VERSION = "1";
+
+/** EIP-712 types of `Ballot(uint256 meetingId,address voter,uint128 choices)`. */
+export const BALLOT_TYPES = {
+  Ballot: [
+    { name: "meetingId", type: "uint256" },
+    { name: "voter", type: "address" },
+    { name: "choices", type: "uint128" },
+  ],
+} as const satisfies Record<string, Array<{ name: string; type: string }>>;
+
+/** An answer to one question, as packed in `choices` (two bits a question). */
+export enum Choice {
+  For = 1,
+  Against = 2,
+  Abstain = 3,
+}
+
+export const MAX_QUESTIONS = 64;
+
+export interface Ballot {
+  meetingId: bigint;
+  voter: string;
+  choices: bigint;
+}
+
+/** The domain of a MeetingHall deployment. */
+export function ballotDomain(chainId: bigint | number, meetingHall: string): TypedDataDomain {
+  return {
+    name: BALLOT_DOMAIN_NAME,
+    version: BALLOT_DOMAIN_VERSION,
+    chainId: BigInt(chainId),
+    verifyingContract: getAddress(meetingHall),
+  };
+}
+
+/** Packs one answer per question into the `choices` word. */
+export function packChoices(answers: readonly Choice[]): bigint {
+  if (answers.length === 0 || answers.length > MAX_QUESTIONS) {
+    throw new RangeError(`a ballot answers 1 to ${MAX_QUESTIONS} questions, got ${answers.length}`);
+  }
+  let packed = 0n;
+  answers.forEach((answer, q) => {
+    if (answer !== Choice.For && answer !== Choice.Against && answer !== Choice.Abstain) {
+      throw new RangeError(`question ${q}: answer must be 1 (For), 2 (Against) or 3 (Abstain), got ${answer}`);
+    }
+    packed |= BigInt(answer) << BigInt(2 * q);
+  });
+  return packed;
+}
+
+/** Unpacks `choices` into `questionCount` answers (0 where a question is unanswered). */
+export function unpackChoices(choices: bigint, questionCount: number): number[] {
+  return Array.from({ length: questionCount }, (_, q) => Number((choices >> BigInt(2 * q)) & 3n));
+}
+
+/** Whether `choices` answers exactly questions 0 .. questionCount-1 (the contract's rule). */
+export function isWellFormed(choices: bigint, questionCount: number): boolean {
+  if (questionCount < 1 || questionCount > MAX_QUESTIONS) return false;
+  if (choices < 0n || choices >> BigInt(2 * questionCount) !== 0n) return false;
+  return unpackChoices(choices, questionCount).every((a) => a !== 0);
+}
+
+/** The EIP-712 digest of a ballot: what the voter signs, and the ballot's id at the relayer. */
+export function ballotDigest(domain: TypedDataDomain, ballot: Ballot): string {
+  return TypedDataEncoder.hash(domain, BALLOT_TYPES, ballot);
+}
