@@ -28,11 +28,17 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
     /// @notice Most owners one premises may have.
     uint256 public constant MAX_OWNERS_PER_PREMISES = 64;
 
+    /// @notice Largest area of one premises, in 0.01 m² units (about 11 million m²).
+    uint256 public constant MAX_AREA = type(uint40).max;
+
+    /// @dev One slot. A premises with one owner keeps them here (their share is the whole); co-owners
+    /// live in `_holdings`.
     struct Premises {
-        uint64 buildingId;
-        uint64 area;
+        uint32 buildingId;
+        uint40 area;
         PremisesKind kind;
         uint8 ownerCount;
+        address soleOwner;
     }
 
     struct Holding {
@@ -71,6 +77,7 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
     /// @inheritdoc IBuildingRegistry
     function registerBuilding(bytes32 ref) external onlyRole(REGISTRAR_ROLE) returns (uint256 buildingId) {
         buildingId = ++_buildingCount;
+        if (buildingId > type(uint32).max) revert BuildingRegistryTooManyBuildings();
         emit BuildingRegistered(buildingId, ref, msg.sender);
     }
 
@@ -87,9 +94,12 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
         int256 electorateDelta;
         for (uint256 i = 0; i < premisesList.length; ++i) {
             PremisesInput calldata p = premisesList[i];
-            if (p.area == 0) revert BuildingRegistryZeroArea(i);
+            if (p.area == 0 || p.area > MAX_AREA) revert BuildingRegistryInvalidArea(i, p.area);
             ++premisesId;
-            _premises[premisesId] = Premises({buildingId: uint64(buildingId), area: p.area, kind: p.kind, ownerCount: 0});
+            Premises storage stored = _premises[premisesId];
+            stored.buildingId = uint32(buildingId);
+            stored.area = uint40(p.area);
+            stored.kind = p.kind;
             emit PremisesRegistered(buildingId, premisesId, p.kind, p.area, p.ref);
             electorateDelta += _addOwners(buildingId, premisesId, p.area, p.owners, p.shares);
             addedArea += p.area;
@@ -115,13 +125,18 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
         uint256 area = p.area;
         uint256 count = p.ownerCount;
         int256 electorateDelta;
-        for (uint256 i = 0; i < count; ++i) {
-            Holding memory h = _holdings[premisesId][i];
-            delete _holdings[premisesId][i];
-            Member storage m = _members[buildingId][h.owner];
-            electorateDelta += _setWeight(buildingId, h.owner, m, uint256(m.headWeight) - area * h.share);
+        if (count == 1) {
+            address owner = p.soleOwner;
+            Member storage m = _members[buildingId][owner];
+            electorateDelta += _setWeight(buildingId, owner, m, uint256(m.headWeight) - area * SHARE_UNIT);
+        } else {
+            for (uint256 i = 0; i < count; ++i) {
+                Holding memory h = _holdings[premisesId][i];
+                delete _holdings[premisesId][i];
+                Member storage m = _members[buildingId][h.owner];
+                electorateDelta += _setWeight(buildingId, h.owner, m, uint256(m.headWeight) - area * h.share);
+            }
         }
-        p.ownerCount = 0;
         electorateDelta += _addOwners(buildingId, premisesId, area, owners, shares);
         _moveElectorate(buildingId, electorateDelta);
     }
@@ -188,10 +203,15 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
         if (p.buildingId == 0) revert BuildingRegistryUnknownPremises(premisesId);
         owners = new address[](p.ownerCount);
         shares = new uint32[](p.ownerCount);
-        for (uint256 i = 0; i < p.ownerCount; ++i) {
-            Holding memory h = _holdings[premisesId][i];
-            owners[i] = h.owner;
-            shares[i] = h.share;
+        if (p.ownerCount == 1) {
+            owners[0] = p.soleOwner;
+            shares[0] = SHARE_UNIT;
+        } else {
+            for (uint256 i = 0; i < p.ownerCount; ++i) {
+                Holding memory h = _holdings[premisesId][i];
+                owners[i] = h.owner;
+                shares[i] = h.share;
+            }
         }
         return (p.buildingId, p.area, p.kind, owners, shares);
     }
@@ -285,7 +305,8 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
         return _weightHistory[buildingId][voter].upperLookupRecent(timepoint);
     }
 
-    /// @dev Validates and stores the owners of a premises that has none, and adds their weights.
+    /// @dev Validates and stores the new owners of a premises whose old owners' weights were removed,
+    /// and adds their weights.
     /// @return electorateDelta How many accounts became (or, negative, ceased to be) poll-eligible.
     function _addOwners(
         uint256 buildingId,
@@ -294,25 +315,49 @@ contract BuildingRegistry is IBuildingRegistry, AccessControl {
         address[] calldata owners,
         uint32[] calldata shares
     ) private returns (int256 electorateDelta) {
+        _validateOwners(owners, shares);
+        _storeOwners(premisesId, owners, shares);
+        for (uint256 i = 0; i < owners.length; ++i) {
+            electorateDelta += _addWeight(buildingId, owners[i], area * shares[i]);
+        }
+        emit OwnershipChanged(buildingId, premisesId, owners, shares);
+    }
+
+    function _storeOwners(uint256 premisesId, address[] calldata owners, uint32[] calldata shares) private {
+        Premises storage p = _premises[premisesId];
+        uint256 count = owners.length;
+        p.ownerCount = uint8(count);
+        if (count == 1) {
+            p.soleOwner = owners[0];
+            return;
+        }
+        p.soleOwner = address(0);
+        mapping(uint256 => Holding) storage holdings = _holdings[premisesId];
+        for (uint256 i = 0; i < count; ++i) {
+            holdings[i] = Holding({owner: owners[i], share: shares[i]});
+        }
+    }
+
+    /// @dev Owners are distinct non-zero addresses with non-zero shares summing to `SHARE_UNIT`.
+    function _validateOwners(address[] calldata owners, uint32[] calldata shares) private pure {
         uint256 count = owners.length;
         if (count != shares.length) revert BuildingRegistryLengthMismatch(count, shares.length);
         if (count > MAX_OWNERS_PER_PREMISES) revert BuildingRegistryTooManyOwners(count, MAX_OWNERS_PER_PREMISES);
         uint256 sum;
         for (uint256 i = 0; i < count; ++i) {
             address owner = owners[i];
-            uint32 share = shares[i];
-            if (owner == address(0) || share == 0) revert BuildingRegistryInvalidOwner(owner, share);
+            if (owner == address(0) || shares[i] == 0) revert BuildingRegistryInvalidOwner(owner, shares[i]);
             for (uint256 j = 0; j < i; ++j) {
                 if (owners[j] == owner) revert BuildingRegistryDuplicateOwner(owner);
             }
-            sum += share;
-            _holdings[premisesId][i] = Holding({owner: owner, share: share});
-            Member storage m = _members[buildingId][owner];
-            electorateDelta += _setWeight(buildingId, owner, m, uint256(m.headWeight) + area * share);
+            sum += shares[i];
         }
         if (count != 0 && sum != SHARE_UNIT) revert BuildingRegistrySharesNotWhole(sum, SHARE_UNIT);
-        _premises[premisesId].ownerCount = uint8(count);
-        emit OwnershipChanged(buildingId, premisesId, owners, shares);
+    }
+
+    function _addWeight(uint256 buildingId, address voter, uint256 amount) private returns (int256) {
+        Member storage m = _members[buildingId][voter];
+        return _setWeight(buildingId, voter, m, uint256(m.headWeight) + amount);
     }
 
     /// @dev Moves a member's weight to `next` at the current timestamp, keeping the old head in the history.

@@ -28,7 +28,7 @@ interface IBuildingRegistry {
     }
 
     /// @notice A premises to register, with its owners.
-    /// @param area Area in 0.01 m² units, greater than zero.
+    /// @param area Area in 0.01 m² units, greater than zero and at most 2^40 - 1.
     /// @param kind Use of the premises.
     /// @param ref Reference to the register entry (e.g. hash of the cadastral number).
     /// @param owners Owners, without repetition; may be empty for a premises with no registered owner.
@@ -91,8 +91,10 @@ interface IBuildingRegistry {
     error BuildingRegistryUnknownBuilding(uint256 buildingId);
     /// @notice No premises has this id.
     error BuildingRegistryUnknownPremises(uint256 premisesId);
-    /// @notice A premises must have an area greater than zero.
-    error BuildingRegistryZeroArea(uint256 index);
+    /// @notice A premises' area must be greater than zero and at most `MAX_AREA`.
+    error BuildingRegistryInvalidArea(uint256 index, uint64 area);
+    /// @notice Building ids are limited to 32 bits.
+    error BuildingRegistryTooManyBuildings();
     /// @notice The owners and shares arrays differ in length.
     error BuildingRegistryLengthMismatch(uint256 owners, uint256 shares);
     /// @notice An owner is the zero address or has a share of zero.
@@ -116,7 +118,7 @@ interface IBuildingRegistry {
     function registerBuilding(bytes32 ref) external returns (uint256 buildingId);
 
     /// @notice Adds premises with their owners to a building in one call.
-    /// @dev Several calls register a large building; each costs roughly 70k gas per premises.
+    /// @dev Several calls register a large building (about 60k gas a premises with one owner).
     /// @return firstPremisesId The id of the first premises added; the rest follow consecutively.
     function addPremises(uint256 buildingId, PremisesInput[] calldata premises)
         external
