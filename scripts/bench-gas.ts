@@ -111,9 +111,11 @@ for (let i = 0; i < OWNERS; i++) {
 const proposalIds: bigint[] = [];
 for (let q = 0; q < QUESTIONS; q++) {
   const description = `question ${q}`;
-  const args = [[await token.getAddress()], [0n], [token.interface.encodeFunctionData("decimals")], description] as const;
-  await (await governor.propose(...args)).wait();
-  proposalIds.push(await governor.hashProposal(args[0], args[1], args[2], id(description)));
+  const targets = [await token.getAddress()];
+  const values = [0n];
+  const calldatas = [token.interface.encodeFunctionData("decimals")];
+  await (await governor.propose(targets, values, calldatas, description)).wait();
+  proposalIds.push(await governor.hashProposal(targets, values, calldatas, id(description)));
 }
 await networkHelpers.mine(2);
 const governorDomain = { name: "Reference Governor", version: "1", chainId, verifyingContract: await governor.getAddress() };

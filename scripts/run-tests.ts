@@ -1,0 +1,90 @@
+/**
+ * `npm test`: runs every suite of the project in turn, streams their output, and closes with one line
+ * `N passed, N failed` over all of them. Exits non-zero if any suite fails or runs no test.
+ *
+ *   npm test                 every suite
+ *   npm test -- contracts    only the named suites (see SUITES)
+ */
+import { spawn } from "node:child_process";
+import { PROJECT_ROOT } from "./lib/deployment.js";
+
+interface Suite {
+  name: string;
+  command: string[];
+  /** Reads the suite's own summary: passed and failed counts. */
+  count(output: string): { passed: number; failed: number } | undefined;
+}
+
+const lastNumber = (output: string, re: RegExp): number | undefined => {
+  const all = [...output.matchAll(re)];
+  return all.length ? Number(all[all.length - 1][1]) : undefined;
+};
+
+/** Mocha and Hardhat's Solidity runner: "N passing", "N failing". */
+const mochaCount = (output: string) => {
+  const summary = /(\d+) passing \((\d+) solidity, (\d+) mocha\)/.exec(output);
+  const passed = summary ? Number(summary[1]) : lastNumber(output, /(\d+) passing/g);
+  if (passed === undefined) return undefined;
+  const failed = [...output.matchAll(/(\d+) failing/g)].reduce((n, m) => n + Number(m[1]), 0);
+  return { passed, failed };
+};
+
+/** Node's test runner: "# pass N", "# fail N". */
+const nodeTestCount = (output: string) => {
+  const passed = lastNumber(output, /^# pass (\d+)/gm);
+  const failed = lastNumber(output, /^# fail (\d+)/gm);
+  return passed === undefined ? undefined : { passed, failed: failed ?? 0 };
+};
+
+export const SUITES: Suite[] = [
+  { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: () => ({ passed: 0, failed: 0 }) },
+  { name: "contracts", command: ["npx", "hardhat", "test"], count: mochaCount },
+];
+
+function run(suite: Suite): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(suite.command[0], suite.command.slice(1), { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk;
+      process.stderr.write(chunk);
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !SUITES.some((s) => s.name === w));
+if (unknown.length) {
+  console.error(`unknown suite(s): ${unknown.join(", ")}; expected some of ${SUITES.map((s) => s.name).join(", ")}`);
+  process.exit(2);
+}
+const selected = wanted.length ? SUITES.filter((s) => wanted.includes(s.name)) : SUITES;
+
+let passed = 0;
+let failed = 0;
+const broken: string[] = [];
+for (const suite of selected) {
+  console.log(`\n=== ${suite.name}: ${suite.command.join(" ")}`);
+  const started = Date.now();
+  const { code, output } = await run(suite);
+  const counts = suite.count(output);
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  if (counts) {
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+  if (code !== 0 || !counts) {
+    broken.push(suite.name);
+    console.log(`=== ${suite.name}: FAILED (exit ${code}${counts ? "" : ", no test summary"}) after ${seconds} s`);
+  } else {
+    console.log(`=== ${suite.name}: ${counts.passed} passed, ${counts.failed} failed in ${seconds} s`);
+  }
+}
+if (broken.length) console.log(`\nfailed suites: ${broken.join(", ")}`);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(broken.length || failed ? 1 : 0);
