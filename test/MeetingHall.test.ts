@@ -546,6 +546,25 @@ describe("MeetingHall", function () {
       expect((await hall.checkBallot(meetingId, a.address, ALL_FOR))[1]).to.equal(BigInt(RejectReason.AlreadyVoted));
     });
 
+    it("reports a closed meeting as NotOpen", async function () {
+      const { hall, a, buildingId } = await loadFixture(deployBuilding);
+      const { meetingId } = await announce(hall, a, buildingId);
+      expect(await hall.checkBallot(meetingId, a.address, ALL_FOR)).to.deep.equal([false, BigInt(RejectReason.NotOpen), 5000n * SHARE_UNIT]);
+    });
+
+    it("refuses an unknown meeting in every view", async function () {
+      const { hall, a } = await loadFixture(deployBuilding);
+      for (const call of [
+        hall.getMeeting(3),
+        hall.getAgenda(3),
+        hall.getResults(3),
+        hall.hasVoted(3, a.address),
+        hall.checkBallot(3, a.address, ALL_FOR),
+      ]) {
+        await expect(call).to.be.revertedWithCustomError(hall, "MeetingHallUnknownMeeting").withArgs(3);
+      }
+    });
+
     it("agrees with the shared TypeScript EIP-712 definition", async function () {
       const { hall, a, meetingId } = await loadFixture(openMeeting);
       const { chainId } = await ethers.provider.getNetwork();
@@ -553,6 +572,7 @@ describe("MeetingHall", function () {
       expect(await hall.ballotDigest(meetingId, a.address, ALL_FOR)).to.equal(
         ballotDigest(domain, { meetingId, voter: a.address, choices: ALL_FOR }),
       );
+      expect(await hall.DOMAIN_SEPARATOR()).to.equal(ethers.TypedDataEncoder.hashDomain(domain));
     });
   });
 });
