@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The auditor's tool. Talks only to a JSON-RPC endpoint and a deployment record (and, when given, a
  * GraphQL endpoint to compare with).

@@ -3,6 +3,7 @@
  * parameters of one network. The relayer, the subgraph and the audit tools read it; nothing copies an
  * address by hand.
  */
+import { existsSync } from "node:fs";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,9 +61,20 @@ export function deploymentPath(network: string): string {
   return path.join(DEPLOYMENTS_DIR, `${network}.json`);
 }
 
-/** Reads and validates a deployment record, from a network name or a path to a JSON file. */
+/**
+ * Reads and validates a deployment record, from a path to a JSON file or a network name: the name is
+ * looked up in `deployments/` of the working directory first (for tools installed as a package),
+ * then of this project.
+ */
 export async function readDeployment(networkOrFile: string): Promise<Deployment> {
-  const file = networkOrFile.endsWith(".json") ? path.resolve(networkOrFile) : deploymentPath(networkOrFile);
+  let file: string;
+  if (networkOrFile.endsWith(".json")) {
+    file = path.resolve(networkOrFile);
+  } else {
+    const project = deploymentPath(networkOrFile);
+    const local = path.resolve("deployments", path.basename(project));
+    file = existsSync(local) ? local : project;
+  }
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -236,6 +236,21 @@ describe("audit tool", function () {
     });
   });
 
+  describe("built package", function () {
+    it("runs as plain JavaScript from the built package (npx digital-home-audit)", async function () {
+      await new Promise<void>((resolve, reject) =>
+        execFile("npx", ["tsc", "-p", "tsconfig.audit.json"], { cwd: PROJECT_ROOT }, (err, _o, stderr) => (err ? reject(new Error(stderr)) : resolve())),
+      );
+      const run = await new Promise<Run>((resolve) =>
+        execFile(process.execPath, [path.join(PROJECT_ROOT, "dist", "scripts", "audit.js"), "recount", String(meetings.poll), ...common], (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+      expect(run.code).to.equal(0);
+      expect(run.stdout).to.contain("the recount agrees with every source compared");
+    });
+  });
+
   describe("bad arguments", function () {
     it("refuses a malformed meeting id with exit 2", async function () {
       const run = await audit(["recount", "abc", ...common]);
