@@ -1,7 +1,9 @@
 import { expect } from "chai";
-import { Wallet, verifyTypedData } from "ethers";
+import { Signature, Wallet, concat, toBeHex, verifyTypedData } from "ethers";
+import { nativeRecovery, recoverSigner } from "../scripts/lib/recover.js";
 import {
   BALLOT_TYPES,
+  BallotHasher,
   Choice,
   ballotDigest,
   ballotDomain,
@@ -52,6 +54,36 @@ describe("ballot (shared EIP-712 definition)", function () {
       expect(ballotDigest(domain, ballot)).to.match(/^0x[0-9a-f]{64}$/);
       expect(ballotDigest(domain, { ...ballot, meetingId: 8n })).not.to.equal(ballotDigest(domain, ballot));
       expect(ballotDigest(ballotDomain(1n, domain.verifyingContract as string), ballot)).not.to.equal(ballotDigest(domain, ballot));
+    });
+  });
+
+  describe("BallotHasher", function () {
+    it("computes the same digests as the EIP-712 encoder", function () {
+      const domain = ballotDomain(31337n, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
+      const hasher = new BallotHasher(domain);
+      for (let i = 0; i < 20; i++) {
+        const ballot = { meetingId: BigInt(i * 7919 + 1), voter: Wallet.createRandom().address, choices: BigInt(i) * 0x155n + 1n };
+        expect(hasher.digest(ballot.meetingId, ballot.voter, ballot.choices)).to.equal(ballotDigest(domain, ballot));
+      }
+    });
+  });
+
+  describe("recoverSigner", function () {
+    it("recovers the signer as ethers does and refuses malleable or malformed signatures", async function () {
+      const wallet = Wallet.createRandom();
+      const domain = ballotDomain(31337n, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
+      const ballot = { meetingId: 3n, voter: wallet.address, choices: 0b01n };
+      const signature = await wallet.signTypedData(domain, BALLOT_TYPES, ballot);
+      const digest = ballotDigest(domain, ballot);
+      expect(recoverSigner(digest, signature)).to.equal(wallet.address.toLowerCase());
+      // the same signature with s' = n - s (and v flipped) is valid ECDSA but malleable
+      const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      const sig = Signature.from(signature);
+      const flipped = concat([sig.r, toBeHex(n - BigInt(sig.s), 32), new Uint8Array([sig.v === 27 ? 28 : 27])]);
+      expect(recoverSigner(digest, flipped)).to.equal(null);
+      expect(recoverSigner(digest, "0x1234")).to.equal(null);
+      expect(recoverSigner(digest, signature.slice(0, -2) + "05")).to.equal(null);
+      expect(nativeRecovery).to.be.a("boolean");
     });
   });
 });

@@ -3,8 +3,9 @@
  * says (its events and its views). Every difference is named: which ballot or question, which field,
  * what the recount expects and what was found.
  */
-import { Interface, getAddress, verifyTypedData, type TransactionResponse } from "ethers";
-import { BALLOT_TYPES, ballotDigest, ballotDomain, isWellFormed, unpackChoices } from "../lib/ballot.js";
+import { Interface, getAddress, type TransactionResponse } from "ethers";
+import { recoverSigner } from "../lib/recover.js";
+import { BallotHasher, ballotDomain, isWellFormed, unpackChoices } from "../lib/ballot.js";
 import { ChainReader, hallInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
 import { NotFoundError } from "./errors.js";
 import { BuildingHistory, type RegisterState } from "./register.js";
@@ -144,8 +145,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
     ["BallotCast", "BallotRejected", "MeetingFinalized", "QuestionDecided"].map((n) => topicOf(hallInterface, n)),
     uintTopic(meetingId),
   ]);
-  const { chainId } = reader.deployment;
-  const domain = ballotDomain(chainId, reader.deployment.contracts.MeetingHall.address);
+  const hasher = new BallotHasher(ballotDomain(reader.deployment.chainId, reader.deployment.contracts.MeetingHall.address));
   const questionCount = meeting.questions.length;
   const tallies = meeting.questions.map(() => [0n, 0n, 0n]);
   const seen = new Set<string>();
@@ -169,7 +169,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
       continue;
     }
     if (e.name !== "BallotCast") continue;
-    const voter = getAddress(e.args.voter);
+    const voter: string = e.args.voter; // decoded addresses are checksummed
     const key = voter.toLowerCase();
     const where = `ballot of ${voter} (tx ${e.transactionHash}, log ${e.logIndex})`;
     const choices: bigint = e.args.choices;
@@ -201,7 +201,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
       blockNumber: e.blockNumber,
       logIndex: e.logIndex,
       via: "direct",
-      ballotId: ballotDigest(domain, { meetingId, voter, choices }),
+      ballotId: hasher.digest(meetingId, voter, choices),
     });
   }
 
@@ -306,7 +306,6 @@ const castBallot = hallInterface.getFunction("castBallot")!;
  */
 async function checkSignatures(reader: ChainReader, meetingId: bigint, ballots: CountedBallot[], differences: Difference[]) {
   const hallAddress = reader.deployment.contracts.MeetingHall.address.toLowerCase();
-  const domain = ballotDomain(reader.deployment.chainId, reader.deployment.contracts.MeetingHall.address);
   const txHashes = [...new Set(ballots.map((b) => b.transactionHash))];
   const txs = new Map<string, TransactionResponse | null>();
   const CONCURRENCY = 16;
@@ -351,14 +350,7 @@ async function checkSignatures(reader: ChainReader, meetingId: bigint, ballots: 
       signedIn.set(b.transactionHash, byVoter);
     }
     const candidates = (byVoter.get(b.voter.toLowerCase()) ?? []).filter((s) => s.choices === b.choices);
-    const message = { meetingId, voter: b.voter, choices: b.choices };
-    b.signatureValid = candidates.some((s) => {
-      try {
-        return verifyTypedData(domain, BALLOT_TYPES, message, s.signature).toLowerCase() === b.voter.toLowerCase();
-      } catch {
-        return false;
-      }
-    });
+    b.signatureValid = candidates.some((s) => recoverSigner(b.ballotId, s.signature) === b.voter.toLowerCase());
     if (!b.signatureValid && candidates.length > 0 && (await reader.provider.getCode(b.voter, b.blockNumber)) !== "0x") {
       // a contract wallet (ERC-1271): ask it, at the ballot's block, as the contract did
       b.signatureValid = await erc1271Accepts(reader, b.voter, b.ballotId, candidates, b.blockNumber);

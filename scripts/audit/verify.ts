@@ -4,7 +4,7 @@
  * counted and rejected ballots of the deployment.
  */
 import { getAddress } from "ethers";
-import { ballotDigest, ballotDomain, unpackChoices } from "../lib/ballot.js";
+import { BallotHasher, ballotDomain, unpackChoices } from "../lib/ballot.js";
 import { ChainReader, hallInterface, topicOf, type DecodedLog } from "./chain.js";
 import { NotFoundError } from "./errors.js";
 import { ANSWERS, REJECT_REASONS, loadMeeting, recountMeeting, type CountedBallot } from "./recount.js";
@@ -35,9 +35,9 @@ export async function verify(reader: ChainReader, query: string): Promise<Verifi
     if (logs.length === 0) throw new NotFoundError(`transaction ${query} carries no ballot of this deployment's MeetingHall`);
   } else {
     kind = "ballotId";
-    const domain = ballotDomain(reader.deployment.chainId, reader.deployment.contracts.MeetingHall.address);
+    const hasher = new BallotHasher(ballotDomain(reader.deployment.chainId, reader.deployment.contracts.MeetingHall.address));
     const all = await reader.logs("hall", [[topicOf(hallInterface, "BallotCast")]]);
-    const match = all.find((e) => ballotDigest(domain, { meetingId: e.args.meetingId, voter: e.args.voter, choices: e.args.choices }) === query.toLowerCase());
+    const match = all.find((e) => hasher.digest(e.args.meetingId, e.args.voter, e.args.choices) === query.toLowerCase());
     if (!match) throw new NotFoundError(`no counted ballot has id ${query} and no transaction has this hash (a ballot still queued at the relayer is not on the chain yet)`);
     logs = [match];
   }

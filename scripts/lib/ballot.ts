@@ -2,7 +2,7 @@
  * The signed ballot of Digital Home: its EIP-712 domain and types, and the packing of choices.
  * This is the one definition that the tests, the relayer and the custodial wallet import.
  */
-import { TypedDataEncoder, getAddress, type TypedDataDomain } from "ethers";
+import { TypedDataEncoder, getAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
 
 /** EIP-712 domain name and version of MeetingHall (see its constructor). */
 export const BALLOT_DOMAIN_NAME = "Digital Home";
@@ -72,4 +72,24 @@ export function isWellFormed(choices: bigint, questionCount: number): boolean {
 /** The EIP-712 digest of a ballot: what the voter signs, and the ballot's id at the relayer. */
 export function ballotDigest(domain: TypedDataDomain, ballot: Ballot): string {
   return TypedDataEncoder.hash(domain, BALLOT_TYPES, ballot);
+}
+
+/**
+ * Computes many ballot digests for one domain quickly: the domain separator and type hash once, then
+ * one keccak256 of the encoded struct and one of the EIP-712 envelope per ballot. Equal to
+ * `ballotDigest` (tested), for indexers and auditors that hash every ballot.
+ */
+export class BallotHasher {
+  private readonly prefix: string;
+  private static readonly TYPE_HASH = keccak256(toUtf8Bytes("Ballot(uint256 meetingId,address voter,uint128 choices)")).slice(2);
+
+  constructor(domain: TypedDataDomain) {
+    this.prefix = "0x1901" + TypedDataEncoder.hashDomain(domain).slice(2);
+  }
+
+  digest(meetingId: bigint, voter: string, choices: bigint): string {
+    const word = (v: bigint) => v.toString(16).padStart(64, "0");
+    const struct = keccak256("0x" + BallotHasher.TYPE_HASH + word(meetingId) + voter.slice(2).toLowerCase().padStart(64, "0") + word(choices));
+    return keccak256(this.prefix + struct.slice(2));
+  }
 }
