@@ -29,6 +29,14 @@ const mochaCount = (output: string) => {
   return { passed, failed };
 };
 
+/** A plain closing line: "N passed, N failed". */
+const plainCount = (output: string) => {
+  const all = [...output.matchAll(/^(\d+) passed, (\d+) failed/gm)];
+  if (!all.length) return undefined;
+  const last = all[all.length - 1];
+  return { passed: Number(last[1]), failed: Number(last[2]) };
+};
+
 /** Node's test runner: "# pass N", "# fail N". */
 const nodeTestCount = (output: string) => {
   const passed = lastNumber(output, /^# pass (\d+)/gm);
@@ -36,9 +44,16 @@ const nodeTestCount = (output: string) => {
   return passed === undefined ? undefined : { passed, failed: failed ?? 0 };
 };
 
+const noCount = () => ({ passed: 0, failed: 0 });
+
 export const SUITES: Suite[] = [
-  { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: () => ({ passed: 0, failed: 0 }) },
-  { name: "contracts", command: ["npx", "hardhat", "test"], count: mochaCount },
+  { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: noCount },
+  { name: "contracts", command: ["npx", "hardhat", "test", "solidity"], count: mochaCount },
+  { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", "test/BuildingRegistry.test.ts", "test/MeetingHall.test.ts", "test/ballot.test.ts", "test/deployment.test.ts"], count: mochaCount },
+  { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
+  { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
+  { name: "subgraph-node", command: ["node", "--import", "tsx", "--test", "subgraph/test/*.test.ts"], count: nodeTestCount },
+  { name: "audit", command: ["npx", "hardhat", "test", "mocha", "test/audit/audit.test.ts"], count: mochaCount },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

@@ -8,7 +8,10 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Wallet, id } from "ethers";
+import { DatabaseSync } from "node:sqlite";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { QueryNode } from "../../subgraph/node/query-node.js";
+import { encodeBigInt } from "../../subgraph/node/codec.js";
 import { startLocalChain, type LocalChain } from "../../scripts/lib/chain.js";
 import { PROJECT_ROOT, writeDeployment } from "../../scripts/lib/deployment.js";
 import { ballotDigest, ballotDomain } from "../../scripts/lib/ballot.js";
@@ -164,6 +167,72 @@ describe("audit tool", function () {
       const run = await audit(["recount", String(meetings.finalized), "--expect", file, ...common]);
       expect(run.code).to.equal(1);
       expect(run.stdout).to.contain("published result, question 2: forWeight expected");
+    });
+  });
+
+  describe("recount against the subgraph", function () {
+    let node: QueryNode;
+    let endpoint: string;
+    let dbFile: string;
+
+    before(async function () {
+      dbFile = path.join(dir, "subgraph.sqlite");
+      const { contracts } = world.deployment;
+      node = await QueryNode.open({
+        buildDir: path.join(PROJECT_ROOT, "subgraph", "build"),
+        databaseFile: dbFile,
+        name: "digital-home",
+        rpcUrl: chain.url,
+        pollIntervalMs: 50,
+        overrides: {
+          BuildingRegistry: { address: contracts.BuildingRegistry.address, startBlock: contracts.BuildingRegistry.deploymentBlock },
+          MeetingHall: { address: contracts.MeetingHall.address, startBlock: contracts.MeetingHall.deploymentBlock },
+        },
+      });
+      const server = await node.start();
+      endpoint = `${server.url}/subgraphs/name/digital-home`;
+      const head = await world.provider.getBlockNumber();
+      for (let i = 0; ; i++) {
+        const response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
+        const body = (await response.json()) as { data?: { _meta: { block: { number: number } } } };
+        if (body.data?._meta.block.number === head) break;
+        if (i > 600) throw new Error("the query node did not reach the chain head");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+
+    after(async function () {
+      await node?.close();
+    });
+
+    it("agrees with the subgraph on every meeting", async function () {
+      const run = await audit(["recount", "--all", "--graphql", endpoint, ...common]);
+      expect(run.code).to.equal(0);
+      expect(run.stdout).to.contain("3 agree, 0 differ");
+    });
+
+    it("detects a tampered row in the subgraph's store, naming the ballot and the field", async function () {
+      const report = JSON.parse((await audit(["recount", String(meetings.finalized), "--json", ...common])).stdout);
+      const target = report.ballots[3];
+      const db = new DatabaseSync(dbFile);
+      try {
+        const rows = db
+          .prepare(`SELECT vid FROM ballot WHERE "voter" = ? AND "meeting" = ?`)
+          .all(Buffer.from(target.voter.slice(2), "hex"), String(meetings.finalized)) as Array<{ vid: number }>;
+        expect(rows).to.have.length(1);
+        db.prepare(`UPDATE ballot SET "weight" = ? WHERE vid = ?`).run(encodeBigInt(BigInt(target.weight) + 1n), rows[0].vid);
+      } finally {
+        db.close();
+      }
+      const run = await audit(["recount", String(meetings.finalized), "--graphql", endpoint, ...common]);
+      expect(run.code).to.equal(1);
+      expect(run.stdout).to.contain(`subgraph, ballot of ${target.voter} (tx ${target.transactionHash}, log ${target.logIndex}): weight expected ${target.weight}, found ${BigInt(target.weight) + 1n}`);
+    });
+
+    it("reports an unreachable GraphQL endpoint with exit 4", async function () {
+      const run = await audit(["recount", String(meetings.poll), "--graphql", "http://127.0.0.1:9/subgraphs/name/x", ...common]);
+      expect(run.code).to.equal(4);
+      expect(run.stderr).to.contain("GraphQL endpoint");
     });
   });
 

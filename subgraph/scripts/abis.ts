@@ -1,0 +1,28 @@
+/** Copies the ABIs of the data-source contracts from the compiled artifacts into subgraph/abis/. */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { SUBGRAPH_DIR, PROJECT_ROOT } from "./paths.js";
+
+export const DATA_SOURCE_CONTRACTS = ["BuildingRegistry", "MeetingHall"] as const;
+
+export async function writeAbis(): Promise<string[]> {
+  const out = path.join(SUBGRAPH_DIR, "abis");
+  await mkdir(out, { recursive: true });
+  const written: string[] = [];
+  for (const name of DATA_SOURCE_CONTRACTS) {
+    const artifact = path.join(PROJECT_ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
+    let json: { abi?: unknown };
+    try {
+      json = JSON.parse(await readFile(artifact, "utf8"));
+    } catch (err) {
+      throw new Error(`artifact ${artifact} cannot be read (run \`npx hardhat build\`): ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (!Array.isArray(json.abi)) throw new Error(`artifact ${artifact} has no abi`);
+    const file = path.join(out, `${name}.json`);
+    await writeFile(file, JSON.stringify(json.abi, null, 2) + "\n");
+    written.push(file);
+  }
+  return written;
+}
