@@ -53,6 +53,7 @@ export const SUITES: Suite[] = [
   { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
   { name: "subgraph-node", command: ["node", "--import", "tsx", "--test", "subgraph/test/*.test.ts"], count: nodeTestCount },
+  { name: "relayer", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "relayer/test/*.test.ts"], count: nodeTestCount },
   { name: "audit", command: ["npx", "hardhat", "test", "mocha", "test/audit/audit.test.ts"], count: mochaCount },
 ];
 

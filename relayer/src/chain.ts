@@ -1,0 +1,65 @@
+/** The connection to the voting chain: a JSON-RPC provider with short timeouts and the MeetingHall ABI. */
+import { FetchRequest, JsonRpcProvider, Network } from "ethers";
+import { IMeetingHall__factory } from "../../types/ethers-contracts/index.js";
+import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
+import { ballotDomain } from "../../scripts/lib/ballot.js";
+import type { TypedDataDomain } from "ethers";
+import { ServiceError } from "./errors.js";
+
+export const meetingHallInterface = IMeetingHall__factory.createInterface();
+
+export interface ChainContext {
+  provider: JsonRpcProvider;
+  deployment: Deployment;
+  chainId: bigint;
+  hallAddress: string;
+  domain: TypedDataDomain;
+}
+
+export function createProvider(rpcUrl: string, chainId: number, timeoutMs = 10_000): JsonRpcProvider {
+  const request = new FetchRequest(rpcUrl);
+  request.timeout = timeoutMs;
+  return new JsonRpcProvider(request, Network.from(chainId), {
+    staticNetwork: true,
+    batchStallTime: 2,
+    batchMaxCount: 100,
+    cacheTimeout: -1,
+  });
+}
+
+/**
+ * Connects to the node and checks that it serves the chain of the deployment record and that
+ * MeetingHall has code there. Retries while the node is starting.
+ */
+export async function connectChain(rpcUrl: string, deploymentRef: string | Deployment, attempts = 30): Promise<ChainContext> {
+  const deployment = typeof deploymentRef === "string" ? await readDeployment(deploymentRef) : deploymentRef;
+  const provider = createProvider(rpcUrl, deployment.chainId);
+  const hallAddress = deployment.contracts.MeetingHall.address;
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      const chainIdHex: string = await provider.send("eth_chainId", []);
+      if (BigInt(chainIdHex) !== BigInt(deployment.chainId)) {
+        throw new ServiceError("wrong_chain", `the node at ${rpcUrl} serves chain ${BigInt(chainIdHex)}, the deployment record is for chain ${deployment.chainId}`);
+      }
+      const code = await provider.getCode(hallAddress);
+      if (code === "0x") throw new ServiceError("wrong_chain", `no MeetingHall code at ${hallAddress} on the node at ${rpcUrl}`);
+      return {
+        provider,
+        deployment,
+        chainId: BigInt(deployment.chainId),
+        hallAddress,
+        domain: ballotDomain(deployment.chainId, hallAddress),
+      };
+    } catch (err) {
+      lastError = err;
+      if (err instanceof ServiceError && err.code === "wrong_chain") {
+        provider.destroy();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  provider.destroy();
+  throw new Error(`the node at ${rpcUrl} cannot be reached`, { cause: lastError });
+}

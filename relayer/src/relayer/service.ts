@@ -1,0 +1,110 @@
+/** Assembles the relayer: queue, intake, batcher, submitter and the HTTP API. */
+import type { ChainContext } from "../chain.js";
+import type { RelayerConfig } from "../config.js";
+import { listen, type RunningServer } from "../http/server.js";
+import type { Logger } from "../log.js";
+import { createRelayerApp } from "./app.js";
+import { Batcher } from "./batcher.js";
+import { FeeOracle } from "./fees.js";
+import { Eligibility } from "./eligibility.js";
+import { Intake } from "./intake.js";
+import { MeetingDirectory } from "./meetings.js";
+import { createRelayerMetrics } from "./metrics.js";
+import { NonceManager } from "./nonce.js";
+import type { BallotStore } from "./queue.js";
+import { SqliteBallotStore } from "./sqlite-queue.js";
+import { Submitter } from "./submitter.js";
+import { VotedIndex } from "./voted-index.js";
+
+export interface RunningRelayer {
+  url: string;
+  store: BallotStore;
+  senders: string[];
+  stop(): Promise<void>;
+}
+
+export async function startRelayer(
+  config: RelayerConfig,
+  chain: ChainContext,
+  log: Logger,
+  options: { defaultMetrics?: boolean; store?: BallotStore } = {},
+): Promise<RunningRelayer> {
+  const store = options.store ?? new SqliteBallotStore(config.dbPath);
+  const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
+  const meetings = new MeetingDirectory(chain.provider, chain.hallAddress);
+  const votedIndex = new VotedIndex(chain.provider, chain.hallAddress, chain.deployment.startBlock);
+  meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
+  const intake = new Intake(
+    store,
+    meetings,
+    new Eligibility(chain.provider, chain.deployment.contracts.BuildingRegistry.address),
+    votedIndex,
+    chain.domain,
+    { maxSignatureBytes: config.maxSignatureBytes },
+  );
+  const batcher = new Batcher(store, chain.provider, chain.hallAddress, {
+    batchSize: config.batchSize,
+    batchWaitMs: config.batchWaitMs,
+    maxBatchGas: config.maxBatchGas,
+    maxPlanned: config.senderKeys.length * config.maxInflightPerSender * 2,
+  });
+  const submitter = new Submitter(
+    config.senderKeys,
+    chain.provider,
+    store,
+    batcher,
+    new NonceManager(chain.provider, store),
+    new FeeOracle(chain.provider, config.maxFeeGwei),
+    metrics,
+    log.child({ component: "submitter" }),
+    {
+      chainId: chain.chainId,
+      hallAddress: chain.hallAddress,
+      startBlock: chain.deployment.startBlock,
+      maxInflightPerSender: config.maxInflightPerSender,
+      stuckAfterMs: config.stuckAfterMs,
+      feeBumpPercent: config.feeBumpPercent,
+      confirmations: config.confirmations,
+      pollIntervalMs: config.pollIntervalMs,
+    },
+  );
+  const app = createRelayerApp({
+    intake,
+    store,
+    metrics,
+    log: log.child({ component: "relayer-api" }),
+    maxBodyBytes: config.maxBodyBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    domain: chain.domain,
+    health: async () => {
+      try {
+        const blockNumber = Number(BigInt(await chain.provider.send("eth_blockNumber", [])));
+        return { chainReachable: true, blockNumber, senders: submitter.addresses };
+      } catch {
+        return { chainReachable: false, senders: submitter.addresses };
+      }
+    },
+  });
+  let server: RunningServer;
+  try {
+    server = await listen(app, config.host, config.port);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  submitter.start();
+  log.info("relayer listening", { url: server.url, senders: submitter.addresses, meetingHall: chain.hallAddress });
+  let stopped: Promise<void> | undefined;
+  return {
+    url: server.url,
+    store,
+    senders: submitter.addresses,
+    stop: () =>
+      (stopped ??= (async () => {
+        await server.close();
+        await submitter.stop();
+        store.close();
+        log.info("relayer stopped");
+      })()),
+  };
+}

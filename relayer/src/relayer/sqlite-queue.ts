@@ -1,0 +1,375 @@
+/**
+ * The ballot queue in SQLite (WAL). A ballot is acknowledged only after its row is committed, so a
+ * crash of the process loses nothing it acknowledged.
+ */
+import { SqliteDatabase } from "../sqlite.js";
+import type {
+  BallotRecord,
+  BallotState,
+  BallotStore,
+  BatchOutcome,
+  BatchRecord,
+  BatchState,
+  InsertResult,
+  NewBallot,
+  TxRecord,
+} from "./queue.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS ballots (
+  id           TEXT PRIMARY KEY,
+  meeting_id   TEXT NOT NULL,
+  voter        TEXT NOT NULL,
+  choices      TEXT NOT NULL,
+  signature    TEXT NOT NULL,
+  state        TEXT NOT NULL,
+  batch_id     INTEGER,
+  reason       TEXT,
+  tx_hash      TEXT,
+  block_number INTEGER,
+  log_index    INTEGER,
+  weight       TEXT,
+  created_at   INTEGER NOT NULL,
+  updated_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ballots_live_voter ON ballots (meeting_id, voter) WHERE state <> 'rejected';
+CREATE INDEX IF NOT EXISTS ballots_by_state ON ballots (state, meeting_id, created_at);
+CREATE INDEX IF NOT EXISTS ballots_by_batch ON ballots (batch_id);
+CREATE TABLE IF NOT EXISTS batches (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  meeting_id TEXT NOT NULL,
+  state      TEXT NOT NULL,
+  priority   INTEGER NOT NULL DEFAULT 0,
+  sender     TEXT,
+  nonce      INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_by_state ON batches (state, priority, id);
+CREATE TABLE IF NOT EXISTS txs (
+  hash         TEXT PRIMARY KEY,
+  batch_id     INTEGER NOT NULL REFERENCES batches (id),
+  sender       TEXT NOT NULL,
+  nonce        INTEGER NOT NULL,
+  raw          TEXT NOT NULL,
+  max_fee      TEXT NOT NULL,
+  priority_fee TEXT NOT NULL,
+  gas_limit    TEXT NOT NULL,
+  sent_at      INTEGER NOT NULL,
+  broadcast    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS txs_by_batch ON txs (batch_id);
+CREATE INDEX IF NOT EXISTS txs_by_sender ON txs (sender, nonce);
+`;
+
+interface BallotRow {
+  id: string;
+  meeting_id: string;
+  voter: string;
+  choices: string;
+  signature: string;
+  state: BallotState;
+  batch_id: number | null;
+  reason: string | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  log_index: number | null;
+  weight: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface BatchRow {
+  id: number;
+  meeting_id: string;
+  state: BatchState;
+  sender: string | null;
+  nonce: number | null;
+  created_at: number;
+}
+
+interface TxRow {
+  hash: string;
+  batch_id: number;
+  sender: string;
+  nonce: number;
+  raw: string;
+  max_fee: string;
+  priority_fee: string;
+  gas_limit: string;
+  sent_at: number;
+  broadcast: number;
+}
+
+function toBallot(row: BallotRow): BallotRecord {
+  return {
+    id: row.id,
+    meetingId: BigInt(row.meeting_id),
+    voter: row.voter,
+    choices: BigInt(row.choices),
+    signature: row.signature,
+    state: row.state,
+    batchId: row.batch_id,
+    reason: row.reason,
+    txHash: row.tx_hash,
+    blockNumber: row.block_number,
+    logIndex: row.log_index,
+    weight: row.weight,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toTx(row: TxRow): TxRecord {
+  return {
+    hash: row.hash,
+    batchId: row.batch_id,
+    sender: row.sender,
+    nonce: row.nonce,
+    raw: row.raw,
+    maxFeePerGas: BigInt(row.max_fee),
+    maxPriorityFeePerGas: BigInt(row.priority_fee),
+    gasLimit: BigInt(row.gas_limit),
+    sentAt: row.sent_at,
+    broadcast: row.broadcast === 1,
+  };
+}
+
+export class SqliteBallotStore implements BallotStore {
+  private readonly db: SqliteDatabase;
+  private readonly stmt;
+
+  constructor(file: string) {
+    this.db = new SqliteDatabase(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmt = {
+      insert: db.prepare(
+        `INSERT INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at)
+         VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
+      ),
+      get: db.prepare(`SELECT * FROM ballots WHERE id = ?`),
+      byVoter: db.prepare(`SELECT * FROM ballots WHERE meeting_id = ? AND voter = ? AND state <> 'rejected'`),
+      counts: db.prepare(`SELECT state, COUNT(*) AS n FROM ballots GROUP BY state`),
+      queuedMeetings: db.prepare(
+        `SELECT meeting_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM ballots WHERE state = 'queued' GROUP BY meeting_id`,
+      ),
+      queuedOf: db.prepare(
+        `SELECT id FROM ballots WHERE state = 'queued' AND meeting_id = ? ORDER BY created_at, id LIMIT ?`,
+      ),
+      newBatch: db.prepare(
+        `INSERT INTO batches (meeting_id, state, priority, created_at, updated_at) VALUES (?, 'planned', ?, ?, ?)`,
+      ),
+      assign: db.prepare(`UPDATE ballots SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ?`),
+      batch: db.prepare(`SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE id = ?`),
+      batchBallots: db.prepare(`SELECT * FROM ballots WHERE batch_id = ? AND state IN ('batched', 'submitted') ORDER BY created_at, id`),
+      batchTxs: db.prepare(`SELECT * FROM txs WHERE batch_id = ? ORDER BY sent_at, rowid`),
+      planned: db.prepare(
+        `SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE state = 'planned' ORDER BY priority DESC, id LIMIT ?`,
+      ),
+      sent: db.prepare(`SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE state = 'sent' ORDER BY id`),
+      setBatch: db.prepare(`UPDATE batches SET state = ?, sender = ?, nonce = ?, updated_at = ? WHERE id = ?`),
+      setBatchState: db.prepare(`UPDATE batches SET state = ?, updated_at = ? WHERE id = ?`),
+      submitBallots: db.prepare(`UPDATE ballots SET state = 'submitted', updated_at = ? WHERE batch_id = ? AND state = 'batched'`),
+      insertTx: db.prepare(
+        `INSERT INTO txs (hash, batch_id, sender, nonce, raw, max_fee, priority_fee, gas_limit, sent_at, broadcast)
+         VALUES (@hash, @batchId, @sender, @nonce, @raw, @maxFee, @priorityFee, @gasLimit, @sentAt, @broadcast)`,
+      ),
+      markBroadcast: db.prepare(`UPDATE txs SET broadcast = 1 WHERE hash = ?`),
+      confirm: db.prepare(
+        `UPDATE ballots SET state = 'confirmed', tx_hash = ?, block_number = ?, log_index = ?, weight = ?, reason = NULL, updated_at = ?
+         WHERE batch_id = ? AND voter = ? AND state IN ('batched', 'submitted')`,
+      ),
+      rejectInBatch: db.prepare(
+        `UPDATE ballots SET state = 'rejected', reason = ?, updated_at = ? WHERE batch_id = ? AND voter = ? AND state IN ('batched', 'submitted')`,
+      ),
+      requeueBatch: db.prepare(
+        `UPDATE ballots SET state = 'queued', batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`,
+      ),
+      reject: db.prepare(`UPDATE ballots SET state = 'rejected', reason = ?, updated_at = ? WHERE id = ? AND state <> 'confirmed'`),
+      lastTx: db.prepare(`SELECT * FROM txs WHERE batch_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1`),
+      countPlanned: db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE state = 'planned'`),
+      maxNonce: db.prepare(`SELECT MAX(nonce) AS n FROM txs WHERE sender = ?`),
+    };
+  }
+
+  insert(ballot: NewBallot): InsertResult {
+    return this.db.transaction((): InsertResult => {
+      const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
+      if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
+      const live = this.stmt.byVoter.get(ballot.meetingId.toString(), ballot.voter) as unknown as BallotRow | undefined;
+      if (live) return { kind: "conflict", ballot: toBallot(live) };
+      if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
+      const now = Date.now();
+      this.stmt.insert.run({
+        id: ballot.id,
+        meetingId: ballot.meetingId.toString(),
+        voter: ballot.voter,
+        choices: ballot.choices.toString(),
+        signature: ballot.signature,
+        now,
+      });
+      return { kind: "inserted", ballot: toBallot(this.stmt.get.get(ballot.id) as unknown as BallotRow) };
+    });
+  }
+
+  get(id: string): BallotRecord | undefined {
+    const row = this.stmt.get.get(id) as unknown as BallotRow | undefined;
+    return row && toBallot(row);
+  }
+
+  findByVoter(meetingId: bigint, voter: string): BallotRecord | undefined {
+    const row = this.stmt.byVoter.get(meetingId.toString(), voter) as unknown as BallotRow | undefined;
+    return row && toBallot(row);
+  }
+
+  counts(): Record<BallotState, number> {
+    const counts: Record<BallotState, number> = { queued: 0, batched: 0, submitted: 0, confirmed: 0, rejected: 0 };
+    for (const row of this.stmt.counts.all() as unknown as Array<{ state: BallotState; n: number }>) counts[row.state] = row.n;
+    return counts;
+  }
+
+  queuedMeetings(): Array<{ meetingId: bigint; count: number; oldest: number }> {
+    return (this.stmt.queuedMeetings.all() as unknown as Array<{ meeting_id: string; n: number; oldest: number }>).map((r) => ({
+      meetingId: BigInt(r.meeting_id),
+      count: r.n,
+      oldest: r.oldest,
+    }));
+  }
+
+  planBatch(meetingId: bigint, limit: number, priority = 0): BatchRecord | undefined {
+    return this.db.transaction(() => {
+      const ids = (this.stmt.queuedOf.all(meetingId.toString(), limit) as unknown as Array<{ id: string }>).map((r) => r.id);
+      if (ids.length === 0) return undefined;
+      const now = Date.now();
+      const batchId = Number(this.stmt.newBatch.run(meetingId.toString(), priority, now, now).lastInsertRowid);
+      for (const id of ids) this.stmt.assign.run(batchId, now, id);
+      return this.loadBatch(batchId);
+    });
+  }
+
+  plannedBatches(limit: number): BatchRecord[] {
+    return (this.stmt.planned.all(limit) as unknown as BatchRow[]).map((row) => this.hydrate(row));
+  }
+
+  recordSent(batchId: number, tx: TxRecord): void {
+    this.db.transaction(() => {
+      const now = Date.now();
+      this.stmt.setBatch.run("sent", tx.sender, tx.nonce, now, batchId);
+      this.stmt.submitBallots.run(now, batchId);
+      this.insertTx(tx);
+    });
+  }
+
+  recordReplacement(tx: TxRecord): void {
+    this.insertTx(tx);
+  }
+
+  markBroadcast(hash: string): void {
+    this.stmt.markBroadcast.run(hash);
+  }
+
+  sentBatches(): BatchRecord[] {
+    return (this.stmt.sent.all() as unknown as BatchRow[]).map((row) => this.hydrate(row, false));
+  }
+
+  getBatch(batchId: number): BatchRecord | undefined {
+    return this.loadBatch(batchId);
+  }
+
+  currentTx(batchId: number): TxRecord | undefined {
+    const row = this.stmt.lastTx.get(batchId) as unknown as TxRow | undefined;
+    return row && toTx(row);
+  }
+
+  countPlanned(): number {
+    return (this.stmt.countPlanned.get() as unknown as { n: number }).n;
+  }
+
+  completeBatch(batchId: number, outcome: BatchOutcome): void {
+    this.db.transaction(() => {
+      const now = Date.now();
+      for (const c of outcome.confirmed) {
+        this.stmt.confirm.run(c.txHash, c.blockNumber, c.logIndex, c.weight, now, batchId, c.voter);
+      }
+      for (const r of outcome.rejected) this.stmt.rejectInBatch.run(r.reason, now, batchId, r.voter);
+      this.stmt.requeueBatch.run(now, batchId);
+      this.stmt.setBatchState.run("mined", now, batchId);
+    });
+  }
+
+  splitBatch(batchId: number): void {
+    this.db.transaction(() => {
+      const batch = this.loadBatch(batchId);
+      if (!batch) return;
+      const now = Date.now();
+      const half = Math.ceil(batch.ballots.length / 2);
+      for (const part of [batch.ballots.slice(0, half), batch.ballots.slice(half)]) {
+        if (part.length === 0) continue;
+        const id = Number(this.stmt.newBatch.run(batch.meetingId.toString(), 1, now, now).lastInsertRowid);
+        for (const b of part) this.stmt.assign.run(id, now, b.id);
+      }
+      this.stmt.setBatchState.run("split", now, batchId);
+    });
+  }
+
+  abandonBatch(batchId: number): void {
+    this.db.transaction(() => {
+      const now = Date.now();
+      this.stmt.requeueBatch.run(now, batchId);
+      this.stmt.setBatchState.run("abandoned", now, batchId);
+    });
+  }
+
+  rejectBallots(ids: string[], reason: string): void {
+    this.db.transaction(() => {
+      const now = Date.now();
+      for (const id of ids) this.stmt.reject.run(reason, now, id);
+    });
+  }
+
+  maxNonce(sender: string): number {
+    const row = this.stmt.maxNonce.get(sender) as unknown as { n: number | null };
+    return row.n ?? -1;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private insertTx(tx: TxRecord): void {
+    this.stmt.insertTx.run({
+      hash: tx.hash,
+      batchId: tx.batchId,
+      sender: tx.sender,
+      nonce: tx.nonce,
+      raw: tx.raw,
+      maxFee: tx.maxFeePerGas.toString(),
+      priorityFee: tx.maxPriorityFeePerGas.toString(),
+      gasLimit: tx.gasLimit.toString(),
+      sentAt: tx.sentAt,
+      broadcast: tx.broadcast ? 1 : 0,
+    });
+  }
+
+  private loadBatch(batchId: number): BatchRecord | undefined {
+    const row = this.stmt.batch.get(batchId) as unknown as BatchRow | undefined;
+    return row && this.hydrate(row);
+  }
+
+  private hydrate(row: BatchRow, withBallots = true): BatchRecord {
+    return {
+      id: row.id,
+      meetingId: BigInt(row.meeting_id),
+      state: row.state,
+      sender: row.sender,
+      nonce: row.nonce,
+      createdAt: row.created_at,
+      ballots: withBallots ? (this.stmt.batchBallots.all(row.id) as unknown as BallotRow[]).map(toBallot) : [],
+      txs: (this.stmt.batchTxs.all(row.id) as unknown as TxRow[]).map(toTx),
+    };
+  }
+}

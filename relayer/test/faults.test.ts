@@ -1,0 +1,171 @@
+/**
+ * Faults under load against a real local node: the relayer killed with SIGKILL and restarted, and the
+ * node unreachable for a while behind a TCP proxy. Every acknowledged ballot ends confirmed, once.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import path from "node:path";
+import { deployFixture, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { postLoad, request, waitFor } from "./helpers/http.js";
+import { startProxy } from "./helpers/proxy.js";
+import { serviceEnv, startInProcess, startProcess, type ServiceProcess } from "./helpers/services.js";
+import { castCounts } from "./helpers/verify.js";
+
+let chain: ChainProcess;
+let fx: Fixture;
+const VOTERS = 500;
+
+before(async () => {
+  chain = await startChainProcess(1000);
+  fx = await deployFixture(chain.url, { voters: VOTERS, meetings: 7 });
+});
+
+after(async () => {
+  fx?.cleanup();
+  await chain?.stop();
+});
+
+function load(meetings: bigint[]) {
+  const items = [];
+  for (const m of meetings) for (const v of fx.voters) items.push(signedBallot(fx.domain, v, m));
+  return items;
+}
+
+async function drained(url: () => string): Promise<void> {
+  await waitFor(async () => {
+    try {
+      const q = (await request(`${url()}/v1/health`)).body.queue;
+      return q && q.queued + q.batched + q.submitted === 0;
+    } catch {
+      return false;
+    }
+  }, 180_000, "the queue to drain");
+}
+
+async function assertConfirmedOnce(url: string, acked: Set<string>, items: ReturnType<typeof load>) {
+  const counts = await castCounts(fx, fx.provider);
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const id of acked) {
+    const status = (await request(`${url}/v1/ballots/${id}`)).body;
+    assert.equal(status.status, "confirmed", `ballot ${id}: ${JSON.stringify(status)}`);
+    const item = byId.get(id)!;
+    assert.equal(counts.get(`${item.body.meetingId}:${item.body.voter}`), 1, `ballot ${id} counted exactly once`);
+  }
+  for (const [key, n] of counts) assert.equal(n, 1, `${key} counted ${n} times`);
+}
+
+describe("relayer killed mid-load", () => {
+  let proc: ServiceProcess | undefined;
+
+  after(async () => {
+    await proc?.stop("SIGKILL");
+  });
+
+  it("confirms every acknowledged ballot exactly once after SIGKILL and restart", async () => {
+    const items = load(fx.meetings.slice(0, 4));
+    const env = serviceEnv(fx, {
+      SERVICES: "relayer",
+      RELAYER_DB_PATH: path.join(fx.tmpDir, "crash.sqlite"),
+      RELAYER_BATCH_SIZE: "100",
+    });
+    proc = await startProcess(env);
+    let url = proc.relayerUrl;
+    let killed = false;
+    let acks = 0;
+    let restarted: Promise<void> | undefined;
+    const { acked, refused } = await postLoad(() => url, items, 16, {
+      onAck: () => {
+        if (killed || !proc || ++acks < items.length / 3) return;
+        killed = true;
+        proc.child.kill("SIGKILL");
+        restarted = (async () => {
+          await new Promise((r) => proc!.child.once("exit", r));
+          await new Promise((r) => setTimeout(r, 500));
+          proc = await startProcess(env);
+          url = proc.relayerUrl;
+        })();
+      },
+    });
+    await restarted;
+    assert.equal(killed, true);
+    assert.equal(refused.size, 0, `refused: ${JSON.stringify([...refused.values()].slice(0, 3))}`);
+    assert.equal(acked.size, items.length);
+    await drained(() => url);
+    await assertConfirmedOnce(url, acked, items);
+    await proc.stop();
+    proc = undefined;
+  });
+});
+
+describe("relayer stopped with SIGTERM mid-load", () => {
+  it("exits cleanly, keeps what it acknowledged, and finishes it after a restart", async () => {
+    const items = load(fx.meetings.slice(6, 7));
+    const env = serviceEnv(fx, { SERVICES: "relayer", RELAYER_DB_PATH: path.join(fx.tmpDir, "sigterm.sqlite") });
+    let proc = await startProcess(env);
+    let url = proc.relayerUrl;
+    let acks = 0;
+    let exitCode: number | null | undefined;
+    let restarted: Promise<void> | undefined;
+    const { acked, refused } = await postLoad(() => url, items, 16, {
+      onAck: () => {
+        if (++acks !== Math.floor(items.length / 3)) return;
+        const stopping = proc;
+        restarted = (async () => {
+          await stopping.stop("SIGTERM");
+          exitCode = stopping.child.exitCode;
+          proc = await startProcess(env);
+          url = proc.relayerUrl;
+        })();
+      },
+    });
+    await restarted;
+    try {
+      assert.equal(exitCode, 0, "exited by itself with status 0");
+      assert.equal(refused.size, 0);
+      assert.equal(acked.size, items.length);
+      await drained(() => url);
+      await assertConfirmedOnce(url, acked, items);
+    } finally {
+      await proc.stop("SIGKILL");
+    }
+  });
+});
+
+describe("chain node unreachable under load", () => {
+  it("loses nothing while a proxy between relayer and node is cut, and drains afterwards", async () => {
+    const proxy = await startProxy(fx.url);
+    const services = await startInProcess(fx, {
+      SERVICES: "relayer",
+      RPC_URL: proxy.url,
+      RELAYER_DB_PATH: path.join(fx.tmpDir, "outage.sqlite"),
+    });
+    try {
+      const url = services.relayerUrl!;
+      const items = load(fx.meetings.slice(4, 6));
+      let cutDone: Promise<void> | undefined;
+      let acks = 0;
+      let sawOutage = false;
+      const { acked, refused } = await postLoad(() => url, items, 16, {
+        onAck: () => {
+          if (++acks !== Math.floor(items.length / 3)) return;
+          proxy.cut();
+          cutDone = (async () => {
+            const health = await request(`${url}/v1/health`);
+            sawOutage = health.status === 503;
+            await new Promise((r) => setTimeout(r, 4_000));
+            proxy.restore();
+          })();
+        },
+      });
+      await cutDone;
+      assert.equal(sawOutage, true, "health reported the node unreachable");
+      assert.equal(refused.size, 0, `refused: ${JSON.stringify([...refused.values()].slice(0, 3))}`);
+      assert.equal(acked.size, items.length);
+      await drained(() => url);
+      await assertConfirmedOnce(url, acked, items);
+    } finally {
+      await services.stop();
+      await proxy.close();
+    }
+  });
+});

@@ -1,0 +1,220 @@
+/**
+ * A real local chain for the relayer's tests: Hardhat's EDR node in a child process (so a test can
+ * kill the relayer independently of it), with the voting core deployed and a building of voters.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import {
+  BaseWallet,
+  HDNodeWallet,
+  JsonRpcProvider,
+  Mnemonic,
+  NonceManager,
+  Wallet,
+  id as keccakText,
+  type TransactionResponse,
+  type TypedDataDomain,
+} from "ethers";
+import { ballotDigest, ballotDomain } from "../../../scripts/lib/ballot.js";
+import { deployDigitalHome } from "../../../scripts/lib/deploy.js";
+import { PROJECT_ROOT, writeDeployment, type Deployment } from "../../../scripts/lib/deployment.js";
+import { BuildingRegistry__factory, MeetingHall__factory } from "../../../types/ethers-contracts/index.js";
+
+const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
+
+/** Funded account i of the local chain. */
+export function devAccount(i: number): HDNodeWallet {
+  return HDNodeWallet.fromMnemonic(MNEMONIC, `m/44'/60'/0'/0/${i}`);
+}
+
+export interface ChainProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `scripts/chain.ts` in a child process and waits for its URL. */
+export async function startChainProcess(blockTimeMs: number): Promise<ChainProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/chain.ts", "--port", "0", "--block-time", String(blockTimeMs)], {
+    cwd: PROJECT_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`chain did not start: ${stderr}`)), 60_000);
+    lines.on("line", (line) => {
+      const m = /^JSON-RPC (http:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`chain exited with ${code}: ${stderr}`));
+    });
+  });
+  return { url, child, stop: () => stopChild(child) };
+}
+
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+export interface Fixture {
+  url: string;
+  provider: JsonRpcProvider;
+  deployment: Deployment;
+  deploymentFile: string;
+  domain: TypedDataDomain;
+  voters: Wallet[];
+  /** Open meetings (3 questions), voting for an hour. */
+  meetings: bigint[];
+  /** A meeting whose voting has not started. */
+  notOpenMeeting: bigint;
+  tmpDir: string;
+  /** Registers more owners (one flat each) in the building. */
+  addOwners(addresses: string[]): Promise<void>;
+  /** Announces a meeting of the building with a snapshot now and waits until it is open. */
+  announce(): Promise<bigint>;
+  cleanup(): void;
+}
+
+export const QUESTIONS = 3;
+/** For, Against, Abstain. */
+export const CHOICES = 1n | (2n << 2n) | (3n << 4n);
+
+/** The deterministic voter i. */
+export function voter(i: number): Wallet {
+  return new Wallet(keccakText(`digital-home relayer test voter ${i}`));
+}
+
+async function waitAll(txs: TransactionResponse[]): Promise<void> {
+  for (const tx of txs) {
+    const r = await tx.wait();
+    if (!r || r.status !== 1) throw new Error(`setup transaction ${tx.hash} failed`);
+  }
+}
+
+async function latestTimestamp(provider: JsonRpcProvider): Promise<number> {
+  const block = await provider.send("eth_getBlockByNumber", ["latest", false]);
+  return Number(BigInt(block.timestamp));
+}
+
+/** Deploys the voting core, registers `voterCount` owners of one building and announces meetings. */
+export async function deployFixture(url: string, options: { voters: number; meetings: number }): Promise<Fixture> {
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  provider.pollingInterval = 100;
+  const tmpDir = mkdtempSync(path.join(tmpdir(), "dh-relayer-"));
+  try {
+    return await setUp(url, options, provider, tmpDir);
+  } catch (err) {
+    provider.destroy();
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function setUp(url: string, options: { voters: number; meetings: number }, provider: JsonRpcProvider, tmpDir: string): Promise<Fixture> {
+  const admin = new NonceManager(devAccount(0).connect(provider));
+  const deployment = await deployDigitalHome(admin, {
+    network: "relayer-test",
+    parameters: { minNotice: 0, minWindow: 60, maxWindow: 30 * 24 * 3600 },
+  });
+  const deploymentFile = await writeDeployment(deployment, path.join(tmpDir, "deployment.json"));
+  const registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, admin);
+  const hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, admin);
+
+  await waitAll([await registry.registerBuilding(keccakText("building 1"))]);
+  const buildingId = 1n;
+  const voters = Array.from({ length: options.voters }, (_, i) => voter(i));
+  const txs: TransactionResponse[] = [];
+  const shareUnit = Number(await registry.SHARE_UNIT());
+  for (let start = 0; start < voters.length; start += 250) {
+    const chunk = voters.slice(start, start + 250).map((w, j) => ({
+      area: BigInt(3000 + ((start + j) % 70) * 100),
+      kind: 0,
+      ref: keccakText(`flat ${start + j}`),
+      owners: [w.address],
+      shares: [shareUnit],
+    }));
+    txs.push(await registry.addPremises(buildingId, chunk, { gasLimit: 25_000_000 }));
+  }
+  txs.push(await registry.setOrganiser(buildingId, await admin.getAddress(), 1));
+  await waitAll(txs);
+
+  const snapshot = await latestTimestamp(provider);
+  const votingStart = snapshot + 3 + Math.ceil(options.meetings / 20);
+  const questions = Array.from({ length: QUESTIONS }, (_, q) => ({ textRef: keccakText(`question ${q}`), threshold: 0 }));
+  const announces: TransactionResponse[] = [];
+  for (let m = 0; m < options.meetings + 1; m++) {
+    const start = m === options.meetings ? votingStart + 30 * 24 * 3600 : votingStart;
+    announces.push(
+      await hall.announceMeeting(buildingId, snapshot, start, start + 3 * 24 * 3600, keccakText(`agenda ${m}`), questions, {
+        gasLimit: 1_000_000,
+      }),
+    );
+  }
+  await waitAll(announces);
+  const meetings = Array.from({ length: options.meetings }, (_, m) => BigInt(m + 1));
+  while ((await latestTimestamp(provider)) < votingStart) await new Promise((r) => setTimeout(r, 100));
+
+  let flats = options.voters;
+  const addOwners = async (addresses: string[]) => {
+    const premises = addresses.map((a) => ({ area: 5000n, kind: 0, ref: keccakText(`flat ${flats++}`), owners: [a], shares: [shareUnit] }));
+    await waitAll([await registry.addPremises(buildingId, premises)]);
+  };
+  const announce = async () => {
+    const snap = await latestTimestamp(provider);
+    const tx = await hall.announceMeeting(buildingId, snap, snap + 2, snap + 2 + 3 * 24 * 3600, keccakText("agenda"), questions);
+    await waitAll([tx]);
+    const id = await hall.meetingCount();
+    while ((await latestTimestamp(provider)) < snap + 2) await new Promise((r) => setTimeout(r, 100));
+    return id;
+  };
+
+  return {
+    url,
+    provider,
+    addOwners,
+    announce,
+    deployment,
+    deploymentFile,
+    domain: ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address),
+    voters,
+    meetings,
+    notOpenMeeting: BigInt(options.meetings + 1),
+    tmpDir,
+    cleanup: () => {
+      provider.destroy();
+      rmSync(tmpDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A ballot body as a client posts it, signed by the voter's key. */
+export function signedBallot(domain: TypedDataDomain, wallet: BaseWallet, meetingId: bigint, choices = CHOICES) {
+  const digest = ballotDigest(domain, { meetingId, voter: wallet.address, choices });
+  return {
+    id: digest,
+    body: {
+      meetingId: meetingId.toString(),
+      voter: wallet.address,
+      choices: choices.toString(),
+      signature: wallet.signingKey.sign(digest).serialized,
+    },
+  };
+}
