@@ -1,68 +1,173 @@
 /**
- * `npm start`: runs Digital Home on one machine. Starts the embedded chain (Hardhat's simulated network
- * as a JSON-RPC node on 127.0.0.1, one block a second), deploys the contracts with demo parameters
- * (minutes instead of days) and writes deployments/localhost.json. Stops cleanly on Ctrl-C.
+ * `npm start`: runs all of Digital Home on one machine.
  *
- * Environment: DH_RPC_PORT (default 8545; 0 picks a free port), DH_BLOCK_TIME_MS (default 1000).
+ *  1. the embedded chain: Hardhat's simulated network as a JSON-RPC node on 127.0.0.1, one block a second;
+ *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
+ *  3. the custodial wallet and the relayer;
+ *  4. the embedded query node indexing the subgraph and serving GraphQL;
+ *  5. the web page;
+ *  6. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll.
+ *
+ * Every start is a fresh demo (a new chain; the services' databases go to data/demo/, replaced).
+ * Environment: DH_RPC_PORT (8545), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000), DH_RELAYER_PORT (8547),
+ * DH_CUSTODY_PORT (8548), DH_BLOCK_TIME_MS (1000); a port in use is replaced by a free one.
  */
-import { JsonRpcProvider } from "ethers";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "./lib/chain.js";
 import { deployDigitalHome } from "./lib/deploy.js";
-import { writeDeployment } from "./lib/deployment.js";
+import { PROJECT_ROOT, writeDeployment } from "./lib/deployment.js";
+import { seedDemo } from "./lib/seed.js";
+import { startWebServer, type WebServer } from "./lib/web-server.js";
+import { loadConfig } from "../relayer/src/config.js";
+import { createLogger } from "../relayer/src/log.js";
+import { startServices, type RunningServices } from "../relayer/src/services.js";
+import { QueryNode } from "../subgraph/node/query-node.js";
 
 const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600 };
+const SUBGRAPH_NAME = "digital-home";
+// Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
+// #1 is the management organisation, #2–#4 send the relayer's batches.
+const DEV_KEYS = [
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30faae0a1",
+];
 
-function envNumber(name: string, fallback: number, max: number): number {
+function envPort(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) > max) {
-    console.error(`${name}: got '${raw}', expected a whole number 0–${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    console.error(`${name}: got '${raw}', expected a port number 0–65535`);
     process.exit(2);
   }
   return Number(raw);
 }
 
-const port = envNumber("DH_RPC_PORT", 8545, 65535);
-const blockTimeMs = envNumber("DH_BLOCK_TIME_MS", 1000, 60_000);
+/** Tries the preferred port, then a free one. */
+async function onPort<T>(preferred: number, label: string, start: (port: number) => Promise<T>): Promise<T> {
+  try {
+    return await start(preferred);
+  } catch (err) {
+    if (preferred === 0 || !/EADDRINUSE|address already in use/i.test(String((err as Error).message) + String((err as { code?: string }).code))) throw err;
+    step(`${label}: port ${preferred} is taken, using a free one`);
+    return start(0);
+  }
+}
 
-const step = (text: string) => console.log(`• ${text}`);
+const started = Date.now();
+const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
+
 let chain: LocalChain | undefined;
+let services: RunningServices | undefined;
+let queryNode: QueryNode | undefined;
+let web: WebServer | undefined;
 let stopping = false;
 
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping…");
+  await web?.close().catch(() => undefined);
+  await services?.stop().catch(() => undefined);
+  await queryNode?.close().catch(() => undefined);
   await chain?.close().catch(() => undefined);
+  console.log("stopped.");
   process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
 try {
+  const dataDir = path.join(PROJECT_ROOT, "data", "demo");
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+
+  const blockTimeMs = Number(process.env.DH_BLOCK_TIME_MS ?? 1000);
+  if (!Number.isInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > 60_000) throw new Error(`DH_BLOCK_TIME_MS: got '${process.env.DH_BLOCK_TIME_MS}', expected 0–60000`);
   step(`starting the embedded chain (one block every ${blockTimeMs} ms)`);
-  try {
-    chain = await startLocalChain({ port, blockTimeMs });
-  } catch (err) {
-    if (port === 0) throw err;
-    step(`port ${port} is taken (${(err as Error).message}); using a free port`);
-    chain = await startLocalChain({ port: 0, blockTimeMs });
-  }
-  const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 250 });
-  const deployer = await provider.getSigner(0);
+  chain = await onPort(envPort("DH_RPC_PORT", 8545), "chain", (port) => startLocalChain({ port, blockTimeMs }));
+  const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
+  const deployer = new Wallet(DEV_KEYS[0], provider);
+  const organiser = new Wallet(DEV_KEYS[1], provider);
 
   step("deploying BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
-  const file = await writeDeployment(deployment);
+  const deploymentFile = await writeDeployment(deployment);
+
+  step("starting the custodial wallet and the relayer");
+  const registrarToken = randomBytes(24).toString("hex");
+  const config = loadConfig({
+    RPC_URL: chain.url,
+    DEPLOYMENT: deploymentFile,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
+    RELAYER_DB_PATH: path.join(dataDir, "relayer.sqlite"),
+    RELAYER_SENDER_KEYS: DEV_KEYS.slice(2).join(","),
+    CUSTODY_PORT: String(envPort("DH_CUSTODY_PORT", 8548)),
+    CUSTODY_DB_PATH: path.join(dataDir, "custody.sqlite"),
+    CUSTODY_MASTER_KEY: randomBytes(32).toString("hex"),
+    CUSTODY_REGISTRAR_TOKEN: registrarToken,
+    CUSTODY_REVEAL_OTP: "true",
+    // the seed onboards and logs in dozens of residents at once; the page itself is a handful of users
+    CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
+    RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
+  });
+  services = await startServices(config, { deployment, logger: createLogger(config.logLevel) });
+
+  step("starting the query node (indexing the subgraph)");
+  queryNode = await QueryNode.open({
+    buildDir: path.join(PROJECT_ROOT, "subgraph", "build"),
+    databaseFile: path.join(dataDir, "subgraph.sqlite"),
+    name: SUBGRAPH_NAME,
+    rpcUrl: chain.url,
+    overrides: {
+      BuildingRegistry: { address: deployment.contracts.BuildingRegistry.address, startBlock: deployment.contracts.BuildingRegistry.deploymentBlock },
+      MeetingHall: { address: deployment.contracts.MeetingHall.address, startBlock: deployment.contracts.MeetingHall.deploymentBlock },
+    },
+    port: envPort("DH_GRAPHQL_PORT", 8000),
+    confirmations: 0,
+    pollIntervalMs: 250,
+  });
+  const graphqlServer = await queryNode.start();
+  const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
+
+  const textsFile = path.join(dataDir, "agenda-texts.json");
+  step("seeding the demo: buildings, owners, a finished meeting, an open meeting and a poll");
+  const seed = await seedDemo({
+    rpcUrl: chain.url,
+    deployment,
+    registrar: deployer,
+    organiser,
+    custodyUrl: services.custodyUrl!,
+    registrarToken,
+    relayerUrl: services.relayerUrl!,
+    textsFile,
+    progress: (m) => step(`  ${m}`),
+  });
+  step("starting the web page");
+  web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
+    startWebServer({ port, graphqlUrl, custodyUrl: services!.custodyUrl!, relayerUrl: services!.relayerUrl!, textsFile }),
+  );
+  provider.destroy();
 
   console.log(`
-Digital Home is running.
-  JSON-RPC          ${chain.url}   (chain id ${deployment.chainId})
-  BuildingRegistry  ${deployment.contracts.BuildingRegistry.address}
-  MeetingHall       ${deployment.contracts.MeetingHall.address}
-  deployment record ${file}
+Digital Home is running (a fresh demo).
+  Web page           ${web.url}
+  GraphQL            ${graphqlUrl}
+  Relayer API        ${services.relayerUrl}/v1   (OpenAPI: ${services.relayerUrl}/v1/openapi.json)
+  Custodial wallet   ${services.custodyUrl}/v1
+  JSON-RPC           ${chain.url}   (chain id ${deployment.chainId})
+  Deployment record  ${deploymentFile}
+Demo logins (one-time codes are shown on the login page):
+${seed.logins.map((l) => `  ${l.residentId.padEnd(18)} ${l.role}`).join("\n")}
+Meetings: finished №${seed.meetings.finished}, open №${seed.meetings.open}, poll №${seed.meetings.poll}.
 Press Ctrl-C to stop.`);
 } catch (err) {
-  console.error(`start failed: ${(err as Error).message}`);
+  console.error(`start failed: ${(err as Error).stack ?? err}`);
   await stop(1);
 }

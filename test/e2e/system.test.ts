@@ -1,0 +1,196 @@
+/**
+ * The whole system as a user meets it: `npm start` run as a user runs it, then a resident, the public
+ * and an auditor in real headless Chromium. Ends with Ctrl-C and checks that no process is left.
+ */
+import { expect } from "chai";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { PROJECT_ROOT } from "../../scripts/lib/deployment.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(PROJECT_ROOT, "docs", "screenshots") : path.join(PROJECT_ROOT, "reports", "screenshots");
+
+interface Urls {
+  web: string;
+  graphql: string;
+  relayer: string;
+  custody: string;
+  rpc: string;
+}
+
+function processesInGroup(pgid: number): string[] {
+  try {
+    return execFileSync("ps", ["-o", "pid=,args=", "-g", String(pgid)]).toString().trim().split("\n").filter(Boolean);
+  } catch {
+    return []; // ps exits 1 when nothing matches
+  }
+}
+
+async function graphql(url: string, query: string) {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query }) });
+  return (await response.json()) as { data: Record<string, any>; errors?: unknown[] };
+}
+
+describe("npm start and the web page", function () {
+  this.timeout(600_000);
+  let child: ChildProcess;
+  let output = "";
+  let urls: Urls;
+  let browser: Browser;
+  let page: Page;
+  let receiptId = "";
+
+  before(async function () {
+    await mkdir(SHOTS, { recursive: true });
+    child = spawn("npm", ["start"], {
+      cwd: PROJECT_ROOT,
+      detached: true, // its own process group, as a terminal gives it; Ctrl-C reaches the whole group
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, DH_RPC_PORT: "0", DH_WEB_PORT: "0", DH_GRAPHQL_PORT: "0", DH_RELAYER_PORT: "0", DH_CUSTODY_PORT: "0" },
+    });
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+    const started = Date.now();
+    while (!/Press Ctrl-C to stop/.test(output)) {
+      if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+      if (Date.now() - started > 300_000) throw new Error(`npm start printed no URLs in 5 minutes:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const pick = (label: string) => {
+      const m = new RegExp(`${label}\\s+(http://127\\.0\\.0\\.1:\\d+\\S*)`).exec(output);
+      if (!m) throw new Error(`no ${label} URL in:\n${output}`);
+      return m[1].replace(/\/v1$/, "");
+    };
+    urls = { web: pick("Web page"), graphql: pick("GraphQL"), relayer: pick("Relayer API"), custody: pick("Custodial wallet"), rpc: pick("JSON-RPC") };
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  });
+
+  after(async function () {
+    await browser?.close();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it("prints the URLs of every part and serves them", async function () {
+    expect(output).to.contain("Demo logins");
+    const meta = await graphql(urls.graphql, "{ _meta { block { number } hasIndexingErrors } meetings { id status } }");
+    expect(meta.data._meta.hasIndexingErrors).to.equal(false);
+    expect(meta.data.meetings.map((m: { status: string }) => m.status).sort()).to.deep.equal(["Announced", "Announced", "Finalized"]);
+    const health = await fetch(`${urls.relayer}/v1/health`);
+    expect(health.status).to.equal(200);
+    const rpc = await fetch(urls.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+    expect(((await rpc.json()) as { result: string }).result).to.equal("0x7a69");
+  });
+
+  it("shows the meetings and a finished meeting's results to the public", async function () {
+    await page.goto(`${urls.web}/#/`);
+    await page.waitForSelector("#all-meetings li[data-meeting]");
+    expect(await page.locator("#all-meetings li[data-meeting]").count()).to.equal(3);
+    await page.screenshot({ path: path.join(SHOTS, "meetings.png") });
+    await page.goto(`${urls.web}/#/results/1`);
+    await page.waitForSelector("#questions [data-question]");
+    expect(await page.locator("#questions").innerText()).to.match(/принято|passed/);
+    await page.screenshot({ path: path.join(SHOTS, "results.png"), fullPage: true });
+  });
+
+  it("lets a resident log in, vote on every question, and follow the ballot to counted", async function () {
+    await page.goto(`${urls.web}/#/results/2`);
+    await page.waitForSelector("#participation[data-meeting='2'] #ballot-count");
+    const before = Number(await page.locator("#ballot-count").innerText());
+
+    await page.goto(`${urls.web}/#/login`);
+    await page.fill("#resident-id", "ivanova.anna");
+    await page.click("#request-code");
+    await page.waitForSelector("#code:visible");
+    expect(await page.inputValue("#code")).to.match(/^\d{6}$/);
+    await page.click("#sign-in");
+    await page.waitForFunction(() => document.getElementById("who")?.textContent?.includes("ivanova.anna"));
+
+    await page.goto(`${urls.web}/#/meeting/2`);
+    await page.waitForSelector("#ballot-form");
+    const questions = await page.locator("#ballot-form fieldset").count();
+    expect(questions).to.equal(4);
+    for (let q = 0; q < questions; q++) await page.check(`input[name=q${q}][data-choice=${q === 1 ? "Against" : "For"}]`);
+    await page.screenshot({ path: path.join(SHOTS, "ballot.png"), fullPage: true });
+    await page.click("#vote-button");
+    await page.waitForSelector("#confirm-dialog[open]");
+    await page.click("#confirm-vote");
+    await page.waitForURL(/#\/receipt\/0x[0-9a-f]{64}$/);
+    receiptId = page.url().split("/").pop()!;
+    await page.waitForSelector("#receipt-status[data-status=confirmed]", { timeout: 120_000 });
+    expect(await page.locator("#receipt-tx").innerText()).to.match(/^0x[0-9a-f]{64}$/);
+    await page.screenshot({ path: path.join(SHOTS, "receipt.png") });
+
+    await page.goto(`${urls.web}/#/results/2`);
+    await page.waitForFunction(
+      (n) => document.querySelector("#participation[data-meeting='2']") !== null && Number(document.getElementById("ballot-count")?.textContent) === n + 1,
+      before,
+      { timeout: 60_000 },
+    );
+  });
+
+  it("refuses a second vote, on the page and at the API", async function () {
+    await page.goto(`${urls.web}/#/meeting/2`);
+    await page.waitForSelector("#vote #already-voted");
+    expect(await page.locator("#ballot-form").count()).to.equal(0);
+    const answer: { status: number; body: { error: { code: string } } } = await page.evaluate(async () => {
+      const session = JSON.parse(sessionStorage.getItem("dh-session")!);
+      const response = await fetch("/api/custody/v1/ballots", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${session.token}` },
+        body: JSON.stringify({ meetingId: "2", choices: String(0b10101010) }),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(answer.status).to.be.within(400, 499);
+    expect(answer.body.error.code).to.match(/already_voted|duplicate|voted/);
+  });
+
+  it("lets an auditor check the receipt and see the recount agree", async function () {
+    await page.goto(`${urls.web}/#/audit?receipt=${receiptId}`);
+    await page.waitForSelector("#receipt-result [data-result=counted]");
+    expect(await page.locator("#receipt-result").innerText()).to.match(/Учтён|Counted/);
+    await page.goto(`${urls.web}/#/audit/2`);
+    await page.waitForSelector("#recount [data-recount]");
+    expect(await page.locator("#recount [data-recount]").getAttribute("data-recount")).to.equal("ok");
+    await page.screenshot({ path: path.join(SHOTS, "audit.png"), fullPage: true });
+  });
+
+  it("fits a phone screen and speaks English", async function () {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    await phone.goto(`${urls.web}/#/results/2`);
+    await phone.waitForSelector("#questions [data-question]");
+    await phone.click("#lang");
+    await phone.waitForFunction(() => document.getElementById("nav-meetings")?.textContent === "Meetings");
+    await phone.waitForSelector("#questions [data-question]");
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).to.be.at.most(0);
+    await phone.screenshot({ path: path.join(SHOTS, "results-phone.png") });
+    await phone.close();
+  });
+
+  it("stops cleanly on Ctrl-C and leaves no process behind", async function () {
+    const pgid = child.pid!;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    process.kill(-pgid, "SIGINT");
+    // npm itself ends on the interrupt; the system under it finishes its own shutdown and exits 0
+    const { code, signal } = await exited;
+    expect(code === 0 || signal === "SIGINT", `exit ${code} / ${signal}`).to.equal(true);
+    const deadline = Date.now() + 15_000;
+    while (processesInGroup(pgid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(processesInGroup(pgid)).to.deep.equal([]);
+    expect(output).to.contain("stopped.");
+    expect(output).not.to.contain("start failed");
+  });
+});

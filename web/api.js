@@ -1,0 +1,156 @@
+// Everything the page reads comes through the GraphQL API and the custody / relayer APIs, reached via
+// the web server under /api/… so that the page has one origin.
+
+export class ApiError extends Error {
+  constructor(code, message, status) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+async function call(path, { method = "GET", body, token } = {}) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (token) headers.authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (err) {
+    throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = payload && payload.error ? payload.error : { code: `http_${response.status}`, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status);
+  }
+  return payload;
+}
+
+export async function graphql(query, variables = {}) {
+  const payload = await call("/api/graphql", { method: "POST", body: { query, variables } });
+  if (payload.errors && payload.errors.length) throw new ApiError("graphql", payload.errors.map((e) => e.message).join("; "), 200);
+  return payload.data;
+}
+
+export const custody = {
+  requestCode: (residentId) => call("/api/custody/v1/auth/code", { method: "POST", body: { residentId } }),
+  token: (residentId, code) => call("/api/custody/v1/auth/token", { method: "POST", body: { residentId, code } }),
+  me: (token) => call("/api/custody/v1/me", { token }),
+  vote: (token, meetingId, choices) => call("/api/custody/v1/ballots", { method: "POST", token, body: { meetingId: String(meetingId), choices: String(choices) } }),
+};
+
+export const relayer = {
+  status: (ballotId) => call(`/api/relayer/v1/ballots/${ballotId}`),
+};
+
+let texts;
+/** Agenda texts by their keccak256 reference, checked by the server against the hash. */
+export async function agendaTexts() {
+  texts ??= call("/api/texts").catch(() => ({}));
+  return texts;
+}
+
+export const session = {
+  get() {
+    try {
+      return JSON.parse(sessionStorage.getItem("dh-session") || "null");
+    } catch {
+      return null;
+    }
+  },
+  set(value) {
+    sessionStorage.setItem("dh-session", JSON.stringify(value));
+  },
+  clear() {
+    sessionStorage.removeItem("dh-session");
+  },
+};
+
+// ---- GraphQL queries
+
+/** The chain's clock: the timestamp of the latest indexed block (the chain's time, not the browser's). */
+export async function chainNow() {
+  const data = await graphql(`{ _meta { block { number timestamp } } }`);
+  return Number(data._meta.block.timestamp ?? Math.floor(Date.now() / 1000));
+}
+
+const MEETING_FIELDS = `id meetingId kind status initiator snapshot votingStart votingEnd questionCount ballotCount
+  rejectedBallotCount participatingWeight totalWeight quorumReached announcedAt announcedAtBlock announcedInTransaction
+  finalizedAt finalizedAtBlock cancelledAt building { id buildingId ref totalWeight electorateSize }`;
+
+export async function meetings() {
+  const data = await graphql(`{ meetings(first: 1000, orderBy: meetingId, orderDirection: desc) { ${MEETING_FIELDS} } }`);
+  return data.meetings;
+}
+
+export async function buildingsOf(address) {
+  const data = await graphql(`query ($a: Bytes!) { members(first: 100, where: { account: $a }) { building { id } weight isOwner isResident } }`, {
+    a: address.toLowerCase(),
+  });
+  return data.members;
+}
+
+export async function meeting(id) {
+  const data = await graphql(
+    `query ($id: ID!) { meeting(id: $id) { ${MEETING_FIELDS}
+       questions(first: 64, orderBy: index) { index textRef threshold forWeight againstWeight abstainWeight participatingWeight decided passed } } }`,
+    { id: String(id) },
+  );
+  return data.meeting;
+}
+
+export async function ballotsPage(meetingId, first, skip) {
+  const data = await graphql(
+    `query ($m: String!, $first: Int!, $skip: Int!) {
+       ballots(first: $first, skip: $skip, orderBy: blockNumber, orderDirection: desc, where: { meeting: $m }) {
+         id voter weight answers transactionHash blockNumber logIndex } }`,
+    { m: String(meetingId), first, skip },
+  );
+  return data.ballots;
+}
+
+export async function allBallots(meetingId) {
+  const out = [];
+  for (let skip = 0; ; skip += 1000) {
+    const page = await ballotsPage(meetingId, 1000, skip);
+    out.push(...page);
+    if (page.length < 1000) return out;
+  }
+}
+
+export async function rejectedBallots(meetingId) {
+  const data = await graphql(
+    `query ($m: String!) { rejectedBallots(first: 1000, orderBy: blockNumber, where: { meeting: $m }) {
+       id voter reason transactionHash blockNumber logIndex } }`,
+    { m: String(meetingId) },
+  );
+  return data.rejectedBallots;
+}
+
+export async function ballotOf(meetingId, voter) {
+  const data = await graphql(
+    `query ($m: String!, $v: Bytes!) { ballots(first: 1, where: { meeting: $m, voter: $v }) { id transactionHash blockNumber logIndex weight answers } }`,
+    { m: String(meetingId), v: voter.toLowerCase() },
+  );
+  return data.ballots[0] ?? null;
+}
+
+export async function ballotsInTransaction(hash) {
+  const data = await graphql(
+    `query ($h: Bytes!) {
+       ballots(first: 1000, where: { transactionHash: $h }) { id voter weight answers transactionHash blockNumber logIndex meeting { id } }
+       rejectedBallots(first: 1000, where: { transactionHash: $h }) { id voter reason transactionHash blockNumber logIndex meeting { id } } }`,
+    { h: hash.toLowerCase() },
+  );
+  return data;
+}
+
+export async function ballotAt(hash, logIndex) {
+  const data = await graphql(
+    `query ($h: Bytes!, $l: BigInt!) { ballots(first: 1, where: { transactionHash: $h, logIndex: $l }) {
+       id voter weight answers transactionHash blockNumber logIndex meeting { id } } }`,
+    { h: hash.toLowerCase(), l: String(logIndex) },
+  );
+  return data.ballots[0] ?? null;
+}

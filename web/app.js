@@ -1,0 +1,537 @@
+// Digital Home web page: residents vote, the public follows results, auditors check receipts.
+import * as api from "./api.js";
+import { bar, fraction } from "./charts.js";
+import { language, setLanguage, t } from "./i18n.js";
+
+const SHARE_UNIT = 216_216_000n;
+const PAGE_SIZE = 20;
+const view = () => document.getElementById("view");
+let refreshTimer;
+/** The chain's time as of the last route (meetings open and close by block time). */
+let chainTime = Math.floor(Date.now() / 1000);
+
+// ---------------------------------------------------------------- DOM helpers
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "className") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function show(...nodes) {
+  view().replaceChildren(...nodes);
+}
+
+function errorCard(err) {
+  return h("div", { className: "card notice", role: "alert" }, `${t("error")}: ${err.message}${err.code ? ` (${err.code})` : ""}`);
+}
+
+// ---------------------------------------------------------------- formatting
+
+const isPoll = (m) => m.kind === "Poll";
+
+function amount(m, weight) {
+  const w = BigInt(weight ?? 0);
+  if (isPoll(m)) return `${w} ${t("people")}`;
+  const hundredths = (w * 100n + SHARE_UNIT * 50n) / (SHARE_UNIT * 100n); // m² × 100, rounded
+  return `${(hundredths / 100n).toLocaleString(language())}.${String(hundredths % 100n).padStart(2, "0")} ${t("m2")}`;
+}
+
+function pct(part, whole) {
+  const p = BigInt(part ?? 0);
+  const w = BigInt(whole ?? 0);
+  if (w === 0n) return "—";
+  const bp = (p * 10000n * 2n + w) / (w * 2n);
+  return `${bp / 100n}.${String(bp % 100n).padStart(2, "0")} %`;
+}
+
+const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
+const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
+
+function phase(m) {
+  const now = chainTime;
+  if (m.status === "Cancelled") return "Cancelled";
+  if (m.status === "Finalized") return "Finalized";
+  if (now < Number(m.votingStart)) return "Upcoming";
+  if (now < Number(m.votingEnd)) return "Open";
+  return "Closed";
+}
+
+function statusBadge(m) {
+  const p = phase(m);
+  const cls = p === "Open" ? "badge open" : p === "Finalized" ? "badge final" : "badge";
+  return h("span", { className: cls, "data-phase": p }, t(`status${p}`));
+}
+
+/** The building's weight the meeting is measured against (final once counted). */
+function totalOf(m) {
+  if (m.totalWeight !== null && m.totalWeight !== undefined) return BigInt(m.totalWeight);
+  return BigInt(isPoll(m) ? m.building.electorateSize : m.building.totalWeight);
+}
+
+/** The building's address when its register reference is among the published texts, else its number. */
+async function buildingName(b) {
+  const texts = await api.agendaTexts();
+  return texts[(b.ref ?? "").toLowerCase()] ?? `${t("building")} ${b.buildingId}`;
+}
+
+async function questionText(q) {
+  const texts = await api.agendaTexts();
+  return texts[q.textRef.toLowerCase()] ?? `${t("textUnknown")} ${short(q.textRef)}`;
+}
+
+// ---------------------------------------------------------------- header
+
+function renderHeader() {
+  document.getElementById("brand").textContent = t("brand");
+  document.getElementById("nav-meetings").textContent = t("navMeetings");
+  document.getElementById("nav-audit").textContent = t("navAudit");
+  document.getElementById("lang").textContent = t("language");
+  const s = api.session.get();
+  document.getElementById("who").textContent = s ? `${t("loggedInAs")} ${s.residentId}` : "";
+  document.getElementById("auth").textContent = s ? t("logout") : t("login");
+}
+
+// ---------------------------------------------------------------- views
+
+async function viewMeetings() {
+  const s = api.session.get();
+  const all = await api.meetings();
+  const names = new Map();
+  for (const m of all) if (!names.has(m.building.id)) names.set(m.building.id, await buildingName(m.building));
+  const mine = new Set();
+  if (s) for (const member of await api.buildingsOf(s.address)) mine.add(member.building.id);
+  const item = (m) =>
+    h(
+      "li",
+      { "data-meeting": m.id },
+      h("a", { href: `#/meeting/${m.id}` }, `${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
+      statusBadge(m),
+      h("span", { className: "muted" }, names.get(m.building.id)),
+      h("span", { className: "muted" }, `${t("votingEnd")}: ${date(m.votingEnd)}`),
+      h("a", { href: `#/results/${m.id}` }, t("results")),
+    );
+  const cards = [h("h1", {}, t("meetings")), h("p", { className: "muted" }, t("tagline"))];
+  if (s) {
+    const own = all.filter((m) => mine.has(m.building.id));
+    cards.push(h("div", { className: "card", id: "my-meetings" }, h("h2", {}, t("myBuildings")), own.length ? h("ul", { className: "list" }, own.map(item)) : h("p", {}, t("none"))));
+  }
+  cards.push(h("div", { className: "card", id: "all-meetings" }, h("h2", {}, t("allMeetings")), all.length ? h("ul", { className: "list" }, all.map(item)) : h("p", {}, t("none"))));
+  show(...cards);
+}
+
+function viewLogin() {
+  const status = h("p", { className: "muted", id: "login-status" });
+  const idInput = h("input", { type: "text", id: "resident-id", autocomplete: "username", required: true });
+  const codeInput = h("input", { type: "text", id: "code", inputmode: "numeric", autocomplete: "one-time-code" });
+  const codeForm = h(
+    "form",
+    {
+      className: "inline",
+      hidden: true,
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const { token } = await api.custody.token(idInput.value.trim(), codeInput.value.trim());
+          const me = await api.custody.me(token);
+          api.session.set({ token, residentId: me.residentId, address: me.address });
+          renderHeader();
+          location.hash = "#/";
+        } catch (err) {
+          status.textContent = `${t("error")}: ${err.message}`;
+        }
+      },
+    },
+    h("label", { for: "code" }, t("code")),
+    codeInput,
+    h("button", { type: "submit", id: "sign-in" }, t("signIn")),
+  );
+  const idForm = h(
+    "form",
+    {
+      className: "inline",
+      onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const answer = await api.custody.requestCode(idInput.value.trim());
+          status.textContent = answer.code ? `${t("codeSent")} ${t("demoCode")}: ${answer.code}` : t("codeSent");
+          if (answer.code) codeInput.value = answer.code;
+          codeForm.hidden = false;
+        } catch (err) {
+          status.textContent = `${t("error")}: ${err.message}`;
+        }
+      },
+    },
+    h("label", { for: "resident-id" }, t("residentId")),
+    idInput,
+    h("button", { type: "submit", id: "request-code" }, t("requestCode")),
+  );
+  show(h("div", { className: "card" }, h("h1", {}, t("login")), idForm, codeForm, status));
+}
+
+async function meetingHeader(m) {
+  return h(
+    "dl",
+    { className: "grid" },
+    h("dt", {}, t("status")),
+    h("dd", {}, statusBadge(m)),
+    h("dt", {}, t("building")),
+    h("dd", {}, await buildingName(m.building)),
+    h("dt", {}, t("initiator")),
+    h("dd", { className: "mono" }, m.initiator),
+    h("dt", {}, t("votingStart")),
+    h("dd", {}, date(m.votingStart)),
+    h("dt", {}, t("votingEnd")),
+    h("dd", {}, date(m.votingEnd)),
+    h("dt", {}, t("snapshot")),
+    h("dd", {}, date(m.snapshot)),
+  );
+}
+
+async function viewMeeting(id) {
+  const m = await api.meeting(id);
+  if (!m) return show(errorCard(new Error(t("notFound"))));
+  const s = api.session.get();
+  const cards = [
+    h("h1", {}, `${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
+    h("div", { className: "card" }, await meetingHeader(m), h("p", {}, h("a", { href: `#/results/${m.id}` }, t("results")), " · ", h("a", { href: `#/audit/${m.id}` }, t("audit")))),
+  ];
+  const agenda = h("div", { className: "card", id: "agenda" }, h("h2", {}, t("agenda")));
+  for (const q of m.questions) {
+    agenda.append(
+      h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), h("div", { className: "muted" }, `${t("threshold")}: ${t("thresholds")[q.threshold]}`)),
+    );
+  }
+  cards.push(agenda);
+  cards.push(await votePanel(m, s));
+  show(...cards);
+}
+
+async function votePanel(m, s) {
+  const card = h("div", { className: "card", id: "vote" }, h("h2", {}, t("yourBallot")));
+  if (!s) return card.append(h("p", {}, h("a", { href: "#/login" }, t("loginToVote")))), card;
+  const existing = await api.ballotOf(m.id, s.address);
+  const pending = JSON.parse(localStorage.getItem(`dh-ballot-${m.id}-${s.address.toLowerCase()}`) || "null");
+  if (existing || pending) {
+    card.append(h("p", { className: "notice", id: "already-voted" }, t("alreadyVoted")));
+    if (pending) card.append(h("p", {}, h("a", { href: `#/receipt/${pending}` }, `${t("receipt")} ${short(pending)}`)));
+    return card;
+  }
+  if (phase(m) !== "Open") return card.append(h("p", { className: "notice" }, t("notOpen"))), card;
+
+  const form = h("form", { id: "ballot-form" });
+  for (const q of m.questions) {
+    const name = `q${q.index}`;
+    form.append(
+      h(
+        "fieldset",
+        { className: "question" },
+        h("legend", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)),
+        h(
+          "div",
+          { className: "choices" },
+          ["For", "Against", "Abstain"].map((c, k) =>
+            h("label", {}, h("input", { type: "radio", name, value: String(k + 1), required: true, "data-choice": c }), t(c)),
+          ),
+        ),
+      ),
+    );
+  }
+  const message = h("p", { className: "notice", hidden: true, id: "vote-message", role: "alert" });
+  const dialog = h("dialog", { id: "confirm-dialog" });
+  form.append(h("button", { type: "submit", id: "vote-button" }, t("vote")), message, dialog);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const answers = m.questions.map((q) => form.querySelector(`input[name=q${q.index}]:checked`));
+    if (answers.some((a) => !a)) {
+      message.hidden = false;
+      message.textContent = t("answerAll");
+      return;
+    }
+    let choices = 0n;
+    answers.forEach((a, i) => (choices |= BigInt(a.value) << BigInt(2 * i)));
+    dialog.replaceChildren(
+      h("h2", {}, t("confirmTitle")),
+      h("ol", {}, answers.map((a) => h("li", {}, t(a.dataset.choice)))),
+      h("p", {}, t("confirmText")),
+      h(
+        "div",
+        { className: "choices" },
+        h("button", { type: "button", id: "confirm-vote", onclick: () => send(choices) }, t("confirm")),
+        h("button", { type: "button", className: "secondary", onclick: () => dialog.close() }, t("cancel")),
+      ),
+    );
+    dialog.showModal();
+  });
+
+  async function send(choices) {
+    dialog.close();
+    try {
+      const answer = await api.custody.vote(s.token, m.meetingId, choices);
+      localStorage.setItem(`dh-ballot-${m.id}-${s.address.toLowerCase()}`, JSON.stringify(answer.id));
+      location.hash = `#/receipt/${answer.id}`;
+    } catch (err) {
+      message.hidden = false;
+      message.textContent = /already|voted|duplicate/i.test(err.code) ? t("alreadyVoted") : /eligib/i.test(err.code) ? t("notEligible") : `${t("error")}: ${err.message} (${err.code})`;
+    }
+  }
+  card.append(form);
+  return card;
+}
+
+async function viewReceipt(ballotId) {
+  const status = await api.relayer.status(ballotId);
+  const rows = [
+    [t("ballotId"), h("span", { className: "mono", id: "receipt-id" }, status.id)],
+    [t("receiptStatus"), h("strong", { id: "receipt-status", "data-status": status.status, className: status.status === "confirmed" ? "ok" : status.status === "rejected" ? "bad" : "" }, t(status.status))],
+  ];
+  if (status.txHash) rows.push([t("transaction"), h("span", { className: "mono", id: "receipt-tx" }, status.txHash)]);
+  if (status.blockNumber !== undefined) rows.push([t("block"), h("span", { id: "receipt-block" }, status.blockNumber)], [t("logIndex"), status.logIndex]);
+  if (status.reason) rows.push([t("reason"), t("rejectReasons")[status.reason] ?? status.reason]);
+  show(
+    h("h1", {}, t("receipt")),
+    h(
+      "div",
+      { className: "card" },
+      h("dl", { className: "grid" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
+      h("p", {}, h("a", { href: `#/results/${status.meetingId}` }, t("publicRecord")), " · ", h("a", { href: `#/audit?receipt=${status.id}` }, t("checkReceipt"))),
+      status.status === "confirmed" || status.status === "rejected" ? null : h("p", { className: "muted" }, t("live")),
+    ),
+  );
+  if (status.status !== "confirmed" && status.status !== "rejected") refreshTimer = setTimeout(() => route(), 1000);
+}
+
+function decision(m, q, total) {
+  if (q.decided) return q.passed ? h("strong", { className: "ok" }, t("passed")) : h("strong", { className: "bad" }, t("notPassed"));
+  const part = BigInt(m.participatingWeight);
+  const f = BigInt(q.forWeight);
+  const quorum = part * 2n > total;
+  let pass;
+  switch (q.threshold) {
+    case "Consultative": pass = f * 2n > part; break;
+    case "MajorityOfParticipants": pass = quorum && f * 2n > part; break;
+    case "MajorityOfAll": pass = quorum && f * 2n > total; break;
+    case "TwoThirdsOfAll": pass = quorum && f * 3n >= total * 2n; break;
+    default: pass = quorum && f === total;
+  }
+  return h("span", { className: pass ? "ok" : "bad" }, pass ? t("passingSoFar") : t("failingSoFar"));
+}
+
+async function viewResults(id, page = 0) {
+  const m = await api.meeting(id);
+  if (!m) return show(errorCard(new Error(t("notFound"))));
+  const total = totalOf(m);
+  const part = BigInt(m.participatingWeight);
+  const quorumText = m.quorumReached === true ? t("quorumReached") : m.quorumReached === false ? t("quorumNotReached") : part * 2n > total ? t("quorumReached") : t("quorumPending");
+  const legend = h(
+    "p",
+    { className: "legend" },
+    h("span", {}, h("i", { style: "background:var(--for)" }), t("For")),
+    h("span", {}, h("i", { style: "background:var(--against)" }), t("Against")),
+    h("span", {}, h("i", { style: "background:var(--abstain)" }), t("Abstain")),
+  );
+  const summary = h(
+    "div",
+    { className: "card", id: "participation", "data-meeting": m.id },
+    h("h2", {}, t("participation")),
+    h("p", {}, `${amount(m, part)} ${t("ofTotal")} ${amount(m, total)} (${pct(part, total)}) · ${t("ballots")}: `, h("strong", { id: "ballot-count" }, m.ballotCount), isPoll(m) ? "" : ` · ${quorumText}`),
+    bar([{ value: part, className: "part", label: pct(part, total) }], total, isPoll(m) ? {} : { markAt: 0.5, markLabel: t("quorum") }),
+  );
+  const questions = h("div", { className: "card", id: "questions" }, h("h2", {}, t("results")), legend);
+  for (const q of m.questions) {
+    const ofAll = ["MajorityOfAll", "TwoThirdsOfAll", "Unanimous"].includes(q.threshold);
+    const whole = ofAll ? total : part;
+    const markAt = q.threshold === "TwoThirdsOfAll" ? 2 / 3 : q.threshold === "Unanimous" ? 1 : 0.5;
+    questions.append(
+      h(
+        "div",
+        { className: "question", "data-question": q.index },
+        h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)),
+        h("div", { className: "muted" }, `${t("threshold")}: ${t("thresholds")[q.threshold]}`),
+        bar(
+          [
+            { value: BigInt(q.forWeight), className: "for", label: `${t("For")} ${amount(m, q.forWeight)}` },
+            { value: BigInt(q.againstWeight), className: "against", label: `${t("Against")} ${amount(m, q.againstWeight)}` },
+            { value: BigInt(q.abstainWeight), className: "abstain", label: `${t("Abstain")} ${amount(m, q.abstainWeight)}` },
+          ],
+          whole === 0n ? 1n : whole,
+          { markAt, markLabel: t("threshold") },
+        ),
+        h("div", {}, `${t("For")}: ${amount(m, q.forWeight)} (${pct(q.forWeight, part)}) · ${t("Against")}: ${amount(m, q.againstWeight)} · ${t("Abstain")}: ${amount(m, q.abstainWeight)} → `, decision(m, q, total)),
+      ),
+    );
+  }
+  const ballots = await api.ballotsPage(m.id, PAGE_SIZE, page * PAGE_SIZE);
+  const list = h(
+    "div",
+    { className: "card", id: "ballots" },
+    h("h2", {}, t("ballots")),
+    ballots.length
+      ? h(
+          "table",
+          {},
+          h("thead", {}, h("tr", {}, h("th", {}, t("voter")), h("th", {}, t("weight")), h("th", {}, t("answers")), h("th", { className: "hide-narrow" }, t("transaction")), h("th", {}, t("block")))),
+          h(
+            "tbody",
+            {},
+            ballots.map((b) =>
+              h("tr", {}, h("td", { className: "mono" }, short(b.voter)), h("td", {}, amount(m, b.weight)), h("td", {}, b.answers.map((a) => t(a)).join(", ")), h("td", { className: "mono hide-narrow" }, short(b.transactionHash)), h("td", {}, b.blockNumber)),
+            ),
+          ),
+        )
+      : h("p", {}, t("none")),
+    h(
+      "div",
+      { className: "pager" },
+      h("button", { type: "button", className: "secondary", disabled: page === 0, onclick: () => (location.hash = `#/results/${m.id}/${page - 1}`) }, t("previous")),
+      h("span", {}, `${t("page")} ${page + 1}`),
+      h("button", { type: "button", className: "secondary", disabled: ballots.length < PAGE_SIZE, onclick: () => (location.hash = `#/results/${m.id}/${page + 1}`) }, t("next")),
+    ),
+  );
+  show(h("h1", {}, `${t("results")}: ${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`), h("div", { className: "card" }, await meetingHeader(m)), summary, questions, list);
+  if (m.status !== "Finalized" && m.status !== "Cancelled") {
+    view().append(h("p", { className: "muted" }, t("live")));
+    refreshTimer = setTimeout(() => route(), 3000);
+  }
+}
+
+async function checkReceipt(query, out) {
+  out.replaceChildren(h("p", { className: "muted" }, t("loading")));
+  const q = query.trim().toLowerCase();
+  if (!/^0x[0-9a-f]{64}$/.test(q)) return out.replaceChildren(h("p", { className: "bad" }, t("receiptHint")));
+  const lines = [];
+  let status = null;
+  try {
+    status = await api.relayer.status(q);
+  } catch (err) {
+    if (err.status !== 404) throw err;
+  }
+  const ballotLine = (b) =>
+    h("li", { "data-result": "counted" }, h("strong", { className: "ok" }, `${t("counted")} `), `${t("meeting")} №${b.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, b.voter), ` · ${t("weight")} ${b.weight} · ${t("answers")}: ${b.answers.map((a) => t(a)).join(", ")} · ${t("transaction")} `, h("span", { className: "mono" }, short(b.transactionHash)), ` · ${t("block")} ${b.blockNumber}`);
+  if (status) {
+    lines.push(h("li", {}, `${t("ballotId")} `, h("span", { className: "mono" }, status.id), ` — ${t(status.status)}${status.reason ? ` (${t("rejectReasons")[status.reason] ?? status.reason})` : ""}`));
+    if (status.status === "confirmed") {
+      const b = await api.ballotAt(status.txHash, status.logIndex);
+      lines.push(b ? ballotLine(b) : h("li", { className: "muted" }, t("loading")));
+    }
+  } else {
+    const found = await api.ballotsInTransaction(q);
+    for (const b of found.ballots) lines.push(ballotLine(b));
+    for (const r of found.rejectedBallots) {
+      lines.push(h("li", { "data-result": "rejected" }, h("strong", { className: "bad" }, `${t("rejected")} `), `${t("meeting")} №${r.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, r.voter), ` · ${t("reason")}: ${t("rejectReasons")[r.reason] ?? r.reason}`));
+    }
+  }
+  out.replaceChildren(lines.length ? h("ul", { className: "list", id: "receipt-result" }, lines) : h("p", { className: "bad", id: "receipt-result" }, t("notFound")));
+}
+
+async function viewAudit(id, params) {
+  const out = h("div", { id: "receipt-output" });
+  const input = h("input", { type: "text", id: "receipt-input", placeholder: t("receiptHint"), value: params.get("receipt") ?? "" });
+  const form = h(
+    "form",
+    { className: "inline", onsubmit: (e) => (e.preventDefault(), checkReceipt(input.value, out).catch((err) => out.replaceChildren(errorCard(err)))) },
+    input,
+    h("button", { type: "submit", id: "receipt-check" }, t("check")),
+  );
+  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out)];
+  if (params.get("receipt")) checkReceipt(params.get("receipt"), out).catch((err) => out.replaceChildren(errorCard(err)));
+
+  const all = await api.meetings();
+  cards.push(h("div", { className: "card" }, h("h2", {}, t("chooseMeeting")), h("ul", { className: "list" }, all.map((m) => h("li", {}, h("a", { href: `#/audit/${m.id}` }, `${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`), statusBadge(m))))));
+  if (id) {
+    const m = await api.meeting(id);
+    if (m) cards.splice(2, 0, ...(await auditMeeting(m)));
+  }
+  show(...cards);
+}
+
+async function auditMeeting(m) {
+  const ballots = await api.allBallots(m.id);
+  const rejected = await api.rejectedBallots(m.id);
+  // recount every question from the ballots
+  const sums = m.questions.map(() => ({ For: 0n, Against: 0n, Abstain: 0n }));
+  let part = 0n;
+  for (const b of ballots) {
+    part += BigInt(b.weight);
+    b.answers.forEach((a, i) => sums[i] && (sums[i][a] += BigInt(b.weight)));
+  }
+  const diffs = [];
+  if (part !== BigInt(m.participatingWeight)) diffs.push(`${t("participation")}: ${part} ≠ ${m.participatingWeight}`);
+  if (ballots.length !== m.ballotCount) diffs.push(`${t("ballots")}: ${ballots.length} ≠ ${m.ballotCount}`);
+  m.questions.forEach((q, i) => {
+    for (const [k, field] of [["For", "forWeight"], ["Against", "againstWeight"], ["Abstain", "abstainWeight"]]) {
+      if (sums[i][k] !== BigInt(q[field])) diffs.push(`${t("question")} ${i + 1}, ${t(k)}: ${sums[i][k]} ≠ ${q[field]}`);
+    }
+  });
+  const recount = h(
+    "div",
+    { className: "card", id: "recount" },
+    h("h2", {}, `${t("recountStatus")} — ${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
+    diffs.length ? [h("p", { className: "bad", "data-recount": "differs" }, t("recountDiff")), h("ul", {}, diffs.map((d) => h("li", {}, d)))] : h("p", { className: "ok", "data-recount": "ok" }, `✓ ${t("recountOk")} (${ballots.length} ${t("ballots").toLowerCase()})`),
+  );
+  const events = [
+    { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },
+    ...ballots.map((b) => ({ block: Number(b.blockNumber), log: Number(b.logIndex), name: "BallotCast", tx: b.transactionHash, detail: `${short(b.voter)} · ${amount(m, b.weight)} · ${b.answers.map((a) => t(a)).join(", ")}` })),
+    ...rejected.map((r) => ({ block: Number(r.blockNumber), log: Number(r.logIndex), name: "BallotRejected", tx: r.transactionHash, detail: `${short(r.voter)} · ${t("rejectReasons")[r.reason] ?? r.reason}` })),
+  ];
+  if (m.finalizedAtBlock) events.push({ block: Number(m.finalizedAtBlock), log: 1e9, name: "MeetingFinalized", tx: "", detail: m.quorumReached ? t("quorumReached") : t("quorumNotReached") });
+  events.sort((a, b) => a.block - b.block || a.log - b.log);
+  const log = h(
+    "div",
+    { className: "card", id: "event-log" },
+    h("h2", {}, t("eventLog")),
+    h(
+      "table",
+      {},
+      h("thead", {}, h("tr", {}, h("th", {}, t("block")), h("th", {}, ""), h("th", {}, ""), h("th", { className: "hide-narrow" }, t("transaction")))),
+      h("tbody", {}, events.map((e) => h("tr", {}, h("td", {}, e.block), h("td", {}, t("events")[e.name]), h("td", {}, e.detail), h("td", { className: "mono hide-narrow" }, short(e.tx))))),
+    ),
+  );
+  return [recount, log];
+}
+
+// ---------------------------------------------------------------- router
+
+async function route() {
+  clearTimeout(refreshTimer);
+  renderHeader();
+  const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  const params = new URLSearchParams(query);
+  try {
+    chainTime = await api.chainNow().catch(() => Math.floor(Date.now() / 1000));
+    if (parts.length === 0) return await viewMeetings();
+    if (parts[0] === "login") return viewLogin();
+    if (parts[0] === "meeting" && parts[1]) return await viewMeeting(parts[1]);
+    if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
+    if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
+    if (parts[0] === "audit") return await viewAudit(parts[1], params);
+    show(errorCard(new Error(t("notFound"))));
+  } catch (err) {
+    show(errorCard(err));
+  }
+}
+
+document.getElementById("lang").addEventListener("click", () => {
+  setLanguage(language() === "ru" ? "en" : "ru");
+  route();
+});
+document.getElementById("auth").addEventListener("click", () => {
+  if (api.session.get()) {
+    api.session.clear();
+    location.hash = "#/";
+    route();
+  } else location.hash = "#/login";
+});
+window.addEventListener("hashchange", route);
+setLanguage(language());
+route();
