@@ -6,6 +6,8 @@
  *   npm test -- contracts    only the named suites (see SUITES)
  */
 import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { PROJECT_ROOT } from "./lib/deployment.js";
 
 interface Suite {
@@ -46,10 +48,18 @@ const nodeTestCount = (output: string) => {
 
 const noCount = () => ({ passed: 0, failed: 0 });
 
+/** The `*.test.ts` files directly in a folder (the contracts' and libraries' tests live in test/). */
+function testFiles(dir: string): string[] {
+  return readdirSync(path.join(PROJECT_ROOT, dir))
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort()
+    .map((f) => `${dir}/${f}`);
+}
+
 export const SUITES: Suite[] = [
   { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: noCount },
   { name: "contracts", command: ["npx", "hardhat", "test", "solidity"], count: mochaCount },
-  { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", "test/BuildingRegistry.test.ts", "test/MeetingHall.test.ts", "test/ballot.test.ts", "test/deployment.test.ts"], count: mochaCount },
+  { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test")], count: mochaCount },
   { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
   { name: "subgraph-node", command: ["node", "--import", "tsx", "--test", "subgraph/test/*.test.ts"], count: nodeTestCount },
