@@ -16,29 +16,21 @@ const rpcUrl = process.env.DH_RPC_URL;
 const deployerKey = process.env.DH_DEPLOYER_KEY;
 const customName = process.env.DH_NETWORK_NAME ?? "custom";
 
+const compiler = {
+  version: solcVersion,
+  path: solcPath,
+  settings: {
+    evmVersion: "cancun",
+    optimizer: { enabled: true, runs: 10_000 },
+    viaIR: true,
+  },
+};
+
 const config: HardhatUserConfig = {
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
-    profiles: {
-      default: {
-        version: solcVersion,
-        path: solcPath,
-        settings: {
-          evmVersion: "cancun",
-          optimizer: { enabled: true, runs: 10_000 },
-          viaIR: true,
-        },
-      },
-      production: {
-        version: solcVersion,
-        path: solcPath,
-        settings: {
-          evmVersion: "cancun",
-          optimizer: { enabled: true, runs: 10_000 },
-          viaIR: true,
-        },
-      },
-    },
+    // the same compiler and settings for tests and for deployment
+    profiles: { default: compiler, production: compiler },
   },
   networks: {
     hardhatMainnet: {
