@@ -64,6 +64,7 @@ export const SUITES: Suite[] = [
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
   { name: "subgraph-node", command: ["node", "--import", "tsx", "--test", "subgraph/test/*.test.ts"], count: nodeTestCount },
   { name: "relayer", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "relayer/test/*.test.ts"], count: nodeTestCount },
+  { name: "notifier", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "notifier/test/*.test.ts"], count: nodeTestCount },
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", "test/e2e/system.test.ts"], count: mochaCount },
   { name: "audit", command: ["npx", "hardhat", "test", "mocha", "test/audit/audit.test.ts"], count: mochaCount },
 ];

@@ -5,12 +5,14 @@
  *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
  *  3. the custodial wallet and the relayer;
  *  4. the embedded query node indexing the subgraph and serving GraphQL;
- *  5. the web page;
- *  6. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll.
+ *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll;
+ *  6. the web page;
+ *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
  *
  * Every start is a fresh demo (a new chain; the services' databases go to data/demo/, replaced).
  * Environment: DH_RPC_PORT (8545), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000), DH_RELAYER_PORT (8547),
- * DH_CUSTODY_PORT (8548), DH_BLOCK_TIME_MS (1000); a port in use is replaced by a free one.
+ * DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one), DH_BLOCK_TIME_MS (1000); a port
+ * in use is replaced by a free one.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
@@ -25,6 +27,14 @@ import { loadConfig } from "../relayer/src/config.js";
 import { createLogger } from "../relayer/src/log.js";
 import { startServices, type RunningServices } from "../relayer/src/services.js";
 import { QueryNode } from "../subgraph/node/query-node.js";
+import {
+  loadConfig as loadNotifierConfig,
+  registerDemoContacts,
+  startMailCapture,
+  startNotifier,
+  type MailCapture,
+  type RunningNotifier,
+} from "../notifier/src/index.js";
 
 const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600 };
 const SUBGRAPH_NAME = "digital-home";
@@ -66,12 +76,17 @@ let chain: LocalChain | undefined;
 let services: RunningServices | undefined;
 let queryNode: QueryNode | undefined;
 let web: WebServer | undefined;
+let mail: MailCapture | undefined;
+let notifier: RunningNotifier | undefined;
+let bannerShown = false;
 let stopping = false;
 
 async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping…");
+  await notifier?.stop().catch(() => undefined);
+  await mail?.stop().catch(() => undefined);
   await web?.close().catch(() => undefined);
   await services?.stop().catch(() => undefined);
   await queryNode?.close().catch(() => undefined);
@@ -153,6 +168,42 @@ try {
   web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
     startWebServer({ port, graphqlUrl, custodyUrl: services!.custodyUrl!, relayerUrl: services!.relayerUrl!, textsFile }),
   );
+
+  step("starting the notifier (e-mail goes to a local capture)");
+  const held: string[] = [];
+  mail = await startMailCapture({
+    httpPort: envPort("DH_MAIL_PORT", 0),
+    onMessage: (m) => {
+      const line = `✉  ${m.to.join(", ")} — ${m.subject}`;
+      if (bannerShown) console.log(line);
+      else held.push(line);
+    },
+  });
+  const rpcUrl = chain.url;
+  const custodyUrl = services.custodyUrl!;
+  const smtpPort = mail.port;
+  const webUrl = web.url;
+  notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
+    loadNotifierConfig({
+      RPC_URL: rpcUrl,
+      DEPLOYMENT: deploymentFile,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      NOTIFIER_PORT: String(port),
+      NOTIFIER_DB_PATH: path.join(dataDir, "notifier.sqlite"),
+      NOTIFIER_REGISTRAR_TOKEN: registrarToken,
+      NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
+      NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      NOTIFIER_TEXTS_FILE: textsFile,
+      NOTIFIER_VOTE_URL: webUrl,
+      NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
+    }),
+    {
+      deployment,
+      prepare: async (directory) => {
+        await registerDemoContacts(directory, { custodyUrl, registrarToken, residentIds: seed.residents });
+      },
+    },
+  ));
   provider.destroy();
 
   console.log(`
@@ -161,12 +212,16 @@ Digital Home is running (a fresh demo).
   GraphQL            ${graphqlUrl}
   Relayer API        ${services.relayerUrl}/v1   (OpenAPI: ${services.relayerUrl}/v1/openapi.json)
   Custodial wallet   ${services.custodyUrl}/v1
+  Notifier           ${notifier.url}/v1   (captured e-mail: ${mail.httpUrl}/)
   JSON-RPC           ${chain.url}   (chain id ${deployment.chainId})
   Deployment record  ${deploymentFile}
 Demo logins (one-time codes are shown on the login page):
 ${seed.logins.map((l) => `  ${l.residentId.padEnd(18)} ${l.role}`).join("\n")}
 Meetings: finished №${seed.meetings.finished}, open №${seed.meetings.open}, poll №${seed.meetings.poll}.
 Press Ctrl-C to stop.`);
+  bannerShown = true;
+  for (const line of held.slice(0, 5)) console.log(line);
+  if (held.length > 5) console.log(`✉  … and ${held.length - 5} more notices so far: ${mail.httpUrl}/`);
 } catch (err) {
   console.error(`start failed: ${(err as Error).stack ?? err}`);
   await stop(1);

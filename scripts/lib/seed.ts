@@ -36,6 +36,8 @@ export interface DemoLogin {
 
 export interface SeedResult {
   logins: DemoLogin[];
+  /** Every resident id the demo onboarded at the custody service. */
+  residents: string[];
   meetings: { finished: bigint; open: bigint; poll: bigint };
 }
 
@@ -183,6 +185,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   await writeFile(options.textsFile, JSON.stringify([...AGENDA.open.map((q) => q.text), ...AGENDA.finished.map((q) => q.text), ...AGENDA.poll, ...AGENDA.buildings], null, 2) + "\n");
   provider.destroy();
   return {
+    residents: [...address.keys()],
     logins: [
       { residentId: "ivanova.anna", role: "owner in building 1 (has not voted yet)" },
       { residentId: "tenant.orlova", role: "registered resident in building 1 (polls only)" },

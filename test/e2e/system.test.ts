@@ -48,7 +48,7 @@ describe("npm start and the web page", function () {
       cwd: PROJECT_ROOT,
       detached: true, // its own process group, as a terminal gives it; Ctrl-C reaches the whole group
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, DH_RPC_PORT: "0", DH_WEB_PORT: "0", DH_GRAPHQL_PORT: "0", DH_RELAYER_PORT: "0", DH_CUSTODY_PORT: "0" },
+      env: { ...process.env, DH_RPC_PORT: "0", DH_WEB_PORT: "0", DH_GRAPHQL_PORT: "0", DH_RELAYER_PORT: "0", DH_CUSTODY_PORT: "0", DH_NOTIFIER_PORT: "0" },
     });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
@@ -91,6 +91,18 @@ describe("npm start and the web page", function () {
     expect(health.status).to.equal(200);
     const rpc = await fetch(urls.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
     expect(((await rpc.json()) as { result: string }).result).to.equal("0x7a69");
+  });
+
+  it("runs the notifier, whose notices reach the local mail capture", async function () {
+    const mailbox = /captured e-mail: (http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
+    expect(mailbox, output).to.not.equal(null);
+    let messages: Array<{ to: string[]; subject: string; text: string }> = [];
+    for (let i = 0; i < 200 && messages.length === 0; i++) {
+      messages = ((await (await fetch(`${mailbox![1]}/messages`)).json()) as { messages: typeof messages }).messages;
+      if (!messages.length) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(messages.some((m) => m.to.some((to) => to.startsWith("ivanova.anna@")))).to.equal(true);
+    expect(messages.map((m) => m.text).join("\n")).to.contain("шлагбаум");
   });
 
   it("shows the meetings and a finished meeting's results to the public", async function () {

@@ -1,0 +1,157 @@
+/**
+ * The notifier's HTTP API, version 1.
+ *   registrar:  PUT/GET/DELETE /v1/residents/:residentId   the directory of contacts
+ *               GET /v1/delivery-log?meetingId=&residentId=&address=   proof of notice
+ *   resident:   GET /v1/feed                             the in-app notices
+ *               GET/PUT /v1/me/preferences               language and channel opt-outs
+ *   anyone:     GET /v1/health
+ * Errors are `{ error: { code, message } }`: 4xx for the client's mistakes, 5xx for ours.
+ */
+import { randomUUID } from "node:crypto";
+import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import { isAddress } from "ethers";
+import { z } from "zod";
+import { NotifierError } from "./errors.js";
+import { LANGUAGES } from "./config.js";
+import { contactWarnings, type Directory } from "./directory.js";
+import { feedOf } from "./channels/app.js";
+import type { Database } from "./db.js";
+import type { Logger } from "./log.js";
+import type { Outbox } from "./outbox.js";
+import type { ResidentAuth } from "./auth.js";
+
+export interface ApiDeps {
+  db: Database;
+  directory: Directory;
+  outbox: Outbox;
+  auth: ResidentAuth;
+  requireRegistrar: (authorization: string | undefined) => void;
+  status: () => Record<string, unknown>;
+  log: Logger;
+}
+
+const residentIdSchema = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "expected 1–128 letters, digits or . _ : @ -");
+const optOutSchema = z.strictObject({ app: z.boolean().optional(), email: z.boolean().optional(), sms: z.boolean().optional() });
+const residentSchema = z.strictObject({
+  address: z.string().refine((s) => isAddress(s), "expected a 0x-prefixed 20-byte address"),
+  language: z.enum(LANGUAGES).default("ru"),
+  email: z.string().max(320).nullable().optional(),
+  phone: z.string().max(40).nullable().optional(),
+  optOut: optOutSchema.optional(),
+});
+const preferencesSchema = z.strictObject({ language: z.enum(LANGUAGES).optional(), optOut: optOutSchema.optional() });
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new NotifierError("invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`, { status: 400 });
+  }
+  return r.data;
+}
+
+function sendError(res: Response, err: NotifierError): void {
+  res.status(err.status).json({ error: { code: err.code, message: err.message } });
+}
+
+function fromBodyParser(err: { type?: string; status?: number }): NotifierError | undefined {
+  if (err.type === "entity.too.large") return new NotifierError("payload_too_large", "the request body is too large", { status: 413 });
+  if (err.type === "entity.parse.failed") return new NotifierError("malformed_json", "the request body is not valid JSON", { status: 400 });
+  if (err.status && err.status >= 400 && err.status < 500) return new NotifierError("bad_request", "the request cannot be read", { status: err.status });
+  return undefined;
+}
+
+export function createApi(deps: ApiDeps): Express {
+  const { directory, outbox, auth, log } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((req, res, next) => {
+    const given = req.get("x-request-id");
+    res.locals.requestId = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    res.setHeader("X-Request-Id", res.locals.requestId);
+    // The web page reads the feed from another origin with a bearer token (no cookies).
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Allow-Headers", "authorization, content-type");
+    res.setHeader("Access-Control-Allow-Methods", "GET, PUT, DELETE, OPTIONS");
+    if (req.method === "OPTIONS") {
+      res.status(204).end();
+      return;
+    }
+    next();
+  });
+  app.use(express.json({ limit: 8192, strict: true, type: () => true }));
+
+  const registrar = (req: Request) => deps.requireRegistrar(req.get("authorization"));
+  const me = async (req: Request) => {
+    const id = await auth.residentOf(req.get("authorization"));
+    const r = directory.find(id);
+    if (!r) throw new NotifierError("unknown_resident", "the resident is not in the notifier's directory", { status: 403 });
+    return r;
+  };
+
+  app.get("/v1/health", (_req, res) => {
+    res.json({ status: "ok", ...deps.status() });
+  });
+
+  app.put("/v1/residents/:residentId", (req, res) => {
+    registrar(req);
+    const id = parse(residentIdSchema, req.params.residentId);
+    const input = parse(residentSchema, req.body);
+    const { resident, created } = directory.upsert(id, input);
+    const warnings = contactWarnings(input);
+    if (warnings.length) log.warn("resident contact malformed", { residentId: id, fields: warnings.map((w) => w.field) });
+    res.status(created ? 201 : 200).json({ resident: resident, warnings });
+  });
+
+  app.get("/v1/residents/:residentId", (req, res) => {
+    registrar(req);
+    const r = directory.find(String(req.params.residentId));
+    if (!r) throw new NotifierError("not_found", "no such resident", { status: 404 });
+    res.json({ resident: r });
+  });
+
+  app.delete("/v1/residents/:residentId", (req, res) => {
+    registrar(req);
+    if (!directory.remove(String(req.params.residentId))) throw new NotifierError("not_found", "no such resident", { status: 404 });
+    res.status(204).end();
+  });
+
+  app.get("/v1/delivery-log", (req, res) => {
+    registrar(req);
+    const q = req.query;
+    const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+    res.json({
+      entries: outbox.deliveryLog({ meetingId: str(q.meetingId), residentId: str(q.residentId), address: str(q.address) }),
+    });
+  });
+
+  app.get("/v1/feed", async (req, res) => {
+    const r = await me(req);
+    res.json({ residentId: r.residentId, entries: feedOf(deps.db, r.address) });
+  });
+
+  app.get("/v1/me/preferences", async (req, res) => {
+    const r = await me(req);
+    res.json({ language: r.language, optOut: r.optOut });
+  });
+
+  app.put("/v1/me/preferences", async (req, res) => {
+    const r = await me(req);
+    const prefs = parse(preferencesSchema, req.body);
+    const updated = directory.setPreferences(r.residentId, prefs)!;
+    res.json({ language: updated.language, optOut: updated.optOut });
+  });
+
+  app.use((_req: Request, res: Response) => sendError(res, new NotifierError("not_found", "no such endpoint", { status: 404 })));
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const known = err instanceof NotifierError ? err : fromBodyParser(err as { type?: string; status?: number });
+    if (known) {
+      if (known.status >= 500) log.warn("request failed", { code: known.code, requestId: res.locals.requestId });
+      sendError(res, known);
+      return;
+    }
+    log.error("unexpected error", { requestId: res.locals.requestId, err });
+    sendError(res, new NotifierError("internal", "internal error", { status: 500 }));
+  });
+  return app;
+}

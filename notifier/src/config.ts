@@ -1,0 +1,185 @@
+/**
+ * Configuration from the environment, validated at start-up. Every problem is reported at once with
+ * the variable, the value and what was expected, e.g.
+ * "NOTIFIER_MAX_ATTEMPTS: got 'ten', expected a whole number 1–100".
+ */
+import { ConfigError } from "./errors.js";
+import { LOG_LEVELS, type LogLevel } from "./log.js";
+
+export type Language = "ru" | "en";
+export const LANGUAGES = ["ru", "en"] as const;
+
+export interface SmtpConfig {
+  /** smtp://user:pass@host:port or smtps://… */
+  url: string;
+  /** The From header, e.g. "Digital Home <notices@example.org>". */
+  from: string;
+}
+
+export interface SmsConfig {
+  /** The generic JSON webhook: POST { to, text, reference } answered 2xx when accepted. */
+  webhookUrl: string;
+  /** Sent as `Authorization: Bearer <token>` when set. */
+  token?: string;
+}
+
+export interface NotifierConfig {
+  /** JSON-RPC endpoint of a node of the voting chain. */
+  rpcUrl: string;
+  /** Deployment record: a network name under deployments/ or a path to a JSON file. */
+  deployment: string;
+  host: string;
+  port: number;
+  dbPath: string;
+  /** Bearer token of the registrar for the resident directory and the delivery log. */
+  registrarToken: string;
+  /** JWKS of the identity provider (the custody service's /.well-known/jwks.json in the demo). */
+  jwksUrl?: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  smtp?: SmtpConfig;
+  sms?: SmsConfig;
+  /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes. */
+  textsFile?: string;
+  /** Where residents vote, shown in notices. */
+  voteUrl: string;
+  timeZone: string;
+  defaultLanguage: Language;
+  pollIntervalMs: number;
+  confirmations: number;
+  logChunk: number;
+  /** The reminder goes this long before the close (or at the opening, for shorter windows). */
+  reminderBeforeSeconds: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  sendTimeoutMs: number;
+  sendConcurrency: number;
+  logLevel: LogLevel;
+}
+
+type Env = Record<string, string | undefined>;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  }
+
+  string(name: string, fallback?: string): string {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) {
+      this.problems.push(`${name}: missing, expected a value`);
+      return "";
+    }
+    return v;
+  }
+
+  whole(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name}: got '${v}', expected a whole number ${min}–${max}`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push(`${name}: got '${v}', expected one of ${allowed.join(", ")}`);
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, schemes: string[], fallback?: string): string | undefined {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!schemes.includes(u.protocol.slice(0, -1))) throw new Error("scheme");
+      return v;
+    } catch {
+      this.problems.push(`${name}: got '${redact(v)}', expected a ${schemes.join(" or ")} URL`);
+      return undefined;
+    }
+  }
+
+  host(name: string, fallback: string): string {
+    const v = this.raw(name) ?? fallback;
+    if (!/^[A-Za-z0-9.:-]+$/.test(v)) this.problems.push(`${name}: got '${v}', expected a host name or IP address`);
+    return v;
+  }
+}
+
+/** Hides a URL's password in messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}
+
+function validTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): NotifierConfig {
+  const r = new Reader(env);
+  const rpcName = r.raw("NOTIFIER_RPC_URL") !== undefined ? "NOTIFIER_RPC_URL" : "RPC_URL";
+  if (r.raw(rpcName) === undefined) r.problems.push("NOTIFIER_RPC_URL: missing, expected an http(s) URL of a JSON-RPC node (RPC_URL is read too)");
+  const registrarToken = r.string("NOTIFIER_REGISTRAR_TOKEN");
+  if (registrarToken && registrarToken.length < 16) {
+    r.problems.push("NOTIFIER_REGISTRAR_TOKEN: expected at least 16 characters (the value is not shown)");
+  }
+  const smtpUrl = r.url("NOTIFIER_SMTP_URL", ["smtp", "smtps"]);
+  const mailFrom = r.raw("NOTIFIER_MAIL_FROM") ?? "Digital Home <notices@digital-home.local>";
+  if (smtpUrl && !/<[^<>\s@]+@[^<>\s@]+>$|^[^<>\s@]+@[^<>\s@]+$/.test(mailFrom)) {
+    r.problems.push(`NOTIFIER_MAIL_FROM: got '${mailFrom}', expected an address such as "Digital Home <notices@example.org>"`);
+  }
+  const smsUrl = r.url("NOTIFIER_SMS_WEBHOOK_URL", ["http", "https"]);
+  const timeZone = r.string("NOTIFIER_TIME_ZONE", "Europe/Moscow");
+  if (!validTimeZone(timeZone)) r.problems.push(`NOTIFIER_TIME_ZONE: got '${timeZone}', expected an IANA time zone such as Europe/Moscow`);
+  const retryBaseMs = r.whole("NOTIFIER_RETRY_BASE_MS", 2_000, 10, 3_600_000);
+  const retryMaxMs = r.whole("NOTIFIER_RETRY_MAX_MS", 600_000, 10, 86_400_000);
+  if (retryMaxMs < retryBaseMs) r.problems.push(`NOTIFIER_RETRY_MAX_MS: got ${retryMaxMs}, expected at least NOTIFIER_RETRY_BASE_MS (${retryBaseMs})`);
+
+  const config: NotifierConfig = {
+    rpcUrl: r.url(rpcName, ["http", "https"]) ?? "",
+    deployment: r.string("DEPLOYMENT", "localhost"),
+    host: r.host("NOTIFIER_HOST", "127.0.0.1"),
+    port: r.whole("NOTIFIER_PORT", 8549, 0, 65535),
+    dbPath: r.string("NOTIFIER_DB_PATH", "data/notifier.sqlite"),
+    registrarToken,
+    jwksUrl: r.url("NOTIFIER_JWKS_URL", ["http", "https"]),
+    jwtIssuer: r.string("NOTIFIER_JWT_ISSUER", "digital-home-custody"),
+    jwtAudience: r.string("NOTIFIER_JWT_AUDIENCE", "digital-home"),
+    smtp: smtpUrl ? { url: smtpUrl, from: mailFrom } : undefined,
+    sms: smsUrl ? { webhookUrl: smsUrl, token: r.raw("NOTIFIER_SMS_WEBHOOK_TOKEN") } : undefined,
+    textsFile: r.raw("NOTIFIER_TEXTS_FILE"),
+    voteUrl: r.url("NOTIFIER_VOTE_URL", ["http", "https"], "http://127.0.0.1:8080/") ?? "",
+    timeZone,
+    defaultLanguage: r.oneOf("NOTIFIER_DEFAULT_LANGUAGE", "ru", LANGUAGES),
+    pollIntervalMs: r.whole("NOTIFIER_POLL_INTERVAL_MS", 1_000, 10, 600_000),
+    confirmations: r.whole("NOTIFIER_CONFIRMATIONS", 0, 0, 64),
+    logChunk: r.whole("NOTIFIER_LOG_CHUNK", 2_000, 1, 1_000_000),
+    reminderBeforeSeconds: r.whole("NOTIFIER_REMINDER_BEFORE_SECONDS", 86_400, 0, 60 * 86_400),
+    maxAttempts: r.whole("NOTIFIER_MAX_ATTEMPTS", 12, 1, 100),
+    retryBaseMs,
+    retryMaxMs,
+    sendTimeoutMs: r.whole("NOTIFIER_SEND_TIMEOUT_MS", 15_000, 100, 300_000),
+    sendConcurrency: r.whole("NOTIFIER_SEND_CONCURRENCY", 4, 1, 64),
+    logLevel: r.oneOf<LogLevel>("LOG_LEVEL", "info", LOG_LEVELS),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

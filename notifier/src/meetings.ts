@@ -1,0 +1,121 @@
+/** What the follower keeps of each meeting: its announcement, ballots seen, and its results. */
+import { getAddress } from "ethers";
+import type { Database } from "./db.js";
+
+export interface MeetingRecord {
+  meetingId: bigint;
+  buildingId: bigint;
+  kind: number;
+  initiator: string;
+  snapshot: number;
+  votingStart: number;
+  votingEnd: number;
+  agendaRef: string;
+  questions: Array<{ textRef: string; threshold: number }>;
+  status: "announced" | "cancelled" | "finalized";
+  reminder: "due" | "queued" | "missed";
+  totalWeight?: bigint;
+  participatingWeight?: bigint;
+  ballots?: number;
+  quorumReached?: boolean;
+}
+
+export interface Decision {
+  questionIndex: number;
+  threshold: number;
+  forWeight: bigint;
+  againstWeight: bigint;
+  abstainWeight: bigint;
+  passed: boolean;
+}
+
+export class Meetings {
+  constructor(private readonly db: Database) {}
+
+  announced(m: Omit<MeetingRecord, "status" | "reminder">): void {
+    this.db
+      .sql(
+        `INSERT INTO meetings (meeting_id, building_id, kind, initiator, snapshot, voting_start, voting_end, agenda_ref, questions)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(m.meetingId.toString(), m.buildingId.toString(), m.kind, m.initiator, m.snapshot, m.votingStart, m.votingEnd, m.agendaRef, JSON.stringify(m.questions));
+  }
+
+  ballotCast(meetingId: bigint, voter: string): void {
+    this.db.sql("INSERT INTO voters (meeting_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING").run(meetingId.toString(), getAddress(voter));
+  }
+
+  cancelled(meetingId: bigint): void {
+    this.db.sql("UPDATE meetings SET status = 'cancelled' WHERE meeting_id = ?").run(meetingId.toString());
+  }
+
+  finalized(meetingId: bigint, totalWeight: bigint, participatingWeight: bigint, ballots: bigint, quorumReached: boolean): void {
+    this.db
+      .sql("UPDATE meetings SET status = 'finalized', total_weight = ?, participating_weight = ?, ballots = ?, quorum_reached = ? WHERE meeting_id = ?")
+      .run(totalWeight.toString(), participatingWeight.toString(), Number(ballots), +quorumReached, meetingId.toString());
+  }
+
+  decided(meetingId: bigint, d: Decision): void {
+    this.db
+      .sql(
+        `INSERT INTO decisions (meeting_id, question_index, threshold, for_weight, against_weight, abstain_weight, passed)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      )
+      .run(meetingId.toString(), d.questionIndex, d.threshold, d.forWeight.toString(), d.againstWeight.toString(), d.abstainWeight.toString(), +d.passed);
+  }
+
+  setReminder(meetingId: bigint, state: MeetingRecord["reminder"]): void {
+    this.db.sql("UPDATE meetings SET reminder = ? WHERE meeting_id = ?").run(state, meetingId.toString());
+  }
+
+  get(meetingId: bigint): MeetingRecord | undefined {
+    const row = this.db.sql("SELECT * FROM meetings WHERE meeting_id = ?").get(meetingId.toString()) as Record<string, unknown> | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Open meetings whose reminder is still due. */
+  remindersDue(): MeetingRecord[] {
+    return (this.db.sql("SELECT * FROM meetings WHERE status = 'announced' AND reminder = 'due'").all() as Array<Record<string, unknown>>).map(fromRow);
+  }
+
+  /** Finalized meetings whose results have not been queued. */
+  resultsDue(): MeetingRecord[] {
+    return (
+      this.db
+        .sql("SELECT m.* FROM meetings m WHERE m.status = 'finalized' AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.notice_id = 'meeting-' || m.meeting_id || '-results')")
+        .all() as Array<Record<string, unknown>>
+    ).map(fromRow);
+  }
+
+  decisions(meetingId: bigint): Decision[] {
+    const rows = this.db.sql("SELECT * FROM decisions WHERE meeting_id = ? ORDER BY question_index").all(meetingId.toString()) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      questionIndex: Number(r.question_index),
+      threshold: Number(r.threshold),
+      forWeight: BigInt(String(r.for_weight)),
+      againstWeight: BigInt(String(r.against_weight)),
+      abstainWeight: BigInt(String(r.abstain_weight)),
+      passed: Number(r.passed) === 1,
+    }));
+  }
+}
+
+function fromRow(r: Record<string, unknown>): MeetingRecord {
+  return {
+    meetingId: BigInt(String(r.meeting_id)),
+    buildingId: BigInt(String(r.building_id)),
+    kind: Number(r.kind),
+    initiator: String(r.initiator),
+    snapshot: Number(r.snapshot),
+    votingStart: Number(r.voting_start),
+    votingEnd: Number(r.voting_end),
+    agendaRef: String(r.agenda_ref),
+    questions: JSON.parse(String(r.questions)),
+    status: r.status as MeetingRecord["status"],
+    reminder: r.reminder as MeetingRecord["reminder"],
+    totalWeight: r.total_weight == null ? undefined : BigInt(String(r.total_weight)),
+    participatingWeight: r.participating_weight == null ? undefined : BigInt(String(r.participating_weight)),
+    ballots: r.ballots == null ? undefined : Number(r.ballots),
+    quorumReached: r.quorum_reached == null ? undefined : Number(r.quorum_reached) === 1,
+  };
+}

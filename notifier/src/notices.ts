@@ -1,0 +1,154 @@
+/**
+ * Turns what happened on chain into notices: the notice of a meeting or poll, the reminder to those
+ * who have not voted, the results, the cancellation. Each notice is rendered per recipient in their
+ * language and queued once per channel they can be reached by and have not declined.
+ *
+ * The legal notice of a general meeting and its results always go in-app: a resident who declined
+ * every channel (or has no directory entry) still finds them in their feed.
+ */
+import type { AgendaTexts } from "./agenda.js";
+import type { Language } from "./config.js";
+import type { Database } from "./db.js";
+import type { Channel, Directory } from "./directory.js";
+import type { Logger } from "./log.js";
+import type { MeetingRecord, Meetings } from "./meetings.js";
+import type { NewOutboxRow, Outbox } from "./outbox.js";
+import type { Recipients } from "./recipients.js";
+import { render, type NoticeData, type NoticeType } from "./templates.js";
+
+export interface NoticeOptions {
+  voteUrl: string;
+  timeZone: string;
+  defaultLanguage: Language;
+  reminderBeforeSeconds: number;
+  /** Channels with a configured provider. */
+  channels: Set<Channel>;
+}
+
+export const noticeId = (meetingId: bigint, type: NoticeType) => `meeting-${meetingId}-${type}`;
+
+export class NoticePlanner {
+  constructor(
+    private readonly db: Database,
+    private readonly meetings: Meetings,
+    private readonly directory: Directory,
+    private readonly recipients: Recipients,
+    private readonly outbox: Outbox,
+    private readonly texts: AgendaTexts,
+    private readonly options: NoticeOptions,
+    private readonly log: Logger,
+  ) {}
+
+  private queued(id: string): boolean {
+    return this.db.sql("SELECT 1 FROM notices WHERE notice_id = ?").get(id) !== undefined;
+  }
+
+  /**
+   * The notice of a meeting or poll. One whose voting had closed by `chainTime` (seen while catching
+   * up on old history) is recorded as skipped rather than sent: its results follow instead.
+   */
+  async announced(meetingId: bigint, chainTime: number): Promise<void> {
+    const m = this.meetings.get(meetingId);
+    if (!m || this.queued(noticeId(meetingId, "announced"))) return;
+    if (chainTime >= m.votingEnd) {
+      this.db
+        .sql("INSERT INTO notices (notice_id, meeting_id, type, recipients, created_at) VALUES (?, ?, 'announced', 0, ?) ON CONFLICT DO NOTHING")
+        .run(noticeId(meetingId, "announced"), meetingId.toString(), new Date().toISOString());
+      this.log.info("notice skipped: voting closed before the notifier saw the announcement", { meetingId });
+      return;
+    }
+    this.queue(m, "announced", await this.recipients.eligible(m));
+  }
+
+  async cancelled(meetingId: bigint): Promise<void> {
+    const m = this.meetings.get(meetingId);
+    if (!m || this.queued(noticeId(meetingId, "cancelled"))) return;
+    const told = this.db.sql("SELECT DISTINCT address FROM outbox WHERE notice_id = ?").all(noticeId(meetingId, "announced")) as Array<{ address: string }>;
+    this.queue(m, "cancelled", told.map((r) => r.address));
+  }
+
+  /** Results of every finalized meeting not yet told. */
+  async results(): Promise<void> {
+    for (const m of this.meetings.resultsDue()) this.queue(m, "results", await this.recipients.eligible(m));
+  }
+
+  /**
+   * Reminders of open meetings whose reminder time has come by `chainTime`: `reminderBeforeSeconds`
+   * before the close, or at the opening for a shorter window. A reminder whose window has passed
+   * (the notifier was stopped) is skipped, not sent late. A lead of 0 turns reminders off.
+   */
+  async reminders(chainTime: number): Promise<void> {
+    if (this.options.reminderBeforeSeconds === 0) return;
+    for (const m of this.meetings.remindersDue()) {
+      const due = Math.max(m.votingStart, m.votingEnd - this.options.reminderBeforeSeconds);
+      if (chainTime < due) continue;
+      if (chainTime >= m.votingEnd) {
+        this.meetings.setReminder(m.meetingId, "missed");
+        this.log.warn("reminder window passed while the notifier was behind", { meetingId: m.meetingId });
+        continue;
+      }
+      const open = await this.recipients.nonVoters(m);
+      this.db.transaction(() => {
+        this.queue(m, "reminder", open);
+        this.meetings.setReminder(m.meetingId, "queued");
+      });
+    }
+  }
+
+  private data(m: MeetingRecord): NoticeData {
+    const decisions = m.status === "finalized" ? this.meetings.decisions(m.meetingId) : [];
+    return {
+      meetingId: m.meetingId,
+      buildingId: m.buildingId,
+      kind: m.kind,
+      initiator: m.initiator,
+      votingStart: m.votingStart,
+      votingEnd: m.votingEnd,
+      questions: m.questions.map((q) => ({ text: this.texts.text(q.textRef), threshold: q.threshold })),
+      voteUrl: this.options.voteUrl,
+      timeZone: this.options.timeZone,
+      results:
+        m.status === "finalized"
+          ? { totalWeight: m.totalWeight ?? 0n, participatingWeight: m.participatingWeight ?? 0n, ballots: m.ballots ?? 0, quorumReached: m.quorumReached ?? false, decisions }
+          : undefined,
+    };
+  }
+
+  private queue(m: MeetingRecord, type: NoticeType, addresses: string[]): void {
+    const id = noticeId(m.meetingId, type);
+    const data = this.data(m);
+    const legal = m.kind === 0 && (type === "announced" || type === "results");
+    const rendered = new Map<Language, ReturnType<typeof render>>();
+    const rows: NewOutboxRow[] = [];
+    for (const address of addresses) {
+      const r = this.directory.byAddress(address);
+      const language = r?.language ?? this.options.defaultLanguage;
+      if (!rendered.has(language)) rendered.set(language, render(type, language, data));
+      const text = rendered.get(language)!;
+      const row = (channel: Channel, destination: string): NewOutboxRow => ({
+        noticeId: id,
+        meetingId: m.meetingId.toString(),
+        type,
+        address,
+        residentId: r?.residentId ?? null,
+        channel,
+        destination,
+        language,
+        subject: text.subject,
+        body: text.text,
+        shortBody: text.short,
+      });
+      const channels = this.options.channels;
+      if (!r || !r.optOut.app || legal) rows.push(row("app", address));
+      if (r?.email && channels.has("email") && !r.optOut.email) rows.push(row("email", r.email));
+      if (r?.phone && channels.has("sms") && !r.optOut.sms) rows.push(row("sms", r.phone));
+    }
+    this.db.transaction(() => {
+      const added = this.outbox.enqueue(rows);
+      this.db
+        .sql("INSERT INTO notices (notice_id, meeting_id, type, recipients, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+        .run(id, m.meetingId.toString(), type, addresses.length, new Date().toISOString());
+      this.log.info("notice queued", { noticeId: id, meetingId: m.meetingId, recipients: addresses.length, messages: added });
+    });
+  }
+}

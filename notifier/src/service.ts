@@ -1,0 +1,175 @@
+/**
+ * Assembles the notifier: database, directory, chain follower, notice planner, outbox with its
+ * channels, and the HTTP API. `startNotifier` is what `main.ts` and the project's `npm start` call.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { JsonRpcProvider } from "ethers";
+import { BuildingRegistry__factory, MeetingHall__factory } from "../../types/ethers-contracts/index.js";
+import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
+import { AgendaTexts } from "./agenda.js";
+import { createApi } from "./api.js";
+import { jwksAuth, noResidentAuth, registrarCheck } from "./auth.js";
+import { FeedChannel } from "./channels/app.js";
+import { EmailChannel } from "./channels/email.js";
+import { JsonWebhookSms } from "./channels/sms.js";
+import type { ChannelAdapter } from "./channels/types.js";
+import type { NotifierConfig } from "./config.js";
+import { Database } from "./db.js";
+import { Directory, type Channel } from "./directory.js";
+import { NotifierError } from "./errors.js";
+import { Follower } from "./follower.js";
+import { createLogger, type Logger } from "./log.js";
+import { Meetings } from "./meetings.js";
+import { NoticePlanner } from "./notices.js";
+import { Outbox } from "./outbox.js";
+import { Recipients } from "./recipients.js";
+
+export interface RunningNotifier {
+  url: string;
+  port: number;
+  directory: Directory;
+  outbox: Outbox;
+  follower: Follower;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** The deployment record itself, instead of reading `config.deployment`. */
+  deployment?: Deployment;
+  logger?: Logger;
+  /** Runs once the database is open and before the follower starts, e.g. to fill the directory. */
+  prepare?: (directory: Directory) => Promise<void> | void;
+}
+
+async function checkChain(provider: JsonRpcProvider, rpcUrl: string, deployment: Deployment): Promise<void> {
+  let chainId: bigint;
+  try {
+    chainId = BigInt(await provider.send("eth_chainId", []));
+  } catch (err) {
+    throw new NotifierError("chain_unavailable", `JSON-RPC endpoint ${rpcUrl} is unreachable: ${(err as Error).message.split("\n")[0]}`, { cause: err, retryable: true });
+  }
+  if (chainId !== BigInt(deployment.chainId)) {
+    throw new NotifierError("wrong_chain", `JSON-RPC endpoint ${rpcUrl} serves chain ${chainId}, the deployment record is for chain ${deployment.chainId}`);
+  }
+  if ((await provider.getCode(deployment.contracts.MeetingHall.address)) === "0x") {
+    throw new NotifierError("no_contract", `no MeetingHall at ${deployment.contracts.MeetingHall.address} on ${rpcUrl}`);
+  }
+}
+
+export async function startNotifier(config: NotifierConfig, options: StartOptions = {}): Promise<RunningNotifier> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const deployment = options.deployment ?? (await readDeployment(config.deployment));
+  const provider = new JsonRpcProvider(config.rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 50 });
+  try {
+    await checkChain(provider, config.rpcUrl, deployment);
+  } catch (err) {
+    provider.destroy();
+    throw err;
+  }
+  const db = new Database(config.dbPath);
+  const directory = new Directory(db);
+  const meetings = new Meetings(db);
+  const registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, provider);
+  const hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, provider);
+  const recipients = new Recipients(db, registry, hall);
+
+  const adapters = new Map<Channel, ChannelAdapter>([["app", new FeedChannel(db)]]);
+  if (config.smtp) adapters.set("email", new EmailChannel(config.smtp, config.sendTimeoutMs));
+  if (config.sms) adapters.set("sms", new JsonWebhookSms(config.sms, config.sendTimeoutMs));
+  const outbox = new Outbox(
+    db,
+    adapters,
+    { maxAttempts: config.maxAttempts, retryBaseMs: config.retryBaseMs, retryMaxMs: config.retryMaxMs, concurrency: config.sendConcurrency, pollIntervalMs: config.pollIntervalMs, sendTimeoutMs: config.sendTimeoutMs },
+    log,
+  );
+  const planner = new NoticePlanner(
+    db,
+    meetings,
+    directory,
+    recipients,
+    outbox,
+    new AgendaTexts(config.textsFile, log),
+    {
+      voteUrl: config.voteUrl,
+      timeZone: config.timeZone,
+      defaultLanguage: config.defaultLanguage,
+      reminderBeforeSeconds: config.reminderBeforeSeconds,
+      channels: new Set(adapters.keys()),
+    },
+    log,
+  );
+  const follower = new Follower(
+    provider,
+    db,
+    meetings,
+    recipients,
+    planner,
+    {
+      registry: deployment.contracts.BuildingRegistry.address,
+      hall: deployment.contracts.MeetingHall.address,
+      startBlock: deployment.startBlock,
+      confirmations: config.confirmations,
+      logChunk: config.logChunk,
+      pollIntervalMs: config.pollIntervalMs,
+    },
+    log,
+  );
+
+  try {
+    await options.prepare?.(directory);
+  } catch (err) {
+    db.close();
+    provider.destroy();
+    throw err;
+  }
+  const inDoubt = outbox.recover();
+  if (inDoubt > 0) log.warn("notices in doubt after an unclean stop are sent again", { count: inDoubt });
+
+  const app = createApi({
+    db,
+    directory,
+    outbox,
+    auth: config.jwksUrl ? jwksAuth(config.jwksUrl, config.jwtIssuer, config.jwtAudience) : noResidentAuth,
+    requireRegistrar: registrarCheck(config.registrarToken),
+    status: () => ({ cursor: follower.cursor, head: follower.head, outbox: outbox.counts() }),
+    log,
+  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host);
+      s.once("error", reject);
+      s.once("listening", () => resolve(s));
+    });
+  } catch (err) {
+    db.close();
+    provider.destroy();
+    throw new NotifierError("listen_failed", `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, { cause: err });
+  }
+  server.keepAliveTimeout = 5_000;
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+  follower.start();
+  outbox.start();
+  log.info("notifier started", { url, channels: [...adapters.keys()], cursor: follower.cursor, deployment: deployment.network });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await follower.stop();
+      await outbox.stop();
+      for (const adapter of adapters.values()) await adapter.close?.();
+      provider.destroy();
+      db.close();
+      log.info("notifier stopped");
+    })());
+
+  return { url, port: address.port, directory, outbox, follower, stop };
+}

@@ -1,0 +1,193 @@
+/**
+ * Notices in Russian and English: the notice of a meeting or poll (initiator, agenda, voting start
+ * and end, how to vote), the reminder, the results and the cancellation. Each renders a subject, a
+ * full text (e-mail, in-app) and a short text (SMS).
+ */
+import type { Language } from "./config.js";
+
+export type NoticeType = "announced" | "reminder" | "results" | "cancelled";
+
+export interface QuestionView {
+  text: string;
+  threshold: number;
+}
+
+export interface DecisionView {
+  forWeight: bigint;
+  againstWeight: bigint;
+  abstainWeight: bigint;
+  passed: boolean;
+}
+
+export interface NoticeData {
+  meetingId: bigint;
+  buildingId: bigint;
+  kind: number;
+  initiator: string;
+  votingStart: number;
+  votingEnd: number;
+  questions: QuestionView[];
+  voteUrl: string;
+  timeZone: string;
+  results?: {
+    totalWeight: bigint;
+    participatingWeight: bigint;
+    ballots: number;
+    quorumReached: boolean;
+    decisions: DecisionView[];
+  };
+}
+
+export interface Rendered {
+  subject: string;
+  text: string;
+  short: string;
+}
+
+const THRESHOLDS: Record<Language, string[]> = {
+  ru: ["большинство участвующих", "большинство от всех голосов", "не менее 2/3 всех голосов", "единогласно", "консультативный"],
+  en: ["majority of participants", "majority of all votes", "two thirds of all votes", "unanimous", "consultative"],
+};
+
+/** A chain timestamp as a local date and time with its zone, e.g. "5 декабря 2026 г., 10:00 (Europe/Moscow)". */
+export function formatTime(unixSeconds: number, language: Language, timeZone: string): string {
+  const text = new Intl.DateTimeFormat(language === "ru" ? "ru-RU" : "en-GB", {
+    dateStyle: "long",
+    timeStyle: "short",
+    timeZone,
+  }).format(new Date(unixSeconds * 1000));
+  return `${text} (${timeZone})`;
+}
+
+/** A share as a percentage with two decimals, computed with integers. */
+export function percent(part: bigint, whole: bigint): string {
+  if (whole === 0n) return "0.00 %";
+  const hundredths = (part * 10_000n) / whole;
+  return `${hundredths / 100n}.${String(hundredths % 100n).padStart(2, "0")} %`;
+}
+
+/**
+ * The denominator a question is decided against: the votes of those who took part for "majority of
+ * participants" and for polls, all votes of the building otherwise (DOMAIN.md).
+ */
+function baseOf(poll: boolean, threshold: number, r: NonNullable<NoticeData["results"]>, x: DecisionView): { base: bigint; ofParticipants: boolean } {
+  if (poll) return { base: x.forWeight + x.againstWeight + x.abstainWeight, ofParticipants: true };
+  if (threshold === 0) return { base: r.participatingWeight, ofParticipants: true };
+  return { base: r.totalWeight, ofParticipants: false };
+}
+
+function agenda(d: NoticeData, language: Language): string {
+  return d.questions
+    .map((q, i) => (d.kind === 1 ? `${i + 1}. ${q.text}` : `${i + 1}. ${q.text} (${THRESHOLDS[language][q.threshold] ?? q.threshold})`))
+    .join("\n");
+}
+
+function ru(type: NoticeType, d: NoticeData): Rendered {
+  const poll = d.kind === 1;
+  const what = poll ? `Опрос жителей № ${d.meetingId}` : `Общее собрание собственников № ${d.meetingId}`;
+  const start = formatTime(d.votingStart, "ru", d.timeZone);
+  const end = formatTime(d.votingEnd, "ru", d.timeZone);
+  switch (type) {
+    case "announced":
+      return {
+        subject: `${what}: голосование с ${start}`,
+        text: [
+          poll
+            ? `Объявлен опрос жителей дома № ${d.buildingId} (консультативный, без юридической силы).`
+            : `Объявлено общее собрание собственников помещений дома № ${d.buildingId} в электронной форме (ст. 47.1 ЖК РФ).`,
+          `Инициатор: ${d.initiator}`,
+          `Голосование: с ${start} по ${end}.`,
+          "",
+          "Повестка дня:",
+          agenda(d, "ru"),
+          "",
+          `Как проголосовать: войдите на ${d.voteUrl} и отметьте по каждому вопросу «За», «Против» или «Воздержался».`,
+        ].join("\n"),
+        short: `${what}: голосование с ${start} по ${end}. ${d.voteUrl}`,
+      };
+    case "reminder":
+      return {
+        subject: `Напоминание: ${what.toLowerCase()} — голосование до ${end}`,
+        text: [`Вы ещё не проголосовали. ${what}, дом № ${d.buildingId}: голосование закрывается ${end}.`, "", "Повестка дня:", agenda(d, "ru"), "", `Проголосовать: ${d.voteUrl}`].join("\n"),
+        short: `Напоминание: ${what}, голосование до ${end}. ${d.voteUrl}`,
+      };
+    case "cancelled":
+      return {
+        subject: `${what} отменено`,
+        text: `${what}, дом № ${d.buildingId}, назначенное с ${start} по ${end}, отменено инициатором.`,
+        short: `${what} отменено.`,
+      };
+    case "results": {
+      const r = d.results!;
+      const lines = d.questions.map((q, i) => {
+        const x = r.decisions[i];
+        if (!x) return `${i + 1}. ${q.text}: нет данных`;
+        const { base, ofParticipants } = baseOf(poll, q.threshold, r, x);
+        return `${i + 1}. ${q.text}\n   За ${percent(x.forWeight, base)}, против ${percent(x.againstWeight, base)}, воздержались ${percent(x.abstainWeight, base)} ${ofParticipants ? "голосов участвовавших" : "всех голосов"} — ${x.passed ? "решение принято" : "решение не принято"}`;
+      });
+      const participation = poll ? `Ответов: ${r.ballots}.` : `Приняли участие собственники с ${percent(r.participatingWeight, r.totalWeight)} голосов (бюллетеней: ${r.ballots}); кворум ${r.quorumReached ? "есть" : "отсутствует"}.`;
+      return {
+        subject: `Итоги: ${what.toLowerCase()}`,
+        text: [`${what}, дом № ${d.buildingId}: голосование завершено ${end}.`, participation, "", ...lines, "", `Протокол и бюллетени: ${d.voteUrl}`].join("\n"),
+        short: `Итоги: ${what}. ${poll ? "" : `Кворум ${r.quorumReached ? "есть" : "отсутствует"}. `}${d.voteUrl}`,
+      };
+    }
+  }
+}
+
+function en(type: NoticeType, d: NoticeData): Rendered {
+  const poll = d.kind === 1;
+  const what = poll ? `Residents' poll #${d.meetingId}` : `General meeting of owners #${d.meetingId}`;
+  const start = formatTime(d.votingStart, "en", d.timeZone);
+  const end = formatTime(d.votingEnd, "en", d.timeZone);
+  switch (type) {
+    case "announced":
+      return {
+        subject: `${what}: voting from ${start}`,
+        text: [
+          poll
+            ? `A residents' poll of building #${d.buildingId} has been announced (consultative, not legally binding).`
+            : `An electronic general meeting of the owners of building #${d.buildingId} has been announced (Housing Code art. 47.1).`,
+          `Initiator: ${d.initiator}`,
+          `Voting: from ${start} to ${end}.`,
+          "",
+          "Agenda:",
+          agenda(d, "en"),
+          "",
+          `How to vote: sign in at ${d.voteUrl} and mark For, Against or Abstain on every question.`,
+        ].join("\n"),
+        short: `${what}: voting from ${start} to ${end}. ${d.voteUrl}`,
+      };
+    case "reminder":
+      return {
+        subject: `Reminder: ${what} — voting closes ${end}`,
+        text: [`You have not voted yet. ${what}, building #${d.buildingId}: voting closes ${end}.`, "", "Agenda:", agenda(d, "en"), "", `Vote: ${d.voteUrl}`].join("\n"),
+        short: `Reminder: ${what}, voting closes ${end}. ${d.voteUrl}`,
+      };
+    case "cancelled":
+      return {
+        subject: `${what} cancelled`,
+        text: `${what}, building #${d.buildingId}, scheduled from ${start} to ${end}, has been cancelled by its initiator.`,
+        short: `${what} cancelled.`,
+      };
+    case "results": {
+      const r = d.results!;
+      const lines = d.questions.map((q, i) => {
+        const x = r.decisions[i];
+        if (!x) return `${i + 1}. ${q.text}: no data`;
+        const { base, ofParticipants } = baseOf(poll, q.threshold, r, x);
+        return `${i + 1}. ${q.text}\n   For ${percent(x.forWeight, base)}, against ${percent(x.againstWeight, base)}, abstain ${percent(x.abstainWeight, base)} of ${ofParticipants ? "the votes cast" : "all votes"} — ${x.passed ? "passed" : "not passed"}`;
+      });
+      const participation = poll ? `Answers: ${r.ballots}.` : `Owners holding ${percent(r.participatingWeight, r.totalWeight)} of the votes took part (${r.ballots} ballots); quorum ${r.quorumReached ? "reached" : "not reached"}.`;
+      return {
+        subject: `Results: ${what}`,
+        text: [`${what}, building #${d.buildingId}: voting closed ${end}.`, participation, "", ...lines, "", `Protocol and ballots: ${d.voteUrl}`].join("\n"),
+        short: `Results: ${what}. ${poll ? "" : `Quorum ${r.quorumReached ? "reached" : "not reached"}. `}${d.voteUrl}`,
+      };
+    }
+  }
+}
+
+export function render(type: NoticeType, language: Language, data: NoticeData): Rendered {
+  return language === "ru" ? ru(type, data) : en(type, data);
+}

@@ -1,0 +1,46 @@
+/** Configuration is validated at start-up, every problem named with its variable and what was expected. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { loadConfig } from "../src/config.js";
+import { ConfigError } from "../src/errors.js";
+
+const valid = { NOTIFIER_RPC_URL: "http://127.0.0.1:8545", NOTIFIER_REGISTRAR_TOKEN: "0123456789abcdef0123" };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+}
+
+describe("loadConfig", () => {
+  it("accepts a minimal configuration with defaults", () => {
+    const c = loadConfig(valid);
+    assert.equal(c.port, 8549);
+    assert.equal(c.smtp, undefined);
+    assert.equal(c.defaultLanguage, "ru");
+  });
+
+  it("lists every problem at once with clear messages", () => {
+    assert.deepEqual(
+      problems({
+        NOTIFIER_REGISTRAR_TOKEN: "short",
+        NOTIFIER_MAX_ATTEMPTS: "ten",
+        NOTIFIER_SMTP_URL: "http://user:secret@mail",
+        NOTIFIER_TIME_ZONE: "Mars/Olympus",
+        NOTIFIER_DEFAULT_LANGUAGE: "de",
+      }),
+      [
+        "NOTIFIER_RPC_URL: missing, expected an http(s) URL of a JSON-RPC node (RPC_URL is read too)",
+        "NOTIFIER_REGISTRAR_TOKEN: expected at least 16 characters (the value is not shown)",
+        "NOTIFIER_SMTP_URL: got 'http://user:***@mail', expected a smtp or smtps URL",
+        "NOTIFIER_TIME_ZONE: got 'Mars/Olympus', expected an IANA time zone such as Europe/Moscow",
+        "NOTIFIER_DEFAULT_LANGUAGE: got 'de', expected one of ru, en",
+        "NOTIFIER_MAX_ATTEMPTS: got 'ten', expected a whole number 1–100",
+      ],
+    );
+  });
+});

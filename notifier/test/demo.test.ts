@@ -1,0 +1,87 @@
+/**
+ * The demo's order of `npm start`: history first (a meeting announced for owners onboarded by the
+ * real custody service), then their contacts, then the notifier, which catches up and sends the
+ * notice into the mail capture; the owner reads the feed with the custody service's own JWT.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { loadConfig as loadServicesConfig } from "../../relayer/src/config.js";
+import { createLogger as createServicesLogger } from "../../relayer/src/log.js";
+import { startServices, type RunningServices } from "../../relayer/src/services.js";
+import { QUESTION_SETS, SHARE_UNIT, announce, registerBuilding } from "../../scripts/lib/scenario.js";
+import { registerDemoContacts } from "../src/demo.js";
+import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
+import type { RunningNotifier } from "../src/service.js";
+import { get, startInProcess, startWorld, until, writeTexts, type TestWorld } from "./helpers.js";
+
+describe("demo wiring with the custody service", () => {
+  let t: TestWorld;
+  let services: RunningServices;
+  let mail: MailCapture;
+  let notifier: RunningNotifier | undefined;
+  const custodyToken = randomBytes(16).toString("hex");
+
+  before(async () => {
+    t = await startWorld();
+    const config = loadServicesConfig({
+      SERVICES: "custody",
+      RPC_URL: t.chain.url,
+      DEPLOYMENT: t.deploymentFile,
+      LOG_LEVEL: "silent",
+      CUSTODY_PORT: "0",
+      CUSTODY_DB_PATH: path.join(t.dir, "custody.sqlite"),
+      CUSTODY_MASTER_KEY: randomBytes(32).toString("hex"),
+      CUSTODY_REGISTRAR_TOKEN: custodyToken,
+      CUSTODY_REVEAL_OTP: "true",
+    });
+    services = await startServices(config, { deployment: t.world.deployment, logger: createServicesLogger("silent") });
+    mail = await startMailCapture({ httpPort: 0 });
+  });
+
+  after(async () => {
+    await notifier?.stop();
+    await mail?.stop();
+    await services?.stop();
+    await t?.close();
+  });
+
+  it("sends the notice of a meeting announced before the notifier started, and the owner reads it with a custody token", async () => {
+    const custody = services.custodyUrl!;
+    const onboard = async (residentId: string) =>
+      ((await (await fetch(`${custody}/v1/residents`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${custodyToken}` }, body: JSON.stringify({ residentId }) })).json()) as { address: string }).address;
+    const anna = await onboard("ivanova.anna");
+    const building = await registerBuilding(t.world, 31, 3, 2);
+    await (await t.world.registry.setOwners(building.premisesIds[0]!, [anna], [SHARE_UNIT])).wait();
+    const m = await announce(t.world, building.buildingId, QUESTION_SETS.courtyard, { delay: 60 });
+
+    let contacts: Awaited<ReturnType<typeof registerDemoContacts>> = [];
+    ({ notifier } = await startInProcess(
+      t,
+      {
+        NOTIFIER_DB_PATH: path.join(t.dir, "demo-notifier.sqlite"),
+        NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
+        NOTIFIER_JWKS_URL: `${custody}/.well-known/jwks.json`,
+        NOTIFIER_JWT_ISSUER: "digital-home-custody",
+        NOTIFIER_TEXTS_FILE: writeTexts(t.dir, QUESTION_SETS.courtyard.map((q) => q.text)),
+      },
+      async (directory) => {
+        contacts = await registerDemoContacts(directory, { custodyUrl: custody, registrarToken: custodyToken, residentIds: ["ivanova.anna"] });
+      },
+    ));
+    assert.equal(contacts[0]!.address, anna);
+
+    const notice = `meeting-${m.meetingId}-announced`;
+    const received = await until("the notice in the mail capture", () => mail.messages.find((x) => x.headers["x-digital-home-notice"] === notice && x.to.includes(contacts[0]!.email)));
+    assert.ok(received.text.includes(QUESTION_SETS.courtyard[0]!.text));
+    const listed = await get(`${mail.httpUrl}/messages`);
+    assert.ok(listed.json.messages.some((x: { subject: string }) => x.subject === received.subject));
+
+    const { code } = (await (await fetch(`${custody}/v1/auth/code`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ residentId: "ivanova.anna" }) })).json()) as { code: string };
+    const { token } = (await (await fetch(`${custody}/v1/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ residentId: "ivanova.anna", code }) })).json()) as { token: string };
+    const feed = await get(`${notifier!.url}/v1/feed`, token);
+    assert.equal(feed.status, 200);
+    assert.ok(feed.json.entries.some((e: { noticeId: string }) => e.noticeId === notice));
+  });
+});
