@@ -164,6 +164,16 @@ try {
     textsFile,
     progress: (m) => step(`  ${m}`),
   });
+  step("waiting for the query node to index up to the chain head");
+  const head = await provider.getBlockNumber();
+  for (let i = 0; ; i++) {
+    const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
+    const body = (await response.json().catch(() => null)) as { data?: { _meta: { block: { number: number } } } } | null;
+    if ((body?.data?._meta.block.number ?? -1) >= head) break;
+    if (i >= 600) throw new Error(`the query node did not reach block ${head} within a minute`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
   step("starting the web page");
   web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
     startWebServer({ port, graphqlUrl, custodyUrl: services!.custodyUrl!, relayerUrl: services!.relayerUrl!, textsFile }),

@@ -226,7 +226,11 @@ async function votePanel(m, s) {
     if (pending) card.append(h("p", {}, h("a", { href: `#/receipt/${pending}` }, `${t("receipt")} ${short(pending)}`)));
     return card;
   }
-  if (phase(m) !== "Open") return card.append(h("p", { className: "notice" }, t("notOpen"))), card;
+  if (phase(m) !== "Open") {
+    // an announced meeting opens by the chain's clock: look again until it does
+    if (phase(m) === "Upcoming") refreshTimer = setTimeout(() => route(), 3000);
+    return card.append(h("p", { className: "notice", id: "not-open" }, t("notOpen"))), card;
+  }
 
   const form = h("form", { id: "ballot-form" });
   for (const q of m.questions) {
