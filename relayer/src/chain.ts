@@ -10,6 +10,11 @@ export const meetingHallInterface = IMeetingHall__factory.createInterface();
 
 export interface ChainContext {
   provider: JsonRpcProvider;
+  /**
+   * A second connection for intake's reads (meetings, clock, eligibility, votes), so that they are
+   * not held up in the same JSON-RPC batches as the submitter's simulations and receipts.
+   */
+  readProvider: JsonRpcProvider;
   deployment: Deployment;
   chainId: bigint;
   hallAddress: string;
@@ -46,6 +51,7 @@ export async function connectChain(rpcUrl: string, deploymentRef: string | Deplo
       if (code === "0x") throw new ServiceError("wrong_chain", `no MeetingHall code at ${hallAddress} on the node at ${rpcUrl}`);
       return {
         provider,
+        readProvider: createProvider(rpcUrl, deployment.chainId),
         deployment,
         chainId: BigInt(deployment.chainId),
         hallAddress,

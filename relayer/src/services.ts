@@ -48,11 +48,13 @@ export async function startServices(config: ServiceConfig, options: StartOptions
         (stopped ??= (async () => {
           for (const stop of stops.reverse()) await stop();
           chain?.provider.destroy();
+          chain?.readProvider.destroy();
         })()),
     };
   } catch (err) {
     for (const stop of stops.reverse()) await stop();
     chain?.provider.destroy();
+    chain?.readProvider.destroy();
     throw err;
   }
 }

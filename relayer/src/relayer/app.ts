@@ -55,6 +55,7 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
   const { intake, store, metrics, log } = deps;
   const app = express();
   app.disable("x-powered-by");
+  app.set("etag", false);
   app.set("trust proxy", false);
   app.use(requestId);
 

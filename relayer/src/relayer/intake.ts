@@ -6,13 +6,12 @@
  */
 import { Contract, getAddress, getBytes, isAddress, type TypedDataDomain } from "ethers";
 import { z } from "zod";
-import { isWellFormed } from "../../../scripts/lib/ballot.js";
+import { BallotHasher, isWellFormed } from "../../../scripts/lib/ballot.js";
+import { recoverSigner } from "../../../scripts/lib/recover.js";
 import { ServiceError, chainUnavailable, isUnreachable } from "../errors.js";
-import { createBallotHasher, type BallotHasher } from "./digest.js";
 import type { Eligibility } from "./eligibility.js";
 import { MeetingDirectory, STATUS_ANNOUNCED } from "./meetings.js";
 import type { BallotRecord, BallotStore } from "./queue.js";
-import { recoverSigner } from "./signature.js";
 import type { VotedIndex } from "./voted-index.js";
 
 const UINT128_MAX = (1n << 128n) - 1n;
@@ -59,7 +58,7 @@ function fail(code: string, status: number, message: string, details?: Record<st
 
 export class Intake {
   private readonly codeCache = new Map<string, boolean>();
-  private readonly hash: BallotHasher;
+  private readonly hasher: BallotHasher;
 
   constructor(
     private readonly store: BallotStore,
@@ -69,7 +68,7 @@ export class Intake {
     private readonly domain: TypedDataDomain,
     private readonly options: IntakeOptions,
   ) {
-    this.hash = createBallotHasher(domain);
+    this.hasher = new BallotHasher(domain);
   }
 
   async submit(body: unknown): Promise<IntakeResult> {
@@ -101,8 +100,7 @@ export class Intake {
     if (req.domain) this.checkDomain(req.domain);
 
     // 4. signature
-    const ballot = { meetingId, voter, choices };
-    const id = this.hash(ballot);
+    const id = this.hasher.digest(meetingId, voter, choices);
     await this.checkSignature(id, voter, req.signature);
 
     const known = this.store.get(id);
@@ -132,7 +130,7 @@ export class Intake {
     }
 
     // 8. durably queued
-    const result = this.store.insert({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
+    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
     if (result.kind === "conflict" && result.ballot.state === "confirmed") {
       fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
     }

@@ -80,6 +80,12 @@ export interface BatchOutcome {
 export interface BallotStore {
   /** Queues a ballot unless the same id exists (duplicate) or the voter has another live ballot in the meeting (conflict). */
   insert(ballot: NewBallot): InsertResult;
+  /**
+   * Like `insert`, with group commit: ballots enqueued in the same turn of the event loop are
+   * inserted, in order, in one transaction, and every promise settles only after that transaction
+   * has committed (or failed).
+   */
+  enqueue(ballot: NewBallot): Promise<InsertResult>;
   get(id: string): BallotRecord | undefined;
   /** The live (not rejected) ballot of a voter in a meeting. */
   findByVoter(meetingId: bigint, voter: string): BallotRecord | undefined;
@@ -89,6 +95,8 @@ export interface BallotStore {
   /** Moves up to `limit` queued ballots of a meeting into a new planned batch. */
   planBatch(meetingId: bigint, limit: number): BatchRecord | undefined;
   countPlanned(): number;
+  /** Meetings that have a batch planned or sent and not yet mined. */
+  meetingsInFlight(): Set<bigint>;
   /** Planned batches, oldest first (split halves first). */
   plannedBatches(limit: number): BatchRecord[];
   /** Records a signed transaction of a batch before it is broadcast: batch sent, ballots submitted. */

@@ -31,13 +31,13 @@ export async function startRelayer(
 ): Promise<RunningRelayer> {
   const store = options.store ?? new SqliteBallotStore(config.dbPath);
   const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
-  const meetings = new MeetingDirectory(chain.provider, chain.hallAddress);
-  const votedIndex = new VotedIndex(chain.provider, chain.hallAddress, chain.deployment.startBlock);
+  const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);
+  const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
   meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
   const intake = new Intake(
     store,
     meetings,
-    new Eligibility(chain.provider, chain.deployment.contracts.BuildingRegistry.address),
+    new Eligibility(chain.readProvider, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock),
     votedIndex,
     chain.domain,
     { maxSignatureBytes: config.maxSignatureBytes },

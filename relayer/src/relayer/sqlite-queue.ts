@@ -135,9 +135,22 @@ function toTx(row: TxRow): TxRecord {
   };
 }
 
+/** The most ballots one group commit takes; more wait for the next one. */
+const MAX_GROUP = 1_000;
+
+interface PendingInsert {
+  ballot: NewBallot;
+  resolve: (r: InsertResult) => void;
+  reject: (e: unknown) => void;
+}
+
 export class SqliteBallotStore implements BallotStore {
   private readonly db: SqliteDatabase;
   private readonly stmt;
+  private group: PendingInsert[] = [];
+  private groupScheduled = false;
+  /** Group commits so far (for tests and metrics). */
+  groupCommits = 0;
 
   constructor(file: string) {
     this.db = new SqliteDatabase(file);
@@ -192,28 +205,65 @@ export class SqliteBallotStore implements BallotStore {
       reject: db.prepare(`UPDATE ballots SET state = 'rejected', reason = ?, updated_at = ? WHERE id = ? AND state <> 'confirmed'`),
       lastTx: db.prepare(`SELECT * FROM txs WHERE batch_id = ? ORDER BY sent_at DESC, rowid DESC LIMIT 1`),
       countPlanned: db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE state = 'planned'`),
+      inFlight: db.prepare(`SELECT DISTINCT meeting_id FROM batches WHERE state IN ('planned', 'sent')`),
       maxNonce: db.prepare(`SELECT MAX(nonce) AS n FROM txs WHERE sender = ?`),
     };
   }
 
   insert(ballot: NewBallot): InsertResult {
-    return this.db.transaction((): InsertResult => {
-      const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
-      if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
-      const live = this.stmt.byVoter.get(ballot.meetingId.toString(), ballot.voter) as unknown as BallotRow | undefined;
-      if (live) return { kind: "conflict", ballot: toBallot(live) };
-      if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
-      const now = Date.now();
-      this.stmt.insert.run({
-        id: ballot.id,
-        meetingId: ballot.meetingId.toString(),
-        voter: ballot.voter,
-        choices: ballot.choices.toString(),
-        signature: ballot.signature,
-        now,
-      });
-      return { kind: "inserted", ballot: toBallot(this.stmt.get.get(ballot.id) as unknown as BallotRow) };
+    return this.db.transaction(() => this.insertRow(ballot));
+  }
+
+  enqueue(ballot: NewBallot): Promise<InsertResult> {
+    return new Promise((resolve, reject) => {
+      this.group.push({ ballot, resolve, reject });
+      if (!this.groupScheduled) {
+        this.groupScheduled = true;
+        setImmediate(() => this.commitGroup());
+      }
     });
+  }
+
+  private commitGroup(): void {
+    const group = this.group.splice(0, MAX_GROUP);
+    this.groupScheduled = this.group.length > 0;
+    if (this.groupScheduled) setImmediate(() => this.commitGroup());
+    if (group.length === 0) return;
+    let results: InsertResult[];
+    try {
+      results = this.db.transaction(() => group.map((p) => this.insertRow(p.ballot)));
+      this.groupCommits++;
+    } catch {
+      // Something in the group failed and the whole transaction rolled back: one transaction each,
+      // so that only the ballot at fault is refused.
+      for (const p of group) {
+        try {
+          p.resolve(this.insert(p.ballot));
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+      return;
+    }
+    group.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  private insertRow(ballot: NewBallot): InsertResult {
+    const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
+    if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
+    const live = this.stmt.byVoter.get(ballot.meetingId.toString(), ballot.voter) as unknown as BallotRow | undefined;
+    if (live) return { kind: "conflict", ballot: toBallot(live) };
+    if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
+    const now = Date.now();
+    this.stmt.insert.run({
+      id: ballot.id,
+      meetingId: ballot.meetingId.toString(),
+      voter: ballot.voter,
+      choices: ballot.choices.toString(),
+      signature: ballot.signature,
+      now,
+    });
+    return { kind: "inserted", ballot: toBallot(this.stmt.get.get(ballot.id) as unknown as BallotRow) };
   }
 
   get(id: string): BallotRecord | undefined {
@@ -289,6 +339,10 @@ export class SqliteBallotStore implements BallotStore {
     return (this.stmt.countPlanned.get() as unknown as { n: number }).n;
   }
 
+  meetingsInFlight(): Set<bigint> {
+    return new Set((this.stmt.inFlight.all() as unknown as Array<{ meeting_id: string }>).map((r) => BigInt(r.meeting_id)));
+  }
+
   completeBatch(batchId: number, outcome: BatchOutcome): void {
     this.db.transaction(() => {
       const now = Date.now();
@@ -337,6 +391,7 @@ export class SqliteBallotStore implements BallotStore {
   }
 
   close(): void {
+    if (this.group.length > 0) this.commitGroup();
     if (this.db.open) this.db.close();
   }
 

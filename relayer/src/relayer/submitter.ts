@@ -12,7 +12,7 @@
  * - A mined-but-reverted batch is split in halves and retried, so good ballots still land.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
-import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
+import { Transaction, Wallet, getAddress, keccak256, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "../chain.js";
 import { isUnreachable } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -43,6 +43,7 @@ interface RawReceipt {
 }
 
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
+const REJECTED_TOPIC = meetingHallInterface.getEvent("BallotRejected")!.topicHash;
 const MAX_BACKOFF_MS = 5_000;
 
 export class Submitter {
@@ -51,6 +52,8 @@ export class Submitter {
   private readonly dispatching = new Map<Promise<void>, string>();
   private readonly suspects = new Map<number, number>();
   private readonly lastAttempt = new Map<number, number>();
+  /** The block at which a sent batch was last found without a receipt: none can appear before the next block. */
+  private readonly noReceiptAt = new Map<number, number>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private currentTick: Promise<void> | undefined;
@@ -176,12 +179,13 @@ export class Submitter {
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
     tx.signature = sender.signingKey.sign(tx.unsignedHash);
+    const raw = tx.serialized;
     const record: TxRecord = {
-      hash: tx.hash!,
+      hash: keccak256(raw),
       batchId: batch.id,
       sender: sender.address,
       nonce,
-      raw: tx.serialized,
+      raw,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       gasLimit: sim.gasLimit,
@@ -213,6 +217,10 @@ export class Submitter {
   private async track(): Promise<Map<string, number>> {
     const batches = this.store.sentBatches();
     const inflight = new Map<string, number>();
+    if (this.noReceiptAt.size > batches.length) {
+      const live = new Set(batches.map((b) => b.id));
+      for (const id of this.noReceiptAt.keys()) if (!live.has(id)) this.noReceiptAt.delete(id);
+    }
     if (batches.length === 0) return inflight;
     this.lastBlock = Number(BigInt(await this.provider.send("eth_blockNumber", [])));
     const heads = new Map<string, number>();
@@ -231,16 +239,21 @@ export class Submitter {
   }
 
   private async trackBatch(batch: BatchRecord, isHead: boolean): Promise<void> {
-    const receipts: Array<RawReceipt | null> = await Promise.all(
-      batch.txs.map((t) => this.provider.send("eth_getTransactionReceipt", [t.hash]) as Promise<RawReceipt | null>),
-    );
-    const receipt = receipts.find((r) => r !== null);
-    if (receipt) {
-      this.suspects.delete(batch.id);
-      this.lastAttempt.delete(batch.id);
-      if (this.lastBlock - Number(BigInt(receipt.blockNumber)) + 1 < this.options.confirmations) return;
-      await this.settle(batch, receipt);
-      return;
+    const checkedAt = this.lastBlock;
+    if (this.noReceiptAt.get(batch.id) !== checkedAt) {
+      const receipts: Array<RawReceipt | null> = await Promise.all(
+        batch.txs.map((t) => this.provider.send("eth_getTransactionReceipt", [t.hash]) as Promise<RawReceipt | null>),
+      );
+      const receipt = receipts.find((r) => r !== null);
+      if (receipt) {
+        this.noReceiptAt.delete(batch.id);
+        this.suspects.delete(batch.id);
+        this.lastAttempt.delete(batch.id);
+        if (this.lastBlock - Number(BigInt(receipt.blockNumber)) + 1 < this.options.confirmations) return;
+        await this.settle(batch, receipt);
+        return;
+      }
+      this.noReceiptAt.set(batch.id, checkedAt);
     }
     const unsent = batch.txs.filter((t) => !t.broadcast);
     for (const t of unsent) await this.broadcast(t);
@@ -291,10 +304,11 @@ export class Submitter {
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     });
     next.signature = sender.signingKey.sign(next.unsignedHash);
+    const raw = next.serialized;
     const record: TxRecord = {
       ...previous,
-      hash: next.hash!,
-      raw: next.serialized,
+      hash: keccak256(raw),
+      raw,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       sentAt: Date.now(),
@@ -329,21 +343,25 @@ export class Submitter {
     const outcome: BatchOutcome = { confirmed: [], rejected: [] };
     const alreadyVoted: string[] = [];
     const hall = this.options.hallAddress.toLowerCase();
+    // BallotCast(uint256 indexed meetingId, address indexed voter, uint256 weight, uint128 choices) and
+    // BallotRejected(uint256 indexed meetingId, address indexed voter, uint8 reason): the voter is the
+    // second topic and the first data word is the weight or the reason.
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== hall) continue;
-      const parsed = meetingHallInterface.parseLog(log);
-      if (!parsed) continue;
-      if (parsed.name === "BallotCast") {
+      const topic = log.topics[0];
+      if (topic !== CAST_TOPIC && topic !== REJECTED_TOPIC) continue;
+      const voter = getAddress("0x" + log.topics[2]!.slice(26));
+      const first = BigInt(log.data.slice(0, 66));
+      if (topic === CAST_TOPIC) {
         outcome.confirmed.push({
-          voter: getAddress(parsed.args.voter),
+          voter,
           txHash: receipt.transactionHash,
           blockNumber: Number(BigInt(receipt.blockNumber)),
           logIndex: Number(BigInt(log.logIndex)),
-          weight: parsed.args.weight.toString(),
+          weight: first.toString(),
         });
-      } else if (parsed.name === "BallotRejected") {
-        const reason = REJECT_REASONS[Number(parsed.args.reason)] ?? "rejected";
-        const voter = getAddress(parsed.args.voter);
+      } else {
+        const reason = REJECT_REASONS[Number(first)] ?? "rejected";
         if (reason === "already_voted") alreadyVoted.push(voter);
         else outcome.rejected.push({ voter, reason });
       }
