@@ -3,9 +3,8 @@
  * process loses nothing it committed. Holds the resident directory (personal data: never on chain),
  * what the follower learned from the chain, the outbox, the in-app feed and the delivery log.
  */
-import { mkdirSync } from "node:fs";
-import path from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { StatementSync } from "node:sqlite";
+import { SqliteDatabase } from "../../scripts/lib/sqlite.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);
@@ -98,22 +97,19 @@ CREATE INDEX IF NOT EXISTS delivery_log_meeting ON delivery_log (meeting_id);
 `;
 
 export class Database {
-  private readonly db: DatabaseSync;
+  private readonly db: SqliteDatabase;
   private readonly statements = new Map<string, StatementSync>();
-  private depth = 0;
-  private isOpen = true;
 
   constructor(file: string) {
-    if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new DatabaseSync(file);
-    this.db.exec("PRAGMA journal_mode = WAL");
-    this.db.exec("PRAGMA synchronous = NORMAL");
-    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.db = new SqliteDatabase(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
   }
 
   get open(): boolean {
-    return this.isOpen;
+    return this.db.open;
   }
 
   /** A prepared statement, cached by its text. */
@@ -128,24 +124,11 @@ export class Database {
 
   /** Runs `fn` in one write transaction; nested calls join the outer one. */
   transaction<T>(fn: () => T): T {
-    if (this.depth > 0) return fn();
-    this.db.exec("BEGIN IMMEDIATE");
-    this.depth++;
-    try {
-      const result = fn();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
-    } finally {
-      this.depth--;
-    }
+    return this.db.transaction(fn);
   }
 
   close(): void {
-    if (!this.isOpen) return;
-    this.isOpen = false;
+    if (!this.db.open) return;
     this.statements.clear();
     this.db.close();
   }
