@@ -5,7 +5,7 @@
  */
 import { Wallet, isHexString } from "ethers";
 import { ConfigError } from "./errors.js";
-import type { LogLevel } from "./log.js";
+import { LOG_LEVELS, type LogLevel } from "./log.js";
 
 export interface ChainConfig {
   /** JSON-RPC endpoint of a node of the voting chain. */
@@ -131,7 +131,6 @@ class Reader {
   }
 }
 
-const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 function privateKeys(r: Reader, name: string): string[] {
   const v = r.raw(name);
