@@ -5,6 +5,7 @@
  */
 import { ConfigError } from "./errors.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
+import { EnvReader, type Env } from "../../scripts/lib/env-reader.js";
 
 export type Language = "ru" | "en";
 export const LANGUAGES = ["ru", "en"] as const;
@@ -58,71 +59,6 @@ export interface NotifierConfig {
   logLevel: LogLevel;
 }
 
-type Env = Record<string, string | undefined>;
-
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  }
-
-  string(name: string, fallback?: string): string {
-    const v = this.raw(name) ?? fallback;
-    if (v === undefined) {
-      this.problems.push(`${name}: missing, expected a value`);
-      return "";
-    }
-    return v;
-  }
-
-  whole(name: string, fallback: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.problems.push(`${name}: got '${v}', expected a whole number ${min}–${max}`);
-      return fallback;
-    }
-    return Number(v);
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.problems.push(`${name}: got '${v}', expected one of ${allowed.join(", ")}`);
-      return fallback;
-    }
-    return v as T;
-  }
-
-  url(name: string, schemes: string[], fallback?: string): string | undefined {
-    const v = this.raw(name) ?? fallback;
-    if (v === undefined) return undefined;
-    try {
-      const u = new URL(v);
-      if (!schemes.includes(u.protocol.slice(0, -1))) throw new Error("scheme");
-      return v;
-    } catch {
-      this.problems.push(`${name}: got '${redact(v)}', expected a ${schemes.join(" or ")} URL`);
-      return undefined;
-    }
-  }
-
-  host(name: string, fallback: string): string {
-    const v = this.raw(name) ?? fallback;
-    if (!/^[A-Za-z0-9.:-]+$/.test(v)) this.problems.push(`${name}: got '${v}', expected a host name or IP address`);
-    return v;
-  }
-}
-
-/** Hides a URL's password in messages. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
-}
-
 function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat("en", { timeZone: tz });
@@ -134,7 +70,7 @@ function validTimeZone(tz: string): boolean {
 
 /** Reads the configuration; throws ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): NotifierConfig {
-  const r = new Reader(env);
+  const r = new EnvReader(env);
   const rpcName = r.raw("NOTIFIER_RPC_URL") !== undefined ? "NOTIFIER_RPC_URL" : "RPC_URL";
   if (r.raw(rpcName) === undefined) r.problems.push("NOTIFIER_RPC_URL: missing, expected an http(s) URL of a JSON-RPC node (RPC_URL is read too)");
   const registrarToken = r.string("NOTIFIER_REGISTRAR_TOKEN");

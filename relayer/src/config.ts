@@ -6,6 +6,7 @@
 import { Wallet, isHexString } from "ethers";
 import { ConfigError } from "./errors.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
+import { EnvReader, type Env } from "../../scripts/lib/env-reader.js";
 
 export interface ChainConfig {
   /** JSON-RPC endpoint of a node of the voting chain. */
@@ -62,77 +63,7 @@ export interface ServiceConfig {
   custody?: CustodyConfig;
 }
 
-type Env = Record<string, string | undefined>;
-
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const v = this.env[name];
-    return v === undefined || v.trim() === "" ? undefined : v.trim();
-  }
-
-  string(name: string, fallback?: string): string {
-    const v = this.raw(name) ?? fallback;
-    if (v === undefined) {
-      this.problems.push(`${name}: missing, expected a value`);
-      return "";
-    }
-    return v;
-  }
-
-  whole(name: string, fallback: number, min: number, max: number): number {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      this.problems.push(`${name}: got '${v}', expected a whole number ${min}–${max}`);
-      return fallback;
-    }
-    return Number(v);
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (v === "true" || v === "1") return true;
-    if (v === "false" || v === "0") return false;
-    this.problems.push(`${name}: got '${v}', expected true or false`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const v = this.raw(name);
-    if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.problems.push(`${name}: got '${v}', expected one of ${allowed.join(", ")}`);
-      return fallback;
-    }
-    return v as T;
-  }
-
-  url(name: string, fallback?: string): string | undefined {
-    const v = this.raw(name) ?? fallback;
-    if (v === undefined) return undefined;
-    try {
-      const u = new URL(v);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-      return v;
-    } catch {
-      this.problems.push(`${name}: got '${v}', expected an http(s) URL`);
-      return undefined;
-    }
-  }
-
-  host(name: string, fallback: string): string {
-    const v = this.raw(name) ?? fallback;
-    if (!/^[A-Za-z0-9.:-]+$/.test(v)) this.problems.push(`${name}: got '${v}', expected a host name or IP address`);
-    return v;
-  }
-}
-
-
-function privateKeys(r: Reader, name: string): string[] {
+function privateKeys(r: EnvReader, name: string): string[] {
   const v = r.raw(name);
   if (v === undefined) {
     r.problems.push(`${name}: missing, expected one or more comma-separated 0x-prefixed 32-byte private keys`);
@@ -155,7 +86,7 @@ function privateKeys(r: Reader, name: string): string[] {
   return keys;
 }
 
-function masterKey(r: Reader, name: string): Buffer {
+function masterKey(r: EnvReader, name: string): Buffer {
   const v = r.raw(name);
   if (v === undefined) {
     r.problems.push(`${name}: missing, expected 32 bytes as 64 hex digits or base64`);
@@ -177,7 +108,7 @@ function masterKey(r: Reader, name: string): Buffer {
  * "custody". Throws ConfigError listing every problem.
  */
 export function loadConfig(env: Env = process.env): ServiceConfig {
-  const r = new Reader(env);
+  const r = new EnvReader(env);
   const services = (r.raw("SERVICES") ?? "relayer,custody").split(",").map((s) => s.trim());
   for (const s of services) {
     if (s !== "relayer" && s !== "custody") r.problems.push(`SERVICES: got '${s}', expected relayer and/or custody`);
