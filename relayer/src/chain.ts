@@ -1,9 +1,10 @@
 /** The connection to the voting chain: a JSON-RPC provider with short timeouts and the MeetingHall ABI. */
-import { FetchRequest, JsonRpcProvider, Network } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory } from "../../types/ethers-contracts/index.js";
 import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
 import { ballotDomain } from "../../scripts/lib/ballot.js";
 import type { TypedDataDomain } from "ethers";
+import { HttpJsonRpcProvider } from "../../scripts/lib/rpc.js";
 import { ServiceError } from "./errors.js";
 
 export const meetingHallInterface = IMeetingHall__factory.createInterface();
@@ -22,12 +23,12 @@ export interface ChainContext {
 }
 
 export function createProvider(rpcUrl: string, chainId: number, timeoutMs = 10_000): JsonRpcProvider {
-  const request = new FetchRequest(rpcUrl);
-  request.timeout = timeoutMs;
-  return new JsonRpcProvider(request, Network.from(chainId), {
+  return new HttpJsonRpcProvider(rpcUrl, chainId, {
+    timeoutMs,
     staticNetwork: true,
-    batchStallTime: 2,
-    batchMaxCount: 100,
+    // No JSON-RPC batches: requests travel on kept-alive connections, and ethers re-serialises a
+    // growing batch for every request it adds, which is quadratic in the size of batch calldata.
+    batchMaxCount: 1,
     cacheTimeout: -1,
   });
 }

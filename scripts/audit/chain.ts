@@ -2,10 +2,11 @@
  * Read-only access to the chain for auditors: logs of the two contracts decoded with their ABIs, block
  * timestamps, and the contracts' own views. Talks to a JSON-RPC endpoint and nothing else.
  */
-import { EventFragment, Interface, JsonRpcProvider, type JsonRpcPayload, type JsonRpcResult, type Log, type LogDescription } from "ethers";
+import { EventFragment, Interface, type JsonRpcProvider, type Log, type LogDescription } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "../../types/ethers-contracts/index.js";
 import type { BuildingRegistry, MeetingHall } from "../../types/ethers-contracts/index.js";
 import type { Deployment } from "../lib/deployment.js";
+import { HttpJsonRpcProvider } from "../lib/rpc.js";
 import { UnreachableError } from "./errors.js";
 
 export const registryInterface = new Interface(BuildingRegistry__factory.abi);
@@ -36,23 +37,6 @@ export const byChainOrder = (a: DecodedLog, b: DecodedLog) => a.blockNumber - b.
  * A JSON-RPC provider that moves payloads with Node's own fetch and JSON parser: reading hundreds of
  * thousands of logs, ethers' portable byte-by-byte UTF-8 decoding would dominate the audit's time.
  */
-class FastJsonRpcProvider extends JsonRpcProvider {
-  constructor(private readonly url: string, chainId: number) {
-    super(url, chainId, { staticNetwork: true, batchMaxCount: 50 });
-  }
-
-  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
-    const response = await fetch(this.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(payload),
-    });
-    if (!response.ok) throw new Error(`JSON-RPC HTTP ${response.status} ${response.statusText}`);
-    const body = (await response.json()) as JsonRpcResult | JsonRpcResult[];
-    return Array.isArray(body) ? body : [body];
-  }
-}
-
 export class ChainReader {
   readonly provider: JsonRpcProvider;
   readonly hall: MeetingHall;
@@ -65,7 +49,7 @@ export class ChainReader {
     readonly deployment: Deployment,
     private readonly logChunk = 50_000,
   ) {
-    this.provider = new FastJsonRpcProvider(rpcUrl, deployment.chainId);
+    this.provider = new HttpJsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, batchMaxCount: 50, timeoutMs: 120_000 });
     this.hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, this.provider);
     this.registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, this.provider);
   }
