@@ -106,10 +106,12 @@ export class Intake {
     const known = this.store.get(id);
     if (known && known.state !== "rejected") return { ballot: known, duplicate: true };
 
-    // 5. meeting open
+    // 5. meeting open (a refusal only on a fresh reading of the chain head)
     const meeting = await this.meetings.meeting(meetingId);
-    const { timestamp, blockNumber } = await this.meetings.now();
-    if (meeting.status !== STATUS_ANNOUNCED || timestamp < meeting.votingStart || timestamp >= meeting.votingEnd) {
+    const open = (t: number) => meeting.status === STATUS_ANNOUNCED && t >= meeting.votingStart && t < meeting.votingEnd;
+    let { timestamp, blockNumber } = await this.meetings.now();
+    if (!open(timestamp)) ({ timestamp, blockNumber } = await this.meetings.now(true));
+    if (!open(timestamp)) {
       fail("meeting_not_open", 409, `meeting ${meetingId} is not open for voting`, {
         votingStart: meeting.votingStart,
         votingEnd: meeting.votingEnd,

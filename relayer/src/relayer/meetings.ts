@@ -1,9 +1,19 @@
 /**
- * What intake needs to know about meetings and the chain's clock, read from the node and cached:
- * a meeting's window and agenda size change only by cancellation or finalization, so a short TTL is
- * enough; the clock is the timestamp of the latest block. Both are served stale-while-revalidate:
- * a value older than its refresh age is refreshed in the background and still served until it is
- * older than its maximum age, so intake does not wait on a busy node for every request.
+ * What intake needs to know about meetings and the chain's clock, read from the node and cached.
+ *
+ * A meeting's window and agenda size change only by cancellation or finalization, so a short TTL is
+ * enough; a value older than its refresh age is refreshed in the background and still served until it
+ * is older than its maximum age.
+ *
+ * The clock follows the chain head in the background (one `eth_getBlockByNumber` every
+ * `clockPollMs`), so no ballot waits on the node for it. Between readings the chain's time is
+ * projected from the newest block's timestamp plus the wall time since it was read: a ballot arrives
+ * at the chain no earlier than that, so the projection refuses fewer doomed ballots late in a window
+ * than the stale timestamp would. Intake refuses a ballot as outside the window only after a fresh
+ * reading agrees, so a meeting opens for intake with the block that opens it. The contract decides
+ * in the end: a ballot that reaches the chain after the window closes is skipped there and reported
+ * rejected (`meeting_not_open`). When no reading has succeeded for `clockMaxMs`, intake waits for a
+ * fresh one and answers 503 if the node cannot give it.
  */
 import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory, type IMeetingHall } from "../../../types/ethers-contracts/index.js";
@@ -36,13 +46,14 @@ export class MeetingDirectory {
   private readonly cache = new Map<string, { info: MeetingInfo; at: number }>();
   private readonly loading = new Map<string, Promise<MeetingInfo>>();
   private clock: { timestamp: number; blockNumber: number; at: number } | undefined;
-  private clockLoading: Promise<{ timestamp: number; blockNumber: number }> | undefined;
+  private clockLoading: Promise<{ timestamp: number; blockNumber: number; at: number }> | undefined;
   private readonly clockListeners: Array<(blockNumber: number) => void> = [];
+  private clockTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly provider: JsonRpcProvider,
     hallAddress: string,
-    private readonly ages = { meetingRefreshMs: 5_000, meetingMaxMs: 30_000, clockRefreshMs: 200, clockMaxMs: 1_000 },
+    private readonly ages = { meetingRefreshMs: 5_000, meetingMaxMs: 30_000, clockPollMs: 250, clockMaxMs: 5_000 },
   ) {
     this.hall = IMeetingHall__factory.connect(hallAddress, provider);
   }
@@ -70,29 +81,50 @@ export class MeetingDirectory {
     return pending;
   }
 
-  /** Timestamp and number of the latest block. */
-  async now(): Promise<{ timestamp: number; blockNumber: number }> {
-    const age = this.clock ? Date.now() - this.clock.at : Infinity;
-    if (age < this.ages.clockRefreshMs) return this.clock!;
-    if (!this.clockLoading) {
-      this.clockLoading = this.provider
-        .send("eth_getBlockByNumber", ["latest", false])
-        .then((block: { timestamp: string; number: string }) => {
-          this.clock = { timestamp: Number(BigInt(block.timestamp)), blockNumber: Number(BigInt(block.number)), at: Date.now() };
-          for (const listener of this.clockListeners) listener(this.clock.blockNumber);
-          return this.clock;
-        })
-        .catch((err: unknown) => {
-          throw isUnreachable(err) ? chainUnavailable(err) : err;
-        })
+  /** Starts following the chain head in the background. */
+  follow(): void {
+    if (this.clockTimer) return;
+    const poll = () => {
+      this.readClock()
+        .catch(() => undefined)
         .finally(() => {
-          this.clockLoading = undefined;
+          if (this.clockTimer) this.clockTimer = setTimeout(poll, this.ages.clockPollMs);
         });
-    }
-    if (age < this.ages.clockMaxMs) {
-      this.clockLoading.catch(() => undefined);
-      return this.clock!;
-    }
+    };
+    this.clockTimer = setTimeout(poll, 0);
+  }
+
+  /** Stops following the chain head. */
+  stop(): void {
+    if (this.clockTimer) clearTimeout(this.clockTimer);
+    this.clockTimer = undefined;
+  }
+
+  /**
+   * The chain's time (the latest block's timestamp, projected forward by the wall time since it was
+   * read) and the latest block's number; `fresh` reads the head from the node first.
+   */
+  async now(fresh = false): Promise<{ timestamp: number; blockNumber: number }> {
+    let clock = this.clock;
+    if (fresh || !clock || Date.now() - clock.at >= this.ages.clockMaxMs) clock = await this.readClock();
+    return { timestamp: clock.timestamp + Math.floor((Date.now() - clock.at) / 1000), blockNumber: clock.blockNumber };
+  }
+
+  private readClock(): Promise<{ timestamp: number; blockNumber: number; at: number }> {
+    this.clockLoading ??= this.provider
+      .send("eth_getBlockByNumber", ["latest", false])
+      .then((block: { timestamp: string; number: string }) => {
+        const clock = { timestamp: Number(BigInt(block.timestamp)), blockNumber: Number(BigInt(block.number)), at: Date.now() };
+        this.clock = clock;
+        for (const listener of this.clockListeners) listener(clock.blockNumber);
+        return clock;
+      })
+      .catch((err: unknown) => {
+        throw isUnreachable(err) ? chainUnavailable(err) : err;
+      })
+      .finally(() => {
+        this.clockLoading = undefined;
+      });
     return this.clockLoading;
   }
 

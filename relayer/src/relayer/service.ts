@@ -34,6 +34,7 @@ export async function startRelayer(
   const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);
   const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
   meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
+  meetings.follow();
   const intake = new Intake(
     store,
     meetings,
@@ -89,6 +90,7 @@ export async function startRelayer(
   try {
     server = await listen(app, config.host, config.port);
   } catch (err) {
+    meetings.stop();
     store.close();
     throw err;
   }
@@ -102,6 +104,7 @@ export async function startRelayer(
     stop: () =>
       (stopped ??= (async () => {
         await server.close();
+        meetings.stop();
         await submitter.stop();
         store.close();
         log.info("relayer stopped");

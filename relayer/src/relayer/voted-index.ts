@@ -1,16 +1,20 @@
 /**
  * Who has voted, from the MeetingHall's BallotCast events: a meeting's voters are loaded when intake
  * first sees the meeting and kept current block by block, so intake answers "already voted" without
- * a call per ballot. The index follows the intake clock in the background; intake waits for it only
- * when it lags the clock by more than a block. A vote cast directly in the newest block or two can
+ * a call per ballot. The index follows the chain head in the background; intake waits for it only
+ * when it lags the head by more than MAX_LAG_BLOCKS (a node busy with large blocks answers the logs
+ * of a block later than its header). A vote cast outside this relayer in the newest few blocks can
  * therefore pass intake; the contract then skips the relayed ballot as AlreadyVoted and the relayer
- * reports it rejected.
+ * reports it rejected. Ballots relayed here never need the index: the queue holds them, confirmed
+ * ones included, and refuses a second ballot of the same voter.
  */
 import { toBeHex, zeroPadValue, getAddress, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "../chain.js";
 import { chainUnavailable, isUnreachable } from "../errors.js";
 
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
+/** How many blocks the index may lag the chain head before intake waits for it. */
+export const MAX_LAG_BLOCKS = 4;
 
 interface RawLog {
   topics: string[];
@@ -34,11 +38,8 @@ export class VotedIndex {
     if (this.syncedTo < blockNumber) this.fresh().catch(() => undefined);
   }
 
-  /**
-   * Whether the voter has a counted ballot in the meeting, as of block `atLeast - lag` or later
-   * (a lag of one block lets intake go on while the index reads the newest block).
-   */
-  async hasVoted(meetingId: bigint, voter: string, atLeast: number, lag = 1): Promise<boolean> {
+  /** Whether the voter has a counted ballot in the meeting, as of block `atLeast - lag` or later. */
+  async hasVoted(meetingId: bigint, voter: string, atLeast: number, lag = MAX_LAG_BLOCKS): Promise<boolean> {
     try {
       while (this.syncedTo < atLeast - lag) await this.fresh();
       const set = await this.meeting(meetingId);
