@@ -15,6 +15,7 @@
  * 4 endpoint unreachable or wrong chain, 5 internal error.
  */
 import { parseArgs } from "node:util";
+import { useNativeKeccak } from "./lib/keccak.js";
 import { readDeployment } from "./lib/deployment.js";
 import { ChainReader, hallInterface, topicOf, uintTopic } from "./audit/chain.js";
 import { AuditError, EXIT, UsageError } from "./audit/errors.js";
@@ -25,6 +26,8 @@ import { recountMeeting, type Recount } from "./audit/recount.js";
 import { BuildingHistory } from "./audit/register.js";
 import { compareWithSubgraph } from "./audit/subgraph.js";
 import { describeChoices, verify } from "./audit/verify.js";
+
+useNativeKeccak();
 
 const USAGE = `usage: npm run audit -- <command> [arguments] [options]
   recount <meetingId> [--expect FILE] [--graphql URL]   recount one meeting from the chain

@@ -4,6 +4,7 @@
  */
 import { ballotDomain } from "../../scripts/lib/ballot.js";
 import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
+import { useNativeKeccak } from "../../scripts/lib/keccak.js";
 import { connectChain } from "./chain.js";
 import type { ServiceConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
@@ -26,6 +27,7 @@ export interface StartOptions {
 }
 
 export async function startServices(config: ServiceConfig, options: StartOptions = {}): Promise<RunningServices> {
+  useNativeKeccak();
   const log = options.logger ?? createLogger(config.logLevel);
   const deployment = options.deployment ?? (await readDeployment(config.chain.deployment));
   const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);

@@ -12,7 +12,7 @@
  * - A mined-but-reverted batch is split in halves and retried, so good ballots still land.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
-import { Transaction, Wallet, getAddress, keccak256, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
+import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "../chain.js";
 import { isUnreachable } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -22,6 +22,7 @@ import { REJECT_REASONS } from "./intake.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { NonceManager } from "./nonce.js";
 import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
+import { signEip1559 } from "./tx.js";
 
 export interface SubmitterOptions {
   chainId: bigint;
@@ -167,21 +168,20 @@ export class Submitter {
     if (!this.running) return;
     // From here to recordSent nothing awaits: the nonce is used by exactly one recorded transaction.
     const nonce = this.nonces.take(sender.address);
-    const tx = Transaction.from({
-      type: 2,
-      chainId: this.options.chainId,
-      nonce,
-      to: this.options.hallAddress,
-      data: sim.data,
-      value: 0n,
-      gasLimit: sim.gasLimit,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    });
-    tx.signature = sender.signingKey.sign(tx.unsignedHash);
-    const raw = tx.serialized;
+    const { raw, hash } = signEip1559(
+      {
+        chainId: this.options.chainId,
+        nonce,
+        to: this.options.hallAddress,
+        data: sim.data,
+        gasLimit: sim.gasLimit,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      sender.privateKey,
+    );
     const record: TxRecord = {
-      hash: keccak256(raw),
+      hash,
       batchId: batch.id,
       sender: sender.address,
       nonce,
@@ -292,22 +292,21 @@ export class Submitter {
     const sender = this.senders.find((s) => s.address === previous.sender);
     if (!sender) throw new Error(`no key for sender ${previous.sender}`);
     const tx = Transaction.from(previous.raw);
-    const next = Transaction.from({
-      type: 2,
-      chainId: tx.chainId,
-      nonce: tx.nonce,
-      to: tx.to,
-      data: tx.data,
-      value: tx.value,
-      gasLimit: tx.gasLimit,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-    });
-    next.signature = sender.signingKey.sign(next.unsignedHash);
-    const raw = next.serialized;
+    const { raw, hash } = signEip1559(
+      {
+        chainId: tx.chainId,
+        nonce: tx.nonce,
+        to: tx.to!,
+        data: tx.data,
+        gasLimit: tx.gasLimit,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      sender.privateKey,
+    );
     const record: TxRecord = {
       ...previous,
-      hash: keccak256(raw),
+      hash,
       raw,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
