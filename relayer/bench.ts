@@ -64,6 +64,7 @@ interface RunResult {
   intakeLatencyMsP99: number;
   confirmedPerSecond: number;
   gasPerBallot: number;
+  transactions: number;
   lost: number;
   refused: number;
   seconds: number;
@@ -112,6 +113,7 @@ async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: n
     }
     const confirmed = await metric(url, "relayer_ballots_confirmed_total");
     const gas = await metric(url, "relayer_gas_used_total");
+    const transactions = await metric(url, "relayer_transactions_sent_total");
     const counts = await castCounts(fx, fx.provider);
     const byId = new Map(items.map((i) => [i.id, i]));
     let lost = 0;
@@ -128,6 +130,7 @@ async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: n
       intakeLatencyMsP99: Math.round(percentile(latencies, 99) * 10) / 10,
       confirmedPerSecond: Math.round((confirmed / seconds) * 10) / 10,
       gasPerBallot: confirmed > 0 ? Math.round(gas / confirmed) : 0,
+      transactions,
       lost,
       refused: refused.size,
       seconds: Math.round(seconds * 10) / 10,
@@ -158,6 +161,8 @@ try {
     intakeLatencyMsP50: batched.intakeLatencyMsP50,
     intakeLatencyMsP99: batched.intakeLatencyMsP99,
     gasPerBallot: batched.gasPerBallot,
+    transactions: batched.transactions,
+    meanBatchSize: batched.transactions > 0 ? Math.round(N / batched.transactions) : 0,
     lost: batched.lost + naive.lost,
     refused: batched.refused + naive.refused,
     secondsToLastConfirmation: batched.seconds,
