@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS ballots (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ballots_live_voter ON ballots (meeting_id, voter) WHERE state <> 'rejected';
 CREATE INDEX IF NOT EXISTS ballots_by_state ON ballots (state, meeting_id, created_at);
-CREATE INDEX IF NOT EXISTS ballots_by_batch ON ballots (batch_id);
+-- (batch_id, voter): settling a batch updates each of its ballots by voter.
+DROP INDEX IF EXISTS ballots_by_batch;
+CREATE INDEX IF NOT EXISTS ballots_by_batch_voter ON ballots (batch_id, voter);
 CREATE TABLE IF NOT EXISTS batches (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
   meeting_id TEXT NOT NULL,
@@ -263,7 +265,21 @@ export class SqliteBallotStore implements BallotStore {
       signature: ballot.signature,
       now,
     });
-    return { kind: "inserted", ballot: toBallot(this.stmt.get.get(ballot.id) as unknown as BallotRow) };
+    return {
+      kind: "inserted",
+      ballot: {
+        ...ballot,
+        state: "queued",
+        batchId: null,
+        reason: null,
+        txHash: null,
+        blockNumber: null,
+        logIndex: null,
+        weight: null,
+        createdAt: now,
+        updatedAt: now,
+      },
+    };
   }
 
   get(id: string): BallotRecord | undefined {
