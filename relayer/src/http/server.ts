@@ -1,7 +1,6 @@
-/** Starts an express app on host:port and stops it, closing idle keep-alive connections. */
-import type { Server } from "node:http";
+/** Starts a request listener (an express app or the relayer's handler) on host:port and stops it, closing idle keep-alive connections. */
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
 
 export interface RunningServer {
   url: string;
@@ -9,9 +8,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function listen(app: Express, host: string, port: number): Promise<RunningServer> {
+export function listen(handler: RequestListener, host: string, port: number): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server: Server = app.listen(port, host);
+    const server: Server = createServer(handler);
+    server.listen(port, host);
     server.keepAliveTimeout = 5_000;
     server.once("error", reject);
     server.once("listening", () => {

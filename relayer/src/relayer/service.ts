@@ -3,7 +3,7 @@ import type { ChainContext } from "../chain.js";
 import type { RelayerConfig } from "../config.js";
 import { listen, type RunningServer } from "../http/server.js";
 import type { Logger } from "../log.js";
-import { createRelayerApp } from "./app.js";
+import { createRelayerHandler } from "./app.js";
 import { Batcher } from "./batcher.js";
 import { FeeOracle } from "./fees.js";
 import { Eligibility } from "./eligibility.js";
@@ -69,7 +69,7 @@ export async function startRelayer(
       pollIntervalMs: config.pollIntervalMs,
     },
   );
-  const app = createRelayerApp({
+  const app = createRelayerHandler({
     intake,
     store,
     metrics,
