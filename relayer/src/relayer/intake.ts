@@ -103,9 +103,30 @@ export class Intake {
     const id = this.hasher.digest(meetingId, voter, choices);
     await this.checkSignature(id, voter, req.signature);
 
-    const known = this.store.get(id);
-    if (known && known.state !== "rejected") return { ballot: known, duplicate: true };
+    // 5–7. A ballot this relayer already holds is answered as a duplicate even where these checks
+    // would now refuse it (voted: it is the vote; closed: it was cast in time). The queue itself
+    // detects duplicates of ballots that pass, so the common path reads nothing extra.
+    try {
+      await this.checkChain(meetingId, voter, choices);
+    } catch (err) {
+      const known = this.store.get(id);
+      if (known && known.state !== "rejected") return { ballot: known, duplicate: true };
+      throw err;
+    }
 
+    // 8. durably queued
+    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
+    if (result.kind === "conflict" && result.ballot.state === "confirmed") {
+      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
+    }
+    if (result.kind === "conflict") {
+      fail("already_queued", 409, `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
+    }
+    return { ballot: result.ballot, duplicate: result.kind === "duplicate" };
+  }
+
+  /** Steps 5–7: meeting open, voter eligible at the snapshot, not already voted on chain. */
+  private async checkChain(meetingId: bigint, voter: string, choices: bigint): Promise<void> {
     // 5. meeting open (a refusal only on a fresh reading of the chain head)
     const meeting = await this.meetings.meeting(meetingId);
     const open = (t: number) => meeting.status === STATUS_ANNOUNCED && t >= meeting.votingStart && t < meeting.votingEnd;
@@ -130,16 +151,6 @@ export class Intake {
     if (await this.votedIndex.hasVoted(meetingId, voter, blockNumber)) {
       fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`);
     }
-
-    // 8. durably queued
-    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
-    if (result.kind === "conflict" && result.ballot.state === "confirmed") {
-      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
-    }
-    if (result.kind === "conflict") {
-      fail("already_queued", 409, `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
-    }
-    return { ballot: result.ballot, duplicate: result.kind === "duplicate" };
   }
 
   private checkDomain(d: NonNullable<BallotRequest["domain"]>): void {

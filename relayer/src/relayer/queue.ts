@@ -97,8 +97,8 @@ export interface BallotStore {
   countPlanned(): number;
   /** Meetings that have a batch planned or sent and not yet mined. */
   meetingsInFlight(): Set<bigint>;
-  /** Planned batches, oldest first (split halves first). */
-  plannedBatches(limit: number): BatchRecord[];
+  /** Up to `limit` planned batches not in `skip`, oldest first (split halves first), with their ballots. */
+  plannedBatches(limit: number, skip?: ReadonlySet<number>): BatchRecord[];
   /** Records a signed transaction of a batch before it is broadcast: batch sent, ballots submitted. */
   recordSent(batchId: number, tx: TxRecord): void;
   /** Records a replacement transaction (same sender and nonce). */

@@ -172,9 +172,11 @@ export class SqliteBallotStore implements BallotStore {
       queuedMeetings: db.prepare(
         `SELECT meeting_id, COUNT(*) AS n, MIN(created_at) AS oldest FROM ballots WHERE state = 'queued' GROUP BY meeting_id`,
       ),
-      queuedOf: db.prepare(
-        `SELECT id FROM ballots WHERE state = 'queued' AND meeting_id = ? ORDER BY created_at, id LIMIT ?`,
+      assignQueued: db.prepare(
+        `UPDATE ballots SET state = 'batched', batch_id = @batchId, updated_at = @now
+         WHERE id IN (SELECT id FROM ballots WHERE state = 'queued' AND meeting_id = @meetingId ORDER BY created_at, id LIMIT @limit)`,
       ),
+      hasQueued: db.prepare(`SELECT 1 AS found FROM ballots WHERE state = 'queued' AND meeting_id = ? LIMIT 1`),
       newBatch: db.prepare(
         `INSERT INTO batches (meeting_id, state, priority, created_at, updated_at) VALUES (?, 'planned', ?, ?, ?)`,
       ),
@@ -308,17 +310,21 @@ export class SqliteBallotStore implements BallotStore {
 
   planBatch(meetingId: bigint, limit: number, priority = 0): BatchRecord | undefined {
     return this.db.transaction(() => {
-      const ids = (this.stmt.queuedOf.all(meetingId.toString(), limit) as unknown as Array<{ id: string }>).map((r) => r.id);
-      if (ids.length === 0) return undefined;
+      const meeting = meetingId.toString();
+      if (!this.stmt.hasQueued.get(meeting)) return undefined;
       const now = Date.now();
-      const batchId = Number(this.stmt.newBatch.run(meetingId.toString(), priority, now, now).lastInsertRowid);
-      for (const id of ids) this.stmt.assign.run(batchId, now, id);
+      const batchId = Number(this.stmt.newBatch.run(meeting, priority, now, now).lastInsertRowid);
+      this.stmt.assignQueued.run({ batchId, now, meetingId: meeting, limit });
       return this.loadBatch(batchId);
     });
   }
 
-  plannedBatches(limit: number): BatchRecord[] {
-    return (this.stmt.planned.all(limit) as unknown as BatchRow[]).map((row) => this.hydrate(row));
+  plannedBatches(limit: number, skip: ReadonlySet<number> = new Set()): BatchRecord[] {
+    const rows = this.stmt.planned.all(limit + skip.size) as unknown as BatchRow[];
+    return rows
+      .filter((row) => !skip.has(row.id))
+      .slice(0, limit)
+      .map((row) => this.hydrate(row));
   }
 
   recordSent(batchId: number, tx: TxRecord): void {

@@ -126,7 +126,7 @@ export class Submitter {
     for (const [, sender] of this.dispatching) inflight.set(sender, (inflight.get(sender) ?? 0) + 1);
     const free = this.senders.reduce((n, s) => n + Math.max(0, this.options.maxInflightPerSender - (inflight.get(s.address) ?? 0)), 0);
     if (free === 0) return;
-    const planned = this.store.plannedBatches(free + this.claimed.size).filter((b) => !this.claimed.has(b.id));
+    const planned = this.store.plannedBatches(free, this.claimed);
     for (const batch of planned) {
       const lane = this.senders
         .map((s) => ({ s, n: inflight.get(s.address) ?? 0 }))
