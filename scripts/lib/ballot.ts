@@ -3,6 +3,7 @@
  * This is the one definition that the tests, the relayer and the custodial wallet import.
  */
 import { TypedDataEncoder, getAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
+import { keccakBytes } from "./keccak.js";
 
 /** EIP-712 domain name and version of MeetingHall (see its constructor). */
 export const BALLOT_DOMAIN_NAME = "Digital Home";
@@ -81,15 +82,22 @@ export function ballotDigest(domain: TypedDataDomain, ballot: Ballot): string {
  */
 export class BallotHasher {
   private readonly prefix: string;
+  private readonly prefixBytes: Buffer;
   private static readonly TYPE_HASH = keccak256(toUtf8Bytes("Ballot(uint256 meetingId,address voter,uint128 choices)")).slice(2);
 
   constructor(domain: TypedDataDomain) {
     this.prefix = "0x1901" + TypedDataEncoder.hashDomain(domain).slice(2);
+    this.prefixBytes = Buffer.from(this.prefix.slice(2), "hex");
   }
 
   digest(meetingId: bigint, voter: string, choices: bigint): string {
     const word = (v: bigint) => v.toString(16).padStart(64, "0");
-    const struct = keccak256("0x" + BallotHasher.TYPE_HASH + word(meetingId) + voter.slice(2).toLowerCase().padStart(64, "0") + word(choices));
-    return keccak256(this.prefix + struct.slice(2));
+    const struct = keccakBytes(
+      Buffer.from(BallotHasher.TYPE_HASH + word(meetingId) + voter.slice(2).toLowerCase().padStart(64, "0") + word(choices), "hex"),
+    );
+    const message = Buffer.allocUnsafe(66);
+    this.prefixBytes.copy(message, 0);
+    message.set(struct, 34);
+    return "0x" + Buffer.from(keccakBytes(message)).toString("hex");
   }
 }

@@ -7,7 +7,7 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-import { keccak256 } from "ethers";
+import { getAddress, getBytes, keccak256 } from "ethers";
 
 interface KeccakState {
   initialize(rate: number, capacity: number): void;
@@ -47,8 +47,33 @@ function loadNative(): ((data: Uint8Array) => Uint8Array) | null {
 const native = loadNative();
 let registered = false;
 
+for (const sample of ["0x52908400098527886e0f7030069857d2e4169ee7", "0xde709f2102306220921060314715629080e2fb77", "0x" + "0".repeat(40)]) {
+  if (checksumAddress(sample) !== getAddress(sample)) throw new Error("checksumAddress disagrees with ethers' getAddress");
+}
+
 /** Whether the native Keccak loaded. */
 export const nativeKeccak = native !== null;
+
+/** Keccak-256 of bytes, as bytes: the native add-on when it loaded, else ethers. */
+export function keccakBytes(data: Uint8Array): Uint8Array {
+  return native ? native(data) : getBytes(keccak256(data));
+}
+
+/**
+ * The EIP-55 checksummed form of a 0x-prefixed 20-byte hex address given in one case (all lower or
+ * all upper hex digits), without ethers' conversions between hex and bytes.
+ */
+export function checksumAddress(address: string): string {
+  const lower = address.slice(2).toLowerCase();
+  const hash = keccakBytes(Buffer.from(lower, "latin1"));
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const c = lower.charCodeAt(i);
+    const nibble = i % 2 === 0 ? hash[i >> 1]! >> 4 : hash[i >> 1]! & 0x0f;
+    out += c >= 97 && nibble >= 8 ? String.fromCharCode(c - 32) : lower[i];
+  }
+  return out;
+}
 
 /** Makes ethers' keccak256 use the native add-on in this process (once; harmless without it). */
 export function useNativeKeccak(): void {

@@ -5,7 +5,8 @@
  * Rejects what the contract rejects: malleable (high-s) signatures and v other than 27/28 (or 0/1).
  */
 import { createRequire } from "node:module";
-import { getBytes, keccak256, recoverAddress } from "ethers";
+import { recoverAddress } from "ethers";
+import { keccakBytes } from "./keccak.js";
 
 interface NativeSecp256k1 {
   ecdsaRecover(sig: Uint8Array, recid: number, msg32: Uint8Array, compressed: boolean, output?: Uint8Array): Uint8Array;
@@ -24,21 +25,16 @@ export const nativeRecovery = native !== null;
 
 /** The address that signed `digest`, or null when the signature is malformed or malleable. */
 export function recoverSigner(digest: string, signature: string): string | null {
-  let sig: Uint8Array;
-  try {
-    sig = getBytes(signature);
-  } catch {
-    return null;
-  }
-  if (sig.length !== 65) return null;
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature) || !/^0x[0-9a-fA-F]{64}$/.test(digest)) return null;
+  const sig = Buffer.from(signature.slice(2), "hex");
   const s = BigInt("0x" + Buffer.from(sig.subarray(32, 64)).toString("hex"));
   if (s > HALF_N) return null;
   const v = sig[64] >= 27 ? sig[64] - 27 : sig[64];
   if (v !== 0 && v !== 1) return null;
   try {
     if (native) {
-      const publicKey = native.ecdsaRecover(sig.subarray(0, 64), v, getBytes(digest), false);
-      return "0x" + keccak256(publicKey.subarray(1)).slice(-40);
+      const publicKey = native.ecdsaRecover(sig.subarray(0, 64), v, Buffer.from(digest.slice(2), "hex"), false);
+      return "0x" + Buffer.from(keccakBytes(publicKey.subarray(1))).subarray(12).toString("hex");
     }
     return recoverAddress(digest, signature).toLowerCase();
   } catch {

@@ -7,6 +7,7 @@
 import { Contract, getAddress, getBytes, isAddress, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { BallotHasher, isWellFormed } from "../../../scripts/lib/ballot.js";
+import { checksumAddress } from "../../../scripts/lib/keccak.js";
 import { recoverSigner } from "../../../scripts/lib/recover.js";
 import { ServiceError, chainUnavailable, isUnreachable } from "../errors.js";
 import type { Eligibility } from "./eligibility.js";
@@ -81,10 +82,9 @@ export class Intake {
     const req = parsed.data;
     const meetingId = BigInt(req.meetingId);
     const choices = BigInt(req.choices);
-    let voter: string;
-    try {
-      voter = getAddress(req.voter);
-    } catch {
+    const voter = checksumAddress(req.voter);
+    const digits = req.voter.slice(2);
+    if (digits !== digits.toLowerCase() && digits !== digits.toUpperCase() && voter !== req.voter) {
       fail("invalid_request", 400, "voter: the address checksum (mixed case) is wrong");
     }
 

@@ -23,6 +23,7 @@ import type { RelayerMetrics } from "./metrics.js";
 import type { NonceManager } from "./nonce.js";
 import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
 import { signEip1559 } from "./tx.js";
+import { checksumAddress } from "../../../scripts/lib/keccak.js";
 
 export interface SubmitterOptions {
   chainId: bigint;
@@ -349,7 +350,7 @@ export class Submitter {
       if (log.address.toLowerCase() !== hall) continue;
       const topic = log.topics[0];
       if (topic !== CAST_TOPIC && topic !== REJECTED_TOPIC) continue;
-      const voter = getAddress("0x" + log.topics[2]!.slice(26));
+      const voter = checksumAddress("0x" + log.topics[2]!.slice(26));
       const first = BigInt(log.data.slice(0, 66));
       if (topic === CAST_TOPIC) {
         outcome.confirmed.push({

@@ -8,7 +8,8 @@
  * reports it rejected. Ballots relayed here never need the index: the queue holds them, confirmed
  * ones included, and refuses a second ballot of the same voter.
  */
-import { toBeHex, zeroPadValue, getAddress, type JsonRpcProvider } from "ethers";
+import { toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
+import { checksumAddress } from "../../../scripts/lib/keccak.js";
 import { meetingHallInterface } from "../chain.js";
 import { chainUnavailable, isUnreachable } from "../errors.js";
 
@@ -125,5 +126,5 @@ export class VotedIndex {
 }
 
 function voterOf(log: RawLog): string {
-  return getAddress("0x" + log.topics[2]!.slice(26));
+  return checksumAddress("0x" + log.topics[2]!.slice(26));
 }
