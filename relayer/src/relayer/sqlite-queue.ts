@@ -166,6 +166,11 @@ export class SqliteBallotStore implements BallotStore {
         `INSERT INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at)
          VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
       ),
+      // The common case in one statement: neither the id nor a live ballot of the voter exists.
+      insertNew: db.prepare(
+        `INSERT OR IGNORE INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at)
+         VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
+      ),
       get: db.prepare(`SELECT * FROM ballots WHERE id = ?`),
       byVoter: db.prepare(`SELECT * FROM ballots WHERE meeting_id = ? AND voter = ? AND state <> 'rejected'`),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM ballots GROUP BY state`),
@@ -253,20 +258,25 @@ export class SqliteBallotStore implements BallotStore {
   }
 
   private insertRow(ballot: NewBallot): InsertResult {
-    const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
-    if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
-    const live = this.stmt.byVoter.get(ballot.meetingId.toString(), ballot.voter) as unknown as BallotRow | undefined;
-    if (live) return { kind: "conflict", ballot: toBallot(live) };
-    if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
     const now = Date.now();
-    this.stmt.insert.run({
+    const row = {
       id: ballot.id,
       meetingId: ballot.meetingId.toString(),
       voter: ballot.voter,
       choices: ballot.choices.toString(),
       signature: ballot.signature,
       now,
-    });
+    };
+    if (Number(this.stmt.insertNew.run(row).changes) === 0) {
+      // The id exists, or the voter has a live ballot in the meeting (the two unique keys).
+      const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
+      if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
+      const live = this.stmt.byVoter.get(row.meetingId, ballot.voter) as unknown as BallotRow | undefined;
+      if (live) return { kind: "conflict", ballot: toBallot(live) };
+      // A rejected ballot with this id may be posted again: it starts over.
+      if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
+      this.stmt.insert.run(row);
+    }
     return {
       kind: "inserted",
       ballot: {
