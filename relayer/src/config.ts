@@ -3,6 +3,7 @@
  * the variable, the value and what was expected, e.g.
  * "RELAYER_BATCH_SIZE: got 'ten', expected a whole number 1–500".
  */
+import { availableParallelism } from "node:os";
 import { Wallet, isHexString } from "ethers";
 import { ConfigError } from "./errors.js";
 import { LOG_LEVELS, type LogLevel } from "./log.js";
@@ -32,6 +33,8 @@ export interface RelayerConfig {
   rateLimitPerMinute: number;
   maxBodyBytes: number;
   maxSignatureBytes: number;
+  /** Worker threads that recover ballot signers (0: on the event loop). */
+  verifyThreads: number;
 }
 
 export type AuthMode = "demo" | "jwt";
@@ -139,6 +142,7 @@ export function loadConfig(env: Env = process.env): ServiceConfig {
       rateLimitPerMinute: r.whole("RELAYER_RATE_LIMIT_PER_MINUTE", 600, 0, 100_000_000),
       maxBodyBytes: r.whole("RELAYER_MAX_BODY_BYTES", 4096, 256, 1_048_576),
       maxSignatureBytes: r.whole("RELAYER_MAX_SIGNATURE_BYTES", 1024, 65, 65_536),
+      verifyThreads: r.whole("RELAYER_VERIFY_THREADS", Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
     };
   }
 

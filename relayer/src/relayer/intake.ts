@@ -13,6 +13,7 @@ import { ServiceError, chainUnavailable, isUnreachable } from "../errors.js";
 import type { Eligibility } from "./eligibility.js";
 import { MeetingDirectory, STATUS_ANNOUNCED } from "./meetings.js";
 import type { BallotRecord, BallotStore } from "./queue.js";
+import type { SignatureVerifier } from "./verifier.js";
 import type { VotedIndex } from "./voted-index.js";
 
 const UINT128_MAX = (1n << 128n) - 1n;
@@ -51,6 +52,8 @@ export interface IntakeResult {
 
 export interface IntakeOptions {
   maxSignatureBytes: number;
+  /** Recovers signers off the event loop; inline when absent. */
+  verifier?: SignatureVerifier;
 }
 
 function fail(code: string, status: number, message: string, details?: Record<string, unknown>): never {
@@ -170,7 +173,8 @@ export class Intake {
   }
 
   private async checkSignature(digest: string, voter: string, signature: string): Promise<void> {
-    if (recoverSigner(digest, signature) === voter.toLowerCase()) return;
+    const signer = this.options.verifier ? await this.options.verifier.recover(digest, signature) : recoverSigner(digest, signature);
+    if (signer === voter.toLowerCase()) return;
     if (await this.isContract(voter)) {
       const wallet = new Contract(voter, ["function isValidSignature(bytes32, bytes) view returns (bytes4)"], this.meetings.hall.runner);
       try {

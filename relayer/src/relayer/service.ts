@@ -14,6 +14,7 @@ import { NonceManager } from "./nonce.js";
 import type { BallotStore } from "./queue.js";
 import { SqliteBallotStore } from "./sqlite-queue.js";
 import { Submitter } from "./submitter.js";
+import { SignatureVerifier } from "./verifier.js";
 import { VotedIndex } from "./voted-index.js";
 
 export interface RunningRelayer {
@@ -32,6 +33,7 @@ export async function startRelayer(
   const store = options.store ?? new SqliteBallotStore(config.dbPath);
   const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
   const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);
+  const verifier = new SignatureVerifier(config.verifyThreads);
   const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
   meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
   meetings.follow();
@@ -41,7 +43,7 @@ export async function startRelayer(
     new Eligibility(chain.readProvider, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock),
     votedIndex,
     chain.domain,
-    { maxSignatureBytes: config.maxSignatureBytes },
+    { maxSignatureBytes: config.maxSignatureBytes, verifier },
   );
   const batcher = new Batcher(store, chain.provider, chain.hallAddress, {
     batchSize: config.batchSize,
@@ -91,6 +93,7 @@ export async function startRelayer(
     server = await listen(app, config.host, config.port);
   } catch (err) {
     meetings.stop();
+    await verifier.close();
     store.close();
     throw err;
   }
@@ -105,6 +108,7 @@ export async function startRelayer(
       (stopped ??= (async () => {
         await server.close();
         meetings.stop();
+        await verifier.close();
         await submitter.stop();
         store.close();
         log.info("relayer stopped");

@@ -1,0 +1,8 @@
+/** A worker thread of SignatureVerifier: recovers the signers of a group of ballots. */
+import { parentPort } from "node:worker_threads";
+import { recoverSigner } from "../../../scripts/lib/recover.js";
+
+parentPort!.on("message", (m: { id: number; digests: string[]; signatures: string[] }) => {
+  const signers = m.digests.map((d, i) => recoverSigner(d, m.signatures[i]!));
+  parentPort!.postMessage({ id: m.id, signers });
+});
