@@ -42,6 +42,17 @@ export class Eligibility {
     this.registry = IBuildingRegistry__factory.connect(registryAddress, provider);
   }
 
+  /** Loads the weights of everyone the register's events name, at the meeting's snapshot (which must be past). */
+  prepare(meeting: MeetingInfo): Promise<void> {
+    const mk = `${meeting.buildingId}:${meeting.snapshot}:${meeting.kind === KIND_POLL ? 1 : 0}`;
+    let warm = this.warming.get(mk);
+    if (!warm) {
+      warm = this.warm(meeting, mk);
+      this.warming.set(mk, warm);
+    }
+    return warm;
+  }
+
   /** The voter's weight at the meeting's snapshot (a poll: 1 for a resident or owner); 0 if not eligible. */
   weight(meeting: MeetingInfo, voter: string): Promise<bigint> {
     const mk = `${meeting.buildingId}:${meeting.snapshot}:${meeting.kind === KIND_POLL ? 1 : 0}`;
@@ -50,12 +61,7 @@ export class Eligibility {
     if (cached !== undefined) return Promise.resolve(cached);
     const asked = this.inflight.get(key);
     if (asked) return asked;
-    let warm = this.warming.get(mk);
-    if (!warm) {
-      warm = this.warm(meeting, mk);
-      this.warming.set(mk, warm);
-    }
-    const p = warm.then(() => this.cache.get(key) ?? this.lookup(meeting, mk, voter));
+    const p = this.prepare(meeting).then(() => this.cache.get(key) ?? this.lookup(meeting, mk, voter));
     this.inflight.set(key, p);
     const done = () => this.inflight.delete(key);
     p.then(done, done);

@@ -128,6 +128,20 @@ export class Intake {
     return { ballot: result.ballot, duplicate: result.kind === "duplicate" };
   }
 
+  /**
+   * Loads what intake needs about a meeting that is open or about to open (its window, the register
+   * at its snapshot, who has voted), so that its first voters do not wait for it. A meeting whose
+   * snapshot is not yet past is left for `later`; one closed, cancelled or finalized is `over`.
+   */
+  async prepare(meetingId: bigint): Promise<"prepared" | "later" | "over"> {
+    const meeting = await this.meetings.meeting(meetingId);
+    const { timestamp } = await this.meetings.now();
+    if (meeting.status !== STATUS_ANNOUNCED || meeting.votingEnd <= timestamp) return "over";
+    if (meeting.snapshot >= timestamp) return "later";
+    await Promise.all([this.eligibility.prepare(meeting), this.votedIndex.prepare(meetingId)]);
+    return "prepared";
+  }
+
   /** Steps 5–7: meeting open, voter eligible at the snapshot, not already voted on chain. */
   private async checkChain(meetingId: bigint, voter: string, choices: bigint): Promise<void> {
     // 5. meeting open (a refusal only on a fresh reading of the chain head)

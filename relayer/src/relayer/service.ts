@@ -14,6 +14,7 @@ import { NonceManager } from "./nonce.js";
 import type { BallotStore } from "./queue.js";
 import { SqliteBallotStore } from "./sqlite-queue.js";
 import { Submitter } from "./submitter.js";
+import { MeetingPrefetcher } from "./prefetch.js";
 import { SignatureVerifier } from "./verifier.js";
 import { VotedIndex } from "./voted-index.js";
 
@@ -71,6 +72,10 @@ export async function startRelayer(
       pollIntervalMs: config.pollIntervalMs,
     },
   );
+  // Open meetings are loaded before the relayer reports ready, so their first voters do not wait.
+  const prefetcher = new MeetingPrefetcher(chain.readProvider, chain.hallAddress, chain.deployment.startBlock, intake, log.child({ component: "prefetch" }));
+  await prefetcher.run(15_000);
+  prefetcher.follow();
   const app = createRelayerHandler({
     intake,
     store,
@@ -92,6 +97,7 @@ export async function startRelayer(
   try {
     server = await listen(app, config.host, config.port);
   } catch (err) {
+    prefetcher.stop();
     meetings.stop();
     await verifier.close();
     store.close();
@@ -107,6 +113,7 @@ export async function startRelayer(
     stop: () =>
       (stopped ??= (async () => {
         await server.close();
+        prefetcher.stop();
         meetings.stop();
         await verifier.close();
         await submitter.stop();

@@ -50,6 +50,11 @@ export class VotedIndex {
     }
   }
 
+  /** Loads the meeting's voters so far. */
+  async prepare(meetingId: bigint): Promise<void> {
+    await this.meeting(meetingId);
+  }
+
   /** A sync that starts after this call: a new one if none runs, else one queued behind the running one. */
   private fresh(): Promise<void> {
     if (!this.running) return this.start();
