@@ -81,8 +81,8 @@ export interface BallotStore {
   /** Queues a ballot unless the same id exists (duplicate) or the voter has another live ballot in the meeting (conflict). */
   insert(ballot: NewBallot): InsertResult;
   /**
-   * Like `insert`, with group commit: ballots enqueued in the same turn of the event loop are
-   * inserted, in order, in one transaction, and every promise settles only after that transaction
+   * Like `insert`, with group commit: ballots enqueued within a short window (the same turn of the
+   * event loop at least) are inserted, in order, in one transaction, and every promise settles only after that transaction
    * has committed (or failed).
    */
   enqueue(ballot: NewBallot): Promise<InsertResult>;

@@ -154,7 +154,15 @@ export class SqliteBallotStore implements BallotStore {
   /** Group commits so far (for tests and metrics). */
   groupCommits = 0;
 
-  constructor(file: string) {
+  /**
+   * @param groupWindowMs how long the first ballot of a group waits for others before the group is
+   *   committed (0: the end of the current turn of the event loop). Each commit writes the WAL; a few
+   *   milliseconds gather many more ballots into one.
+   */
+  constructor(
+    file: string,
+    private readonly groupWindowMs = 5,
+  ) {
     this.db = new SqliteDatabase(file);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
@@ -228,15 +236,20 @@ export class SqliteBallotStore implements BallotStore {
       this.group.push({ ballot, resolve, reject });
       if (!this.groupScheduled) {
         this.groupScheduled = true;
-        setImmediate(() => this.commitGroup());
+        this.scheduleGroup();
       }
     });
+  }
+
+  private scheduleGroup(): void {
+    if (this.groupWindowMs > 0) setTimeout(() => this.commitGroup(), this.groupWindowMs);
+    else setImmediate(() => this.commitGroup());
   }
 
   private commitGroup(): void {
     const group = this.group.splice(0, MAX_GROUP);
     this.groupScheduled = this.group.length > 0;
-    if (this.groupScheduled) setImmediate(() => this.commitGroup());
+    if (this.groupScheduled) this.scheduleGroup();
     if (group.length === 0) return;
     let results: InsertResult[];
     try {

@@ -2,8 +2,8 @@
  * Signature recovery for intake on a pool of worker threads. Recovering a ballot's signer with
  * libsecp256k1 is the largest single cost of intake (about 0.1 ms a ballot on this project's 2-core
  * machines) and needs nothing but the digest and the signature, so it runs beside the event loop that
- * parses requests and writes the queue. Requests that arrive in the same turn of the event loop travel
- * to a worker as one message. With no threads, or when a worker fails, recovery runs inline.
+ * parses requests and writes the queue. Requests that arrive within a millisecond travel to a worker
+ * as one message. With no threads, or when a worker fails, recovery runs inline.
  */
 import { Worker } from "node:worker_threads";
 import { recoverSigner } from "../../../scripts/lib/recover.js";
@@ -22,6 +22,11 @@ interface Lane {
 
 /** The most recoveries sent to a worker in one message. */
 const MAX_GROUP = 256;
+/**
+ * How long the first request of a group waits for others: a message to a worker costs about as much
+ * as a recovery on this thread, so a message must carry several.
+ */
+const GROUP_WINDOW_MS = 1;
 
 function inline(group: Group): void {
   group.waiters.forEach((w, i) => w(recoverSigner(group.digests[i]!, group.signatures[i]!)));
@@ -47,7 +52,7 @@ export class SignatureVerifier {
     return new Promise((resolve) => {
       if (!this.pending) {
         this.pending = { digests: [], signatures: [], waiters: [] };
-        setImmediate(() => this.flush());
+        setTimeout(() => this.flush(), GROUP_WINDOW_MS);
       }
       this.pending.digests.push(digest);
       this.pending.signatures.push(signature);
