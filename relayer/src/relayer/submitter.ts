@@ -256,8 +256,13 @@ export class Submitter {
       }
       this.noReceiptAt.set(batch.id, checkedAt);
     }
-    const unsent = batch.txs.filter((t) => !t.broadcast);
-    for (const t of unsent) await this.broadcast(t);
+    // A transaction recorded but not broadcast (a crash between the two) is broadcast here, unless
+    // `send` is still at it (its batch is claimed until then). The batch was read before the receipt
+    // was asked for, so its broadcast flags are read again first.
+    if (batch.txs.some((t) => !t.broadcast) && !this.claimed.has(batch.id)) {
+      const current = this.store.getBatch(batch.id)?.txs ?? [];
+      for (const t of current.filter((t) => !t.broadcast)) await this.broadcast(t);
+    }
     const latest = batch.txs[batch.txs.length - 1]!;
     const since = Math.max(latest.sentAt, this.lastAttempt.get(batch.id) ?? 0);
     if (!isHead || Date.now() - since < this.options.stuckAfterMs) return;
