@@ -3,6 +3,8 @@
  * confirmed ballot, and every kind of bad input refused with its own code, nothing queued or signed.
  */
 import assert from "node:assert/strict";
+import http from "node:http";
+import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import { Wallet, id as keccakText } from "ethers";
 import { ballotDigest, ballotDomain } from "../../scripts/lib/ballot.js";
@@ -135,6 +137,42 @@ describe("happy path", () => {
     const r = await request(`${relayer}/v1/ballots`, { body: { ...body, signature: owner.signingKey.sign(digest).serialized } });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     assert.equal((await confirmed(r.body.id)).status, "confirmed");
+  });
+
+  it("answers a plain ballot post and a compressed one alike, with the request id and the ballot's location", async () => {
+    const raw = (body: Buffer, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: any }>((resolve, reject) => {
+        const req = http.request(`${relayer}/v1/ballots`, { method: "POST", headers: { "content-type": "application/json", ...headers } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    // the same refusal from the hot path (plain) and from express (gzip)
+    const plainBad = await raw(Buffer.from("{}"), { "x-request-id": "req-plain-1" });
+    const gzipBad = await raw(gzipSync("{}"), { "content-encoding": "gzip", "x-request-id": "req-gzip-1" });
+    for (const [r, id] of [[plainBad, "req-plain-1"], [gzipBad, "req-gzip-1"]] as const) {
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, "invalid_request");
+      assert.equal(r.headers["x-request-id"], id);
+      assert.match(String(r.headers["content-type"]), /^application\/json; charset=utf-8/);
+    }
+    assert.deepEqual(plainBad.body, gzipBad.body);
+    // a ballot accepted either way, answered 202 with its location
+    const a = signedBallot(fx.domain, fx.voters[10]!, fx.meetings[0]!);
+    const b = signedBallot(fx.domain, fx.voters[11]!, fx.meetings[0]!);
+    const plain = await raw(Buffer.from(JSON.stringify(a.body)), {});
+    const gzip = await raw(gzipSync(JSON.stringify(b.body)), { "content-encoding": "gzip" });
+    for (const [r, ballot] of [[plain, a], [gzip, b]] as const) {
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      assert.equal(r.body.id, ballot.id);
+      assert.equal(r.headers.location, `/v1/ballots/${ballot.id}`);
+      assert.match(String(r.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+    }
+    assert.deepEqual(Object.keys(plain.body).sort(), Object.keys(gzip.body).sort());
+    for (const ballot of [a, b]) assert.equal((await confirmed(ballot.id)).status, "confirmed");
   });
 
   it("serves its OpenAPI document, health and Prometheus metrics", async () => {
