@@ -1,5 +1,5 @@
 import { Address, BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
-import { newMockEvent } from "matchstick-as/assembly/index";
+import { mockEvent, param, uint } from "./event-utils";
 import {
   BuildingRegistered,
   BuildingWeightChanged,
@@ -11,19 +11,6 @@ import {
   VoterWeightChanged,
 } from "../generated/BuildingRegistry/BuildingRegistry";
 
-function mockEvent(): ethereum.Event {
-  let event = newMockEvent();
-  event.parameters = new Array<ethereum.EventParam>();
-  return event;
-}
-
-function uint(value: i32): ethereum.Value {
-  return ethereum.Value.fromUnsignedBigInt(BigInt.fromI32(value));
-}
-
-function param(name: string, value: ethereum.Value): ethereum.EventParam {
-  return new ethereum.EventParam(name, value);
-}
 
 export function createBuildingRegisteredEvent(buildingId: i32, ref: Bytes, registrar: Address): BuildingRegistered {
   let event = changetype<BuildingRegistered>(mockEvent());
