@@ -27,7 +27,7 @@ export const nativeRecovery = native !== null;
 export function recoverSigner(digest: string, signature: string): string | null {
   if (!/^0x[0-9a-fA-F]{130}$/.test(signature) || !/^0x[0-9a-fA-F]{64}$/.test(digest)) return null;
   const sig = Buffer.from(signature.slice(2), "hex");
-  const s = BigInt("0x" + Buffer.from(sig.subarray(32, 64)).toString("hex"));
+  const s = BigInt("0x" + sig.toString("hex", 32, 64));
   if (s > HALF_N) return null;
   const v = sig[64] >= 27 ? sig[64] - 27 : sig[64];
   if (v !== 0 && v !== 1) return null;

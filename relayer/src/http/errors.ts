@@ -4,9 +4,13 @@ import type { NextFunction, Request, Response } from "express";
 import { ServiceError } from "../errors.js";
 import type { Logger } from "../log.js";
 
+/** The client's X-Request-Id when it is a plain token of at most 64 characters, else a new one. */
+export function requestIdFrom(given: string | string[] | undefined): string {
+  return typeof given === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+}
+
 export function requestId(req: Request, res: Response, next: NextFunction): void {
-  const given = req.get("x-request-id");
-  const id = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+  const id = requestIdFrom(req.get("x-request-id"));
   res.locals.requestId = id;
   res.setHeader("X-Request-Id", id);
   next();
@@ -31,6 +35,22 @@ function fromBodyParser(err: { type?: string; status?: number }): ServiceError |
   }
 }
 
+/**
+ * The status and body that answer `err`: a ServiceError as it is, anything else as a 500 `internal`
+ * (logged with the request id, never sent). Failures on our side (5xx) are logged.
+ */
+export function errorResponse(err: unknown, log: Logger, requestId: string): { status: number; body: { error: Record<string, unknown> } } {
+  let known = err instanceof ServiceError ? err : undefined;
+  if (!known) {
+    log.error("unexpected error", { requestId, err });
+    known = new ServiceError("internal", "internal error", { status: 500 });
+  } else if (known.status >= 500) log.warn("request failed", { code: known.code, requestId, err: known.cause ?? known });
+  return {
+    status: known.status,
+    body: { error: { code: known.code, message: known.message, ...(known.details ? { details: known.details } : {}) } },
+  };
+}
+
 export function sendError(res: Response, err: ServiceError): void {
   res.status(err.status).json({
     error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
@@ -39,14 +59,9 @@ export function sendError(res: Response, err: ServiceError): void {
 
 export function errorHandler(log: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const known = err instanceof ServiceError ? err : fromBodyParser(err as { type?: string; status?: number });
-    if (known) {
-      if (known.status >= 500) log.warn("request failed", { code: known.code, requestId: res.locals.requestId, err: known.cause ?? known });
-      sendError(res, known);
-      return;
-    }
-    log.error("unexpected error", { requestId: res.locals.requestId, err });
-    sendError(res, new ServiceError("internal", "internal error", { status: 500 }));
+    const known = fromBodyParser(err as { type?: string; status?: number });
+    const { status, body } = errorResponse(err instanceof ServiceError ? err : (known ?? err), log, res.locals.requestId);
+    res.status(status).json(body);
   };
 }
 

@@ -29,12 +29,16 @@ export function rateLimited(retryAfter: number): ServiceError {
   return new ServiceError("rate_limited", `too many requests; retry in ${retryAfter} s`, { status: 429, retryable: true });
 }
 
-export function rateLimit(perMinute: number) {
-  const take = tokenBuckets(perMinute);
+/** Express middleware taking a token per client IP from `take` (see tokenBuckets). */
+export function rateLimitWith(take: (key: string) => number) {
   return (req: Request, res: Response, next: NextFunction) => {
     const retryAfter = take(req.ip ?? "unknown");
     if (retryAfter === 0) return next();
     res.setHeader("Retry-After", String(retryAfter));
     next(rateLimited(retryAfter));
   };
+}
+
+export function rateLimit(perMinute: number) {
+  return rateLimitWith(tokenBuckets(perMinute));
 }

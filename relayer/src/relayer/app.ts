@@ -7,13 +7,12 @@
  * another charset, which body-parser decodes). Express's routing and body parsing cost as much CPU as
  * the whole intake pipeline behind them.
  */
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import express, { type Express } from "express";
 import type { TypedDataDomain } from "ethers";
 import { ServiceError } from "../errors.js";
-import { errorHandler, notFound, requestId } from "../http/errors.js";
-import { rateLimited, tokenBuckets } from "../http/rate-limit.js";
+import { errorHandler, errorResponse, notFound, requestId, requestIdFrom } from "../http/errors.js";
+import { rateLimitWith, rateLimited, tokenBuckets } from "../http/rate-limit.js";
 import type { Logger } from "../log.js";
 import type { Intake } from "./intake.js";
 import type { RelayerMetrics } from "./metrics.js";
@@ -92,18 +91,12 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
     res.end(text);
   };
   const sendFailure = (res: ServerResponse, requestId: string, err: unknown, headers: Record<string, string> = {}) => {
-    let known = err instanceof ServiceError ? err : undefined;
-    if (!known) {
-      log.error("unexpected error", { requestId, err });
-      known = new ServiceError("internal", "internal error", { status: 500 });
-    } else if (known.status >= 500) log.warn("request failed", { code: known.code, requestId, err: known.cause ?? known });
-    const error = { code: known.code, message: known.message, ...(known.details ? { details: known.details } : {}) };
-    send(res, known.status, { error }, { ...headers, "X-Request-Id": requestId });
+    const { status, body } = errorResponse(err, log, requestId);
+    send(res, status, body, { ...headers, "X-Request-Id": requestId });
   };
 
   const submit = (req: IncomingMessage, res: ServerResponse) => {
-    const given = req.headers["x-request-id"];
-    const requestId = typeof given === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    const requestId = requestIdFrom(req.headers["x-request-id"]);
     const retryAfter = takeToken(req.socket.remoteAddress ?? "unknown");
     if (retryAfter > 0) {
       req.resume();
@@ -175,12 +168,7 @@ function isPlainBallotPost(req: IncomingMessage): boolean {
 
 export function createRelayerApp(deps: RelayerAppDeps, takeToken = tokenBuckets(deps.rateLimitPerMinute)): Express {
   const { store, metrics, log } = deps;
-  const rateLimit = (req: Request, res: Response, next: NextFunction) => {
-    const retryAfter = takeToken(req.ip ?? "unknown");
-    if (retryAfter === 0) return next();
-    res.setHeader("Retry-After", String(retryAfter));
-    next(rateLimited(retryAfter));
-  };
+  const rateLimit = rateLimitWith(takeToken);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
