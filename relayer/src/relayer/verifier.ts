@@ -71,17 +71,20 @@ export class SignatureVerifier {
   private spawn(): void {
     // The worker runs the same TypeScript through the loader this process was started with.
     const worker = new Worker(new URL("./verifier-worker.ts", import.meta.url));
-    worker.unref();
     const lane: Lane = { worker, inflight: new Map(), queued: 0 };
     worker.on("message", (m: { id: number; signers: Array<string | null> }) => {
       const group = lane.inflight.get(m.id);
       if (!group) return;
       lane.inflight.delete(m.id);
+      if (lane.inflight.size === 0) worker.unref();
       lane.queued -= group.waiters.length;
       group.waiters.forEach((w, i) => w(m.signers[i] ?? null));
     });
     worker.on("error", () => this.retire(lane));
     worker.on("exit", () => this.retire(lane));
+    // An idle worker keeps nothing alive; one holding recoveries does, until it answers. (After the
+    // listeners: adding a "message" listener refs the worker again.)
+    worker.unref();
     this.lanes.push(lane);
   }
 
@@ -103,6 +106,7 @@ export class SignatureVerifier {
     for (const l of this.lanes) if (!lane || l.queued < lane.queued) lane = l;
     if (!lane) return inline(group);
     const id = this.nextId++;
+    if (lane.inflight.size === 0) lane.worker.ref();
     lane.inflight.set(id, group);
     lane.queued += group.waiters.length;
     lane.worker.postMessage({ id, digests: group.digests, signatures: group.signatures });
