@@ -1,11 +1,13 @@
 /**
  * The SQLite queue's group commit: ballots enqueued together are inserted in one transaction and
  * each is acknowledged only after that transaction has committed; a process killed with SIGKILL in
- * the middle of group commits has every acknowledged ballot in its database.
+ * the middle of group commits has every acknowledged ballot in its database. The counts by state
+ * (kept by triggers) agree with the rows through every change, also for a queue created before
+ * them; the WAL is checkpointed by the queue's own thread.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -103,5 +105,95 @@ describe("group commit", () => {
     const seen = committedIds(file);
     for (const id of acked) assert.ok(seen.has(id), `acknowledged ballot ${id} is in the database`);
     assert.ok(seen.size >= acked.length);
+  });
+});
+
+function rowCounts(file: string): Record<string, number> {
+  const db = new DatabaseSync(file);
+  try {
+    const counts: Record<string, number> = { queued: 0, batched: 0, submitted: 0, confirmed: 0, rejected: 0 };
+    for (const r of db.prepare("SELECT state, COUNT(*) AS n FROM ballots GROUP BY state").all() as Array<{ state: string; n: number }>) {
+      counts[r.state] = r.n;
+    }
+    return counts;
+  } finally {
+    db.close();
+  }
+}
+
+describe("counts by state and the WAL", () => {
+  it("keeps the counts equal to the rows through every change of state", async () => {
+    const file = path.join(dir, "counts.sqlite");
+    const store = new SqliteBallotStore(file);
+    const same = (step: string) => assert.deepEqual(store.counts(), rowCounts(file), step);
+    try {
+      for (let i = 1; i <= 6; i++) await store.enqueue(ballot(100 + i));
+      same("queued");
+      const batch = store.planBatch(1n, 4)!;
+      same("batched");
+      store.recordSent(batch.id, {
+        hash: word(1, 32), batchId: batch.id, sender: word(9, 20), nonce: 0, raw: "0x00",
+        maxFeePerGas: 1n, maxPriorityFeePerGas: 1n, gasLimit: 1n, sentAt: Date.now(), broadcast: true,
+      });
+      same("submitted");
+      const [a, b] = batch.ballots;
+      store.completeBatch(batch.id, {
+        confirmed: [{ voter: a!.voter, txHash: word(1, 32), blockNumber: 7, logIndex: 0, weight: "10" }],
+        rejected: [{ voter: b!.voter, reason: "not_eligible" }],
+      });
+      same("settled: one confirmed, one rejected, two back in the queue");
+      assert.deepEqual(store.counts(), { queued: 4, batched: 0, submitted: 0, confirmed: 1, rejected: 1 });
+      // A rejected ballot posted again starts over (its row is replaced).
+      assert.equal(store.insert({ id: b!.id, meetingId: 1n, voter: b!.voter, choices: 57n, signature: b!.signature }).kind, "inserted");
+      same("rejected ballot posted again");
+      store.rejectBallots([ballot(105).id], "meeting_not_open");
+      same("rejected from the queue");
+    } finally {
+      store.close();
+    }
+  });
+
+  it("counts a queue created before the counts were kept, from its rows", () => {
+    const file = path.join(dir, "older.sqlite");
+    const db = new DatabaseSync(file);
+    db.exec(`CREATE TABLE ballots (id TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, voter TEXT NOT NULL, choices TEXT NOT NULL,
+      signature TEXT NOT NULL, state TEXT NOT NULL, batch_id INTEGER, reason TEXT, tx_hash TEXT, block_number INTEGER,
+      log_index INTEGER, weight TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE INDEX ballots_by_state ON ballots (state, meeting_id, created_at);
+      CREATE INDEX ballots_by_batch_voter ON ballots (batch_id, voter);`);
+    const insert = db.prepare("INSERT INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at) VALUES (?, '1', ?, '57', '0x', ?, 0, 0)");
+    ["queued", "queued", "confirmed", "rejected", "confirmed", "confirmed"].forEach((state, i) => insert.run(word(200 + i, 32), word(200 + i, 20), state));
+    db.close();
+    const store = new SqliteBallotStore(file);
+    try {
+      assert.deepEqual(store.counts(), { queued: 2, batched: 0, submitted: 0, confirmed: 3, rejected: 1 });
+      assert.ok(store.planBatch(1n, 10), "the queued ballots are found through the new index");
+      assert.deepEqual(store.counts(), rowCounts(file));
+    } finally {
+      store.close();
+    }
+    const indexes = new DatabaseSync(file);
+    const names = (indexes.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'").all() as Array<{ name: string }>).map((r) => r.name);
+    indexes.close();
+    assert.ok(!names.includes("ballots_by_state") && !names.includes("ballots_by_batch_voter"), `old indexes dropped: ${names.join(", ")}`);
+  });
+
+  it("copies the WAL into the database on its own thread, without the writer checkpointing", async () => {
+    const file = path.join(dir, "wal.sqlite");
+    const store = new SqliteBallotStore(file, 5, { checkpointIntervalMs: 100 });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const before = statSync(file).size;
+      const from = store.checkpointer!.checkpoints;
+      // About 600 pages of WAL: below the writer's own threshold, so only the checkpointer copies them.
+      for (let i = 0; i < 3_000; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => store.enqueue(ballot(1_000 + i + j))));
+      const deadline = Date.now() + 10_000;
+      while (store.checkpointer!.checkpoints < from + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(store.checkpointer!.checkpoints >= from + 2, "the checkpointer ran");
+      assert.equal(store.checkpointer!.lastError, undefined);
+      assert.ok(statSync(file).size > before + 500_000, `database file grew from ${before} to ${statSync(file).size} bytes`);
+    } finally {
+      store.close();
+    }
   });
 });
