@@ -92,19 +92,13 @@ async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: n
     const started = performance.now();
     let lastAck = started;
     let warmAt = 0;
-    // Time each request: wrap postLoad's fetches by timing acknowledgements per worker slot.
-    const inflightStart = new Map<string, number>();
-    const timed = items.map((i) => ({
-      id: i.id,
-      get body() {
-        inflightStart.set(i.id, performance.now());
-        return i.body;
-      },
-    }));
-    const { acked, refused } = await postLoad(() => url, timed, CONCURRENCY, {
+    // Latency of each acknowledgement from the writing of its (last) attempt.
+    const sentAt = new Map<string, number>();
+    const { acked, refused } = await postLoad(() => url, items, CONCURRENCY, {
+      onSend: (id) => sentAt.set(id, performance.now()),
       onAck: (id) => {
         const now = performance.now();
-        latencies.push(now - inflightStart.get(id)!);
+        latencies.push(now - sentAt.get(id)!);
         lastAck = now;
         if (latencies.length === WARM_ACKS) warmAt = now;
       },

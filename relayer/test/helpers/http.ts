@@ -1,5 +1,6 @@
 /** HTTP helpers for tests: JSON requests and a load of ballots posted by concurrent clients. */
 import http from "node:http";
+import net from "node:net";
 
 export interface JsonResponse {
   status: number;
@@ -47,43 +48,154 @@ export function request(
   });
 }
 
+interface Answer {
+  status: number;
+  body: string;
+  /** The server will close the connection after this answer. */
+  close: boolean;
+}
+
 /**
- * Posts ballots with `concurrency` clients. A ballot counts as acknowledged only on a 202; network
- * errors, 429 and 5xx are retried until `until()` says stop (or forever when it is absent).
+ * One keep-alive HTTP/1.1 connection that carries one request at a time, written and read directly:
+ * a load generator sharing a 2-core machine with the service it loads must cost little (node:http's
+ * client took about two thirds of a core at 1,400 requests per second; this takes a fraction of it).
+ * Answers must carry a Content-Length, as every answer of the relayer does.
+ */
+class LoadConnection {
+  private chunks: Buffer[] = [];
+  private waiting: { resolve: (a: Answer) => void; reject: (e: Error) => void } | undefined;
+  private closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.parse();
+    });
+    const end = (err?: Error) => {
+      this.closed = true;
+      const w = this.waiting;
+      this.waiting = undefined;
+      w?.reject(err ?? new Error("connection closed before the answer"));
+    };
+    socket.on("error", end);
+    socket.on("close", () => end());
+  }
+
+  static open(baseUrl: string): Promise<LoadConnection> {
+    const url = new URL(baseUrl);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: url.hostname, port: Number(url.port) });
+      socket.once("error", reject);
+      socket.once("connect", () => {
+        socket.off("error", reject);
+        resolve(new LoadConnection(socket));
+      });
+    });
+  }
+
+  exchange(request: Buffer): Promise<Answer> {
+    if (this.closed) return Promise.reject(new Error("connection closed"));
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.socket.write(request);
+    });
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private parse(): void {
+    const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = [data];
+    const headEnd = data.indexOf("\r\n\r\n");
+    if (headEnd < 0) return;
+    const head = data.toString("latin1", 0, headEnd);
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!length) {
+      this.waiting?.reject(new Error(`load client: an answer without Content-Length: ${head.split("\r\n")[0]}`));
+      this.waiting = undefined;
+      this.destroy();
+      return;
+    }
+    const bodyEnd = headEnd + 4 + Number(length[1]);
+    if (data.length < bodyEnd) return;
+    this.chunks = data.length > bodyEnd ? [data.subarray(bodyEnd)] : [];
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.resolve({
+      status: Number(head.slice(9, 12)),
+      body: data.toString("utf8", headEnd + 4, bodyEnd),
+      close: /\r\nconnection:\s*close/i.test(head),
+    });
+  }
+}
+
+/**
+ * Posts ballots with `concurrency` clients, each on its own keep-alive connection. A ballot counts as
+ * acknowledged only on a 202 carrying its id; network errors, 429 and 5xx are retried (on a new
+ * connection after an error) until `giveUp()` says stop, or forever when it is absent. `onSend` is
+ * called as each attempt is written.
  */
 export async function postLoad(
   baseUrl: () => string,
   bodies: Array<{ id: string; body: unknown }>,
   concurrency: number,
-  options: { onAck?: (id: string) => void; giveUp?: () => boolean } = {},
+  options: { onSend?: (id: string) => void; onAck?: (id: string) => void; giveUp?: () => boolean } = {},
 ): Promise<{ acked: Set<string>; refused: Map<string, JsonResponse> }> {
   const acked = new Set<string>();
   const refused = new Map<string, JsonResponse>();
   let next = 0;
   const worker = async () => {
-    while (next < bodies.length) {
-      const item = bodies[next++]!;
-      for (;;) {
-        if (options.giveUp?.()) return;
-        try {
-          const r = await request(`${baseUrl()}/v1/ballots`, { body: item.body });
-          if (r.status === 202) {
-            if (r.body.id !== item.id) throw new Error(`relayer answered id ${r.body.id} for ${item.id}`);
+    let conn: LoadConnection | undefined;
+    try {
+      while (next < bodies.length) {
+        const item = bodies[next++]!;
+        const payload = Buffer.from(JSON.stringify(item.body));
+        for (;;) {
+          if (options.giveUp?.()) return;
+          let answer: Answer;
+          try {
+            const base = baseUrl();
+            conn ??= await LoadConnection.open(base);
+            const head = `POST /v1/ballots HTTP/1.1\r\nHost: ${new URL(base).host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
+            options.onSend?.(item.id);
+            answer = await conn.exchange(Buffer.concat([Buffer.from(head, "latin1"), payload]));
+          } catch (err) {
+            if ((err as Error).message.startsWith("load client:")) throw err;
+            conn?.destroy();
+            conn = undefined;
+            await new Promise((res) => setTimeout(res, 100));
+            continue;
+          }
+          if (answer.close) {
+            conn!.destroy();
+            conn = undefined;
+          }
+          let body: any = answer.body;
+          try {
+            body = JSON.parse(answer.body);
+          } catch {
+            // not JSON
+          }
+          if (answer.status === 202) {
+            if (body?.id !== item.id) throw new Error(`relayer answered id ${body?.id} for ${item.id}`);
             acked.add(item.id);
             options.onAck?.(item.id);
             break;
           }
-          if (r.status === 429 || r.status >= 500) {
+          if (answer.status === 429 || answer.status >= 500) {
             await new Promise((res) => setTimeout(res, 100));
             continue;
           }
-          refused.set(item.id, r);
+          refused.set(item.id, { status: answer.status, body });
           break;
-        } catch (err) {
-          if ((err as Error).message.startsWith("relayer answered")) throw err;
-          await new Promise((res) => setTimeout(res, 100));
         }
       }
+    } finally {
+      conn?.destroy();
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
