@@ -1,12 +1,14 @@
 /**
  * The submitter against a real local node: a stuck transaction (priced under the base fee, or dropped
  * from the node's pool) is replaced with the same nonce and a bumped fee and the ballot lands; a batch
- * that cannot land whole is split until the bad part is isolated.
+ * that cannot land whole is split until the bad part is isolated; a batch that passed simulation and
+ * then reverted when mined is split and its ballots land.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deployFixture, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
+import { castCounts } from "./helpers/verify.js";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SqliteBallotStore } from "../src/relayer/sqlite-queue.js";
@@ -20,7 +22,7 @@ let relayer: string;
 
 before(async () => {
   chain = await startChainProcess(1000);
-  fx = await deployFixture(chain.url, { voters: 4, meetings: 1 });
+  fx = await deployFixture(chain.url, { voters: 9, meetings: 1 });
   services = await startInProcess(fx, {
     SERVICES: "relayer",
     RELAYER_SENDER_KEYS: (await import("./helpers/chain.js")).devAccount(1).privateKey,
@@ -66,10 +68,12 @@ async function confirmed(id: string): Promise<any> {
   return s;
 }
 
-async function replacements(): Promise<number> {
+async function counter(name: string): Promise<number> {
   const text = await fetch(`${relayer}/metrics`).then((r) => r.text());
-  return Number(/relayer_transactions_replaced_total (\d+)/.exec(text)![1]);
+  return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)![1]);
 }
+
+const replacements = () => counter("relayer_transactions_replaced_total");
 
 describe("stuck transactions", () => {
   it("replaces a transaction priced under the base fee, and the ballot lands", async () => {
@@ -137,5 +141,51 @@ describe("batches that cannot land", () => {
     } finally {
       db.close();
     }
+  });
+
+  /** Sends `ballots`, makes every transaction carrying them revert when mined, and waits until they land. */
+  async function revertAtInclusion(ballots: ReturnType<typeof signedBallot>[]): Promise<void> {
+    await pauseMining();
+    const answers = await Promise.all(ballots.map((b) => request(`${relayer}/v1/ballots`, { body: b.body })));
+    assert.deepEqual(answers.map((a) => a.status), ballots.map(() => 202));
+    const sent = new Set<string>();
+    for (const b of ballots) sent.add((await submitted(b.id)).hash);
+    const reverts = await counter("relayer_transactions_reverted_total");
+
+    // The state changes between simulation and inclusion: here the hall's code itself, for one block.
+    const hall = fx.deployment.contracts.MeetingHall.address;
+    const code = await fx.provider.getCode(hall);
+    await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
+    await fx.provider.send("evm_mine", []);
+    for (const hash of sent) {
+      const receipt = await fx.provider.send("eth_getTransactionReceipt", [hash]);
+      assert.equal(receipt?.status, "0x0", `${hash} mined and reverted`);
+    }
+    await fx.provider.send("hardhat_setCode", [hall, code]);
+    await resumeMining();
+
+    for (const b of ballots) {
+      const s = await confirmed(b.id);
+      assert.equal(s.status, "confirmed");
+      assert.ok(!sent.has(s.txHash), "landed in a transaction sent after the revert");
+    }
+    assert.equal(await counter("relayer_transactions_reverted_total"), reverts + sent.size);
+    const counts = await castCounts(fx, fx.provider);
+    for (const b of ballots) assert.equal(counts.get(`${b.body.meetingId}:${b.body.voter}`), 1, "counted exactly once");
+  }
+
+  it("splits a batch that passed simulation and reverted when mined, and its ballots land", async () => {
+    await revertAtInclusion([4, 5, 6, 7].map((i) => signedBallot(fx.domain, fx.voters[i]!, fx.meetings[0]!)));
+    const db = new DatabaseSync(path.join(fx.tmpDir, "submitter.sqlite"));
+    try {
+      const split = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE meeting_id = ? AND state = 'split'").get(fx.meetings[0]!.toString()) as { n: number };
+      assert.ok(split.n >= 1, "the reverted batch was split");
+    } finally {
+      db.close();
+    }
+  });
+
+  it("tries a ballot alone in a batch that reverted when mined again, and it lands", async () => {
+    await revertAtInclusion([signedBallot(fx.domain, fx.voters[8]!, fx.meetings[0]!)]);
   });
 });

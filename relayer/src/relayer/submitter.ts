@@ -9,7 +9,8 @@
  * - A mined batch is settled from its events: BallotCast confirms, BallotRejected rejects with the
  *   reason; an AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since
  *   the ballot may have landed in an earlier transaction of ours.
- * - A mined-but-reverted batch is split in halves and retried, so good ballots still land.
+ * - A mined-but-reverted batch is split in halves and retried, so good ballots still land; a ballot
+ *   alone is simulated again (rejected with the contract's reason if it now reverts), at most three times.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
 import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
@@ -47,10 +48,14 @@ interface RawReceipt {
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
 const REJECTED_TOPIC = meetingHallInterface.getEvent("BallotRejected")!.topicHash;
 const MAX_BACKOFF_MS = 5_000;
+/** How many times one ballot, alone in its batch, may pass simulation and revert when mined. */
+const MAX_MINED_REVERTS = 3;
 
 export class Submitter {
   private readonly senders: Wallet[];
   private readonly claimed = new Set<number>();
+  /** Ballots alone in a batch that reverted when mined, and how often. */
+  private readonly minedReverts = new Map<string, number>();
   private readonly dispatching = new Map<Promise<void>, string>();
   private readonly suspects = new Map<number, number>();
   private readonly lastAttempt = new Map<number, number>();
@@ -341,8 +346,22 @@ export class Submitter {
     if (BigInt(receipt.status) !== 1n) {
       this.metrics.txReverted.inc();
       this.log.warn("batch reverted on chain; splitting", { batchId: batch.id, txHash: receipt.transactionHash, size: batch.ballots.length });
-      if (batch.ballots.length > 1) this.store.splitBatch(batch.id);
-      else this.store.completeBatch(batch.id, { confirmed: [], rejected: batch.ballots.map((b) => ({ voter: b.voter, reason: "reverted" })) });
+      if (batch.ballots.length > 1) {
+        this.store.splitBatch(batch.id);
+        return;
+      }
+      // One ballot: what reverted at inclusion may pass now (the state it met has changed again), and
+      // the simulation before it is sent rejects it with the contract's reason if it reverts for good.
+      // A ballot that keeps passing simulation and reverting on chain is given up after a few tries.
+      const ballot = batch.ballots[0]!;
+      const tries = (this.minedReverts.get(ballot.id) ?? 0) + 1;
+      if (tries < MAX_MINED_REVERTS) {
+        this.minedReverts.set(ballot.id, tries);
+        this.store.splitBatch(batch.id);
+      } else {
+        this.minedReverts.delete(ballot.id);
+        this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ voter: ballot.voter, reason: "reverted" }] });
+      }
       return;
     }
     const outcome: BatchOutcome = { confirmed: [], rejected: [] };
