@@ -26,7 +26,7 @@ const MAX_GROUP = 256;
  * How long the first request of a group waits for others: a message to a worker costs about as much
  * as a recovery on this thread, so a message must carry several.
  */
-const GROUP_WINDOW_MS = 1;
+const GROUP_WINDOW_MS = 3;
 
 function inline(group: Group): void {
   group.waiters.forEach((w, i) => w(recoverSigner(group.digests[i]!, group.signatures[i]!)));
