@@ -25,13 +25,18 @@ function ballot(i: number, voter = i): NewBallot {
   return { id: word(i, 32), meetingId: 1n, voter: word(voter, 20), choices: 57n, signature: word(i, 65) };
 }
 
-function committedIds(file: string): Set<string> {
+/** Reads the queue's database over a connection of its own, as another process would. */
+function readDatabase<T>(file: string, read: (db: DatabaseSync) => T): T {
   const db = new DatabaseSync(file);
   try {
-    return new Set((db.prepare("SELECT id FROM ballots").all() as Array<{ id: string }>).map((r) => r.id));
+    return read(db);
   } finally {
     db.close();
   }
+}
+
+function committedIds(file: string): Set<string> {
+  return readDatabase(file, (db) => new Set((db.prepare("SELECT id FROM ballots").all() as Array<{ id: string }>).map((r) => r.id)));
 }
 
 describe("group commit", () => {
@@ -109,16 +114,10 @@ describe("group commit", () => {
 });
 
 function rowCounts(file: string): Record<string, number> {
-  const db = new DatabaseSync(file);
-  try {
-    const counts: Record<string, number> = { queued: 0, batched: 0, submitted: 0, confirmed: 0, rejected: 0 };
-    for (const r of db.prepare("SELECT state, COUNT(*) AS n FROM ballots GROUP BY state").all() as Array<{ state: string; n: number }>) {
-      counts[r.state] = r.n;
-    }
-    return counts;
-  } finally {
-    db.close();
-  }
+  const counts: Record<string, number> = { queued: 0, batched: 0, submitted: 0, confirmed: 0, rejected: 0 };
+  const rows = readDatabase(file, (db) => db.prepare("SELECT state, COUNT(*) AS n FROM ballots GROUP BY state").all() as Array<{ state: string; n: number }>);
+  for (const r of rows) counts[r.state] = r.n;
+  return counts;
 }
 
 describe("counts by state and the WAL", () => {
@@ -172,9 +171,9 @@ describe("counts by state and the WAL", () => {
     } finally {
       store.close();
     }
-    const indexes = new DatabaseSync(file);
-    const names = (indexes.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'").all() as Array<{ name: string }>).map((r) => r.name);
-    indexes.close();
+    const names = readDatabase(file, (db) =>
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ballots'").all() as Array<{ name: string }>).map((r) => r.name),
+    );
     assert.ok(!names.includes("ballots_by_state") && !names.includes("ballots_by_batch_voter"), `old indexes dropped: ${names.join(", ")}`);
   });
 
