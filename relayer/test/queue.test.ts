@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { PROJECT_ROOT } from "../../scripts/lib/deployment.js";
+import { WalCheckpointer } from "../src/relayer/checkpointer.js";
 import { SqliteBallotStore } from "../src/relayer/sqlite-queue.js";
 import type { NewBallot } from "../src/relayer/queue.js";
 
@@ -194,5 +195,20 @@ describe("counts by state and the WAL", () => {
     } finally {
       store.close();
     }
+  });
+
+  it("tells the writer when the checkpoint thread is lost, and not when it is stopped", async () => {
+    let lost = 0;
+    // A folder is no database: the thread fails as it opens it.
+    const failing = new WalCheckpointer(dir, 100, () => lost++);
+    const deadline = Date.now() + 10_000;
+    while (lost === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(lost, 1);
+    assert.ok(failing.lastError, "the failure is kept");
+    let stoppedLost = 0;
+    const healthy = new WalCheckpointer(path.join(dir, "stopped.sqlite"), 100, () => stoppedLost++);
+    await new Promise((r) => setTimeout(r, 300));
+    await healthy.stop();
+    assert.equal(stoppedLost, 0);
   });
 });

@@ -16,7 +16,11 @@ export class WalCheckpointer {
   checkpoints = 0;
   lastError: string | undefined;
 
-  constructor(file: string, intervalMs = 500) {
+  /**
+   * @param onLost called once if the thread fails or ends before `stop()`: the writer should then
+   *   checkpoint by itself again.
+   */
+  constructor(file: string, intervalMs = 500, onLost: () => void = () => undefined) {
     this.worker = new Worker(new URL("./checkpoint-worker.ts", import.meta.url), { workerData: { file, intervalMs } });
     this.worker.on("message", (m: { checkpoints: number; error?: string }) => {
       this.checkpoints = m.checkpoints;
@@ -25,14 +29,18 @@ export class WalCheckpointer {
     this.worker.on("error", (err) => {
       this.lastError = err.message;
     });
+    this.worker.on("exit", () => {
+      if (!this.stopped) onLost();
+    });
     // After the listeners: adding a "message" listener refs the worker again.
     this.worker.unref();
   }
 
-  /** Asks the worker to close its connection and end; resolves when it has. */
+  /** Asks the worker to close its connection and end; resolves when it has (the process waits for it). */
   stop(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.stopped = true;
+    this.worker.ref();
     return new Promise((resolve) => {
       const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 2_000);
       timer.unref();

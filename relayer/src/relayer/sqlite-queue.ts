@@ -192,7 +192,10 @@ export class SqliteBallotStore implements BallotStore {
     this.db.pragma("busy_timeout = 5000");
     const checkpointIntervalMs = options.checkpointIntervalMs ?? 500;
     if (file !== ":memory:" && checkpointIntervalMs > 0) {
-      this.checkpointer = new WalCheckpointer(file, checkpointIntervalMs);
+      // Should the thread be lost, commits checkpoint again at SQLite's usual 1,000 pages.
+      this.checkpointer = new WalCheckpointer(file, checkpointIntervalMs, () => {
+        if (this.db.open) this.db.pragma("wal_autocheckpoint = 1000");
+      });
       // A backstop only (about 80 MB of WAL): the checkpointer keeps the WAL far shorter.
       this.db.pragma("wal_autocheckpoint = 20000");
     }
