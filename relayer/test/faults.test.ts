@@ -1,6 +1,7 @@
 /**
  * Faults under load against a real local node: the relayer killed with SIGKILL and restarted, and the
  * node unreachable for a while behind a TCP proxy. Every acknowledged ballot ends confirmed, once.
+ * A node slow to answer does not stop intake of an open meeting; a node that fails does (503).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -17,7 +18,7 @@ const VOTERS = 500;
 
 before(async () => {
   chain = await startChainProcess(1000);
-  fx = await deployFixture(chain.url, { voters: VOTERS, meetings: 7 });
+  fx = await deployFixture(chain.url, { voters: VOTERS, meetings: 8 });
 });
 
 after(async () => {
@@ -163,6 +164,47 @@ describe("chain node unreachable under load", () => {
       assert.equal(acked.size, items.length);
       await drained(() => url);
       await assertConfirmedOnce(url, acked, items);
+    } finally {
+      await services.stop();
+      await proxy.close();
+    }
+  });
+});
+
+describe("chain node slow to answer", () => {
+  it("takes ballots of an open meeting on the projected clock while the node is slow, and answers 503 once it fails", async () => {
+    const proxy = await startProxy(fx.url);
+    const services = await startInProcess(fx, {
+      SERVICES: "relayer",
+      RPC_URL: proxy.url,
+      RELAYER_DB_PATH: path.join(fx.tmpDir, "slow.sqlite"),
+    });
+    try {
+      const url = services.relayerUrl!;
+      const [early, slow, late] = fx.voters.slice(0, 3).map((v) => signedBallot(fx.domain, v, fx.meetings[7]!));
+      assert.equal((await request(`${url}/v1/ballots`, { body: early!.body })).status, 202);
+
+      // The node's answers are held back for longer than the clock's limit of 5 s without a reading.
+      proxy.stall();
+      await new Promise((r) => setTimeout(r, 6_000));
+      const started = Date.now();
+      const during = await request(`${url}/v1/ballots`, { body: slow!.body });
+      assert.equal(during.status, 202, JSON.stringify(during.body));
+      assert.ok(Date.now() - started < 2_000, `answered in ${Date.now() - started} ms, without waiting for the node`);
+
+      // Now the node fails: the clock's readings fail, and intake waits for a fresh one it cannot get.
+      proxy.cut();
+      await new Promise((r) => setTimeout(r, 200));
+      const down = await request(`${url}/v1/ballots`, { body: late!.body });
+      assert.equal(down.status, 503, JSON.stringify(down.body));
+      assert.equal(down.body.error.code, "chain_unavailable");
+
+      proxy.resume();
+      proxy.restore();
+      await waitFor(async () => (await request(`${url}/v1/ballots`, { body: late!.body })).status === 202, 30_000, "intake after the node is back");
+      await drained(() => url);
+      const items = [early!, slow!, late!];
+      await assertConfirmedOnce(url, new Set(items.map((i) => i.id)), items);
     } finally {
       await services.stop();
       await proxy.close();

@@ -147,7 +147,7 @@ export class Intake {
     // 5. meeting open (a refusal only on a fresh reading of the chain head)
     const meeting = await this.meetings.meeting(meetingId);
     const open = (t: number) => meeting.status === STATUS_ANNOUNCED && t >= meeting.votingStart && t < meeting.votingEnd;
-    let { timestamp, blockNumber } = await this.meetings.now();
+    let { timestamp, blockNumber } = await this.meetings.now(false, (read, projected) => open(read) && open(projected));
     if (!open(timestamp)) ({ timestamp, blockNumber } = await this.meetings.now(true));
     if (!open(timestamp)) {
       fail("meeting_not_open", 409, `meeting ${meetingId} is not open for voting`, {

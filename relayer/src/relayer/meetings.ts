@@ -13,7 +13,10 @@
  * reading agrees, so a meeting opens for intake with the block that opens it. The contract decides
  * in the end: a ballot that reaches the chain after the window closes is skipped there and reported
  * rejected (`meeting_not_open`). When no reading has succeeded for `clockMaxMs`, intake waits for a
- * fresh one and answers 503 if the node cannot give it.
+ * fresh one and answers 503 if the node cannot give it; but while the node is only slow to answer
+ * (busy building a large block, say: its last reading did not fail), a ballot whose meeting is open
+ * both at the last reading and at the projection needs no fresh one, as the chain's time lies
+ * between the two.
  */
 import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory, type IMeetingHall } from "../../../types/ethers-contracts/index.js";
@@ -47,6 +50,8 @@ export class MeetingDirectory {
   private readonly loading = new Map<string, Promise<MeetingInfo>>();
   private clock: { timestamp: number; blockNumber: number; at: number } | undefined;
   private clockLoading: Promise<{ timestamp: number; blockNumber: number; at: number }> | undefined;
+  /** The last reading of the clock failed (the node unreachable or erring), not merely slow. */
+  private clockFailed = false;
   private readonly clockListeners: Array<(blockNumber: number) => void> = [];
   private clockTimer: NodeJS.Timeout | undefined;
 
@@ -102,12 +107,17 @@ export class MeetingDirectory {
 
   /**
    * The chain's time (the latest block's timestamp, projected forward by the wall time since it was
-   * read) and the latest block's number; `fresh` reads the head from the node first.
+   * read) and the latest block's number; `fresh` reads the head from the node first. A reading older
+   * than `clockMaxMs` is replaced by a fresh one first, unless the last reading did not fail and
+   * `settled(read, projected)` holds: the caller's answer is the same at every time between the last
+   * block's timestamp and the projection.
    */
-  async now(fresh = false): Promise<{ timestamp: number; blockNumber: number }> {
+  async now(fresh = false, settled?: (read: number, projected: number) => boolean): Promise<{ timestamp: number; blockNumber: number }> {
     let clock = this.clock;
-    if (fresh || !clock || Date.now() - clock.at >= this.ages.clockMaxMs) clock = await this.readClock();
-    return { timestamp: clock.timestamp + Math.floor((Date.now() - clock.at) / 1000), blockNumber: clock.blockNumber };
+    const projected = (c: { timestamp: number; at: number }) => c.timestamp + Math.floor((Date.now() - c.at) / 1000);
+    const stale = !clock || Date.now() - clock.at >= this.ages.clockMaxMs;
+    if (fresh || !clock || (stale && (this.clockFailed || !settled?.(clock.timestamp, projected(clock))))) clock = await this.readClock();
+    return { timestamp: projected(clock), blockNumber: clock.blockNumber };
   }
 
   private readClock(): Promise<{ timestamp: number; blockNumber: number; at: number }> {
@@ -116,10 +126,12 @@ export class MeetingDirectory {
       .then((block: { timestamp: string; number: string }) => {
         const clock = { timestamp: Number(BigInt(block.timestamp)), blockNumber: Number(BigInt(block.number)), at: Date.now() };
         this.clock = clock;
+        this.clockFailed = false;
         for (const listener of this.clockListeners) listener(clock.blockNumber);
         return clock;
       })
       .catch((err: unknown) => {
+        this.clockFailed = true;
         throw isUnreachable(err) ? chainUnavailable(err) : err;
       })
       .finally(() => {

@@ -1,10 +1,16 @@
-/** A TCP proxy on 127.0.0.1 that a test can cut (every connection reset, new ones refused) and restore. */
+/**
+ * A TCP proxy on 127.0.0.1 that a test can cut (every connection reset, new ones refused) and restore,
+ * or stall (requests still reach the node, its answers are held back, as from a node busy for a
+ * while) and resume.
+ */
 import net from "node:net";
 
 export interface TcpProxy {
   url: string;
   cut(): void;
   restore(): void;
+  stall(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -12,6 +18,8 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
   const target = new URL(targetUrl);
   const sockets = new Set<net.Socket>();
   let down = false;
+  let stalled = false;
+  const held: Array<() => void> = [];
   const server = net.createServer((client) => {
     if (down) {
       client.destroy();
@@ -29,7 +37,10 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    upstream.on("data", (chunk: Buffer) => {
+      if (stalled) held.push(() => client.write(chunk));
+      else client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -37,11 +48,19 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     cut() {
       down = true;
+      held.length = 0;
       for (const s of sockets) s.destroy();
       sockets.clear();
     },
     restore() {
       down = false;
+    },
+    stall() {
+      stalled = true;
+    },
+    resume() {
+      stalled = false;
+      for (const send of held.splice(0)) send();
     },
     close: () =>
       new Promise<void>((resolve) => {
