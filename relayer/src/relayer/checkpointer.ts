@@ -8,6 +8,7 @@
  * higher threshold of its own, in case this thread falls behind or stops.
  */
 import { Worker } from "node:worker_threads";
+import { stopWorker } from "./worker-stop.js";
 
 export class WalCheckpointer {
   private readonly worker: Worker;
@@ -40,15 +41,6 @@ export class WalCheckpointer {
   stop(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.stopped = true;
-    this.worker.ref();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => void this.worker.terminate().then(() => resolve()), 2_000);
-      timer.unref();
-      this.worker.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.worker.postMessage("stop");
-    });
+    return stopWorker(this.worker);
   }
 }

@@ -2,7 +2,8 @@
 import { parentPort } from "node:worker_threads";
 import { recoverSigner } from "../../../scripts/lib/recover.js";
 
-parentPort!.on("message", (m: { id: number; digests: string[]; signatures: string[] }) => {
+parentPort!.on("message", (m: { id: number; digests: string[]; signatures: string[] } | "stop") => {
+  if (m === "stop") return parentPort!.close();
   const signers = m.digests.map((d, i) => recoverSigner(d, m.signatures[i]!));
   parentPort!.postMessage({ id: m.id, signers });
 });

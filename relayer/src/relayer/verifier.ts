@@ -6,6 +6,7 @@
  * as one message. With no threads, or when a worker fails, recovery runs inline.
  */
 import { Worker } from "node:worker_threads";
+import { stopWorker } from "./worker-stop.js";
 import { recoverSigner } from "../../../scripts/lib/recover.js";
 
 interface Group {
@@ -65,7 +66,7 @@ export class SignatureVerifier {
   async close(): Promise<void> {
     const lanes = [...this.lanes];
     for (const lane of lanes) this.retire(lane);
-    await Promise.all(lanes.map((l) => l.worker.terminate()));
+    await Promise.all(lanes.map((l) => stopWorker(l.worker)));
   }
 
   private spawn(): void {
