@@ -129,7 +129,10 @@ describe("counts by state and the WAL", () => {
     try {
       for (let i = 1; i <= 6; i++) await store.enqueue(ballot(100 + i));
       same("queued");
-      const batch = store.planBatch(1n, 4)!;
+      const planned = store.planBatch(1n, 4)!;
+      assert.equal(planned.size, 4);
+      const batch = store.getBatch(planned.batchId)!;
+      assert.equal(batch.ballots.length, 4);
       same("batched");
       store.recordSent(batch.id, {
         hash: word(1, 32), batchId: batch.id, sender: word(9, 20), nonce: 0, raw: "0x00",

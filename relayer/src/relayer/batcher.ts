@@ -118,7 +118,7 @@ export class Batcher {
       while (room > 0 && (count >= limit || (count > 0 && due))) {
         const batch = this.store.planBatch(m.meetingId, limit);
         if (!batch) break;
-        count -= batch.ballots.length;
+        count -= batch.size;
         room--;
         planned++;
       }

@@ -92,8 +92,11 @@ export interface BallotStore {
   counts(): Record<BallotState, number>;
   /** Meetings with queued ballots: how many and since when the oldest waits. */
   queuedMeetings(): Array<{ meetingId: bigint; count: number; oldest: number }>;
-  /** Moves up to `limit` queued ballots of a meeting into a new planned batch. */
-  planBatch(meetingId: bigint, limit: number): BatchRecord | undefined;
+  /**
+   * Moves up to `limit` queued ballots of a meeting into a new planned batch: its id and how many
+   * ballots it holds (its ballots are read when it is sent), or nothing when none are queued.
+   */
+  planBatch(meetingId: bigint, limit: number): { batchId: number; size: number } | undefined;
   countPlanned(): number;
   /** Meetings that have a batch planned or sent and not yet mined. */
   meetingsInFlight(): Set<bigint>;

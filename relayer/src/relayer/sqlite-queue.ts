@@ -373,14 +373,14 @@ export class SqliteBallotStore implements BallotStore {
     }));
   }
 
-  planBatch(meetingId: bigint, limit: number, priority = 0): BatchRecord | undefined {
+  planBatch(meetingId: bigint, limit: number, priority = 0): { batchId: number; size: number } | undefined {
     return this.db.transaction(() => {
       const meeting = meetingId.toString();
       if (!this.stmt.hasQueued.get(meeting)) return undefined;
       const now = Date.now();
       const batchId = Number(this.stmt.newBatch.run(meeting, priority, now, now).lastInsertRowid);
-      this.stmt.assignQueued.run({ batchId, now, meetingId: meeting, limit });
-      return this.loadBatch(batchId);
+      const size = Number(this.stmt.assignQueued.run({ batchId, now, meetingId: meeting, limit }).changes);
+      return { batchId, size };
     });
   }
 
