@@ -55,6 +55,20 @@ async function assertConfirmedOnce(url: string, acked: Set<string>, items: Retur
   for (const [key, n] of counts) assert.equal(n, 1, `${key} counted ${n} times`);
 }
 
+/** A relayer in this process that reaches the node through a TCP proxy the test controls. */
+async function relayerBehindProxy(db: string) {
+  const proxy = await startProxy(fx.url);
+  const services = await startInProcess(fx, { SERVICES: "relayer", RPC_URL: proxy.url, RELAYER_DB_PATH: path.join(fx.tmpDir, db) });
+  return {
+    proxy,
+    url: services.relayerUrl!,
+    async stop() {
+      await services.stop();
+      await proxy.close();
+    },
+  };
+}
+
 describe("relayer killed mid-load", () => {
   let proc: ServiceProcess | undefined;
 
@@ -134,14 +148,8 @@ describe("relayer stopped with SIGTERM mid-load", () => {
 
 describe("chain node unreachable under load", () => {
   it("loses nothing while a proxy between relayer and node is cut, and drains afterwards", async () => {
-    const proxy = await startProxy(fx.url);
-    const services = await startInProcess(fx, {
-      SERVICES: "relayer",
-      RPC_URL: proxy.url,
-      RELAYER_DB_PATH: path.join(fx.tmpDir, "outage.sqlite"),
-    });
+    const { proxy, url, stop } = await relayerBehindProxy("outage.sqlite");
     try {
-      const url = services.relayerUrl!;
       const items = load(fx.meetings.slice(4, 6));
       let cutDone: Promise<void> | undefined;
       let acks = 0;
@@ -165,22 +173,15 @@ describe("chain node unreachable under load", () => {
       await drained(() => url);
       await assertConfirmedOnce(url, acked, items);
     } finally {
-      await services.stop();
-      await proxy.close();
+      await stop();
     }
   });
 });
 
 describe("chain node slow to answer", () => {
   it("takes ballots of an open meeting on the projected clock while the node is slow, and answers 503 once it fails", async () => {
-    const proxy = await startProxy(fx.url);
-    const services = await startInProcess(fx, {
-      SERVICES: "relayer",
-      RPC_URL: proxy.url,
-      RELAYER_DB_PATH: path.join(fx.tmpDir, "slow.sqlite"),
-    });
+    const { proxy, url, stop } = await relayerBehindProxy("slow.sqlite");
     try {
-      const url = services.relayerUrl!;
       const [early, slow, late] = fx.voters.slice(0, 3).map((v) => signedBallot(fx.domain, v, fx.meetings[7]!));
       assert.equal((await request(`${url}/v1/ballots`, { body: early!.body })).status, 202);
 
@@ -206,8 +207,7 @@ describe("chain node slow to answer", () => {
       const items = [early!, slow!, late!];
       await assertConfirmedOnce(url, new Set(items.map((i) => i.id)), items);
     } finally {
-      await services.stop();
-      await proxy.close();
+      await stop();
     }
   });
 });
