@@ -105,7 +105,6 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
     }
     const tooLarge = () => {
       // Answer at once and close the connection rather than read the rest of an oversized body.
-      req.unpipe();
       sendFailure(res, requestId, new ServiceError("payload_too_large", "the request body is too large", { status: 413 }), {
         Connection: "close",
       });

@@ -44,7 +44,7 @@ export class Eligibility {
 
   /** Loads the weights of everyone the register's events name, at the meeting's snapshot (which must be past). */
   prepare(meeting: MeetingInfo): Promise<void> {
-    const mk = `${meeting.buildingId}:${meeting.snapshot}:${meeting.kind === KIND_POLL ? 1 : 0}`;
+    const mk = registerKey(meeting);
     let warm = this.warming.get(mk);
     if (!warm) {
       warm = this.warm(meeting, mk);
@@ -55,7 +55,7 @@ export class Eligibility {
 
   /** The voter's weight at the meeting's snapshot (a poll: 1 for a resident or owner); 0 if not eligible. */
   weight(meeting: MeetingInfo, voter: string): Promise<bigint> {
-    const mk = `${meeting.buildingId}:${meeting.snapshot}:${meeting.kind === KIND_POLL ? 1 : 0}`;
+    const mk = registerKey(meeting);
     const key = `${mk}:${voter}`;
     const cached = this.cache.get(key);
     if (cached !== undefined) return Promise.resolve(cached);
@@ -124,4 +124,9 @@ export class Eligibility {
       for (const w of batch.waiters) w.reject(e);
     }
   }
+}
+
+/** The register a meeting is weighed against: its building, snapshot and kind (a poll counts residents). */
+function registerKey(meeting: MeetingInfo): string {
+  return `${meeting.buildingId}:${meeting.snapshot}:${meeting.kind === KIND_POLL ? 1 : 0}`;
 }
