@@ -157,11 +157,11 @@ describe("batches that cannot land", () => {
     const code = await fx.provider.getCode(hall);
     await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
     await fx.provider.send("evm_mine", []);
+    await fx.provider.send("hardhat_setCode", [hall, code]);
     for (const hash of sent) {
       const receipt = await fx.provider.send("eth_getTransactionReceipt", [hash]);
       assert.equal(receipt?.status, "0x0", `${hash} mined and reverted`);
     }
-    await fx.provider.send("hardhat_setCode", [hall, code]);
     await resumeMining();
 
     for (const b of ballots) {

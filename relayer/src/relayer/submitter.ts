@@ -10,7 +10,8 @@
  *   reason; an AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since
  *   the ballot may have landed in an earlier transaction of ours.
  * - A mined-but-reverted batch is split in halves and retried, so good ballots still land; a ballot
- *   alone is simulated again (rejected with the contract's reason if it now reverts), at most three times.
+ *   alone is tried again, at most three times in all (reverting on chain or in simulation), before it is
+ *   rejected with the contract's reason.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
 import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
@@ -163,11 +164,21 @@ export class Submitter {
     if (sim.kind === "unreachable") throw sim.cause;
     if (sim.kind === "revert") {
       this.log.warn("batch simulation reverted", { batchId: batch.id, meetingId: batch.meetingId, error: sim.error, size: batch.ballots.length });
-      if (batch.ballots.length > 1) this.store.splitBatch(batch.id);
-      else {
-        this.store.rejectBallots([batch.ballots[0]!.id], `reverted:${sim.error}`);
-        this.store.abandonBatch(batch.id);
+      if (batch.ballots.length > 1) {
+        this.store.splitBatch(batch.id);
+        return;
       }
+      const id = batch.ballots[0]!.id;
+      const tries = this.minedReverts.get(id);
+      if (tries !== undefined && tries < MAX_MINED_REVERTS) {
+        // It reverted on chain after passing simulation, and the state it met may not be back yet:
+        // queued again, within the same few tries.
+        this.minedReverts.set(id, tries + 1);
+      } else {
+        this.minedReverts.delete(id);
+        this.store.rejectBallots([id], `reverted:${sim.error}`);
+      }
+      this.store.abandonBatch(batch.id);
       return;
     }
     const fees = await this.fees.current();
@@ -350,9 +361,8 @@ export class Submitter {
         this.store.splitBatch(batch.id);
         return;
       }
-      // One ballot: what reverted at inclusion may pass now (the state it met has changed again), and
-      // the simulation before it is sent rejects it with the contract's reason if it reverts for good.
-      // A ballot that keeps passing simulation and reverting on chain is given up after a few tries.
+      // One ballot: what reverted at inclusion may pass now (the state it met has changed again). It
+      // is tried again, and given up after a few tries that revert, on chain or in simulation.
       const ballot = batch.ballots[0]!;
       const tries = (this.minedReverts.get(ballot.id) ?? 0) + 1;
       if (tries < MAX_MINED_REVERTS) {
