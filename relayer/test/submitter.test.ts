@@ -20,9 +20,7 @@ let fx: Fixture;
 let services: RunningServices;
 let relayer: string;
 
-before(async () => {
-  chain = await startChainProcess(1000);
-  fx = await deployFixture(chain.url, { voters: 9, meetings: 1 });
+async function startRelayer() {
   services = await startInProcess(fx, {
     SERVICES: "relayer",
     RELAYER_SENDER_KEYS: (await import("./helpers/chain.js")).devAccount(1).privateKey,
@@ -30,6 +28,12 @@ before(async () => {
     RELAYER_DB_PATH: path.join(fx.tmpDir, "submitter.sqlite"),
   });
   relayer = services.relayerUrl!;
+}
+
+before(async () => {
+  chain = await startChainProcess(1000);
+  fx = await deployFixture(chain.url, { voters: 10, meetings: 1 });
+  await startRelayer();
 });
 
 after(async () => {
@@ -143,6 +147,36 @@ describe("batches that cannot land", () => {
     }
   });
 
+  /**
+   * Mines one block in which the hall's code only reverts: the state changes between simulation and
+   * inclusion. Returns the transactions of that block, each checked to have reverted.
+   */
+  async function mineReverting(): Promise<Set<string>> {
+    const hall = fx.deployment.contracts.MeetingHall.address;
+    const code = await fx.provider.getCode(hall);
+    await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
+    await fx.provider.send("evm_mine", []);
+    await fx.provider.send("hardhat_setCode", [hall, code]);
+    const mined = new Set<string>((await fx.provider.send("eth_getBlockByNumber", ["latest", false])).transactions);
+    for (const hash of mined) {
+      const receipt = await fx.provider.send("eth_getTransactionReceipt", [hash]);
+      assert.equal(receipt?.status, "0x0", `${hash} mined and reverted`);
+    }
+    return mined;
+  }
+
+  /** Waits for a transaction carrying the ballot other than those in `seen`, and adds it there. */
+  async function sentAgain(id: string, seen: Set<string>): Promise<string> {
+    let hash = "";
+    await waitFor(async () => {
+      const s = (await request(`${relayer}/v1/ballots/${id}`)).body;
+      hash = s.txHash ?? "";
+      return s.status === "submitted" && hash !== "" && !seen.has(hash);
+    }, 30_000, "the ballot to be sent again");
+    seen.add(hash);
+    return hash;
+  }
+
   /** Sends `ballots`, makes every transaction carrying them revert when mined, and waits until they land. */
   async function revertAtInclusion(ballots: ReturnType<typeof signedBallot>[]): Promise<void> {
     await pauseMining();
@@ -151,17 +185,8 @@ describe("batches that cannot land", () => {
     const sent = new Set<string>();
     for (const b of ballots) sent.add((await submitted(b.id)).hash);
     const reverts = await counter("relayer_transactions_reverted_total");
-
-    // The state changes between simulation and inclusion: here the hall's code itself, for one block.
-    const hall = fx.deployment.contracts.MeetingHall.address;
-    const code = await fx.provider.getCode(hall);
-    await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
-    await fx.provider.send("evm_mine", []);
-    await fx.provider.send("hardhat_setCode", [hall, code]);
-    for (const hash of sent) {
-      const receipt = await fx.provider.send("eth_getTransactionReceipt", [hash]);
-      assert.equal(receipt?.status, "0x0", `${hash} mined and reverted`);
-    }
+    const mined = await mineReverting();
+    for (const hash of sent) assert.ok(mined.has(hash), `${hash} mined in the reverting block`);
     await resumeMining();
 
     for (const b of ballots) {
@@ -187,5 +212,31 @@ describe("batches that cannot land", () => {
 
   it("tries a ballot alone in a batch that reverted when mined again, and it lands", async () => {
     await revertAtInclusion([signedBallot(fx.domain, fx.voters[8]!, fx.meetings[0]!)]);
+  });
+
+  it("gives a lone ballot up when its third try reverts, counting the tries made before a restart", async () => {
+    const b = signedBallot(fx.domain, fx.voters[9]!, fx.meetings[0]!);
+    await pauseMining();
+    try {
+      assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
+      const seen = new Set<string>();
+      for (let i = 0; i < 2; i++) {
+        const hash = await sentAgain(b.id, seen);
+        assert.deepEqual([...(await mineReverting())], [hash]);
+      }
+      // Sent a third time; the relayer restarts before that transaction is mined. The block then
+      // takes it, or its replacement should the restart outlast the stuck time.
+      await sentAgain(b.id, seen);
+      await services.stop();
+      await startRelayer();
+      assert.equal((await mineReverting()).size, 1, "the third try mined and reverted");
+    } finally {
+      await resumeMining();
+    }
+    const s = await confirmed(b.id);
+    assert.equal(s.status, "rejected", "a restart did not start the count of its tries over");
+    assert.equal(s.reason, "reverted");
+    const counts = await castCounts(fx, fx.provider);
+    assert.equal(counts.get(`${b.body.meetingId}:${b.body.voter}`), undefined, "not counted");
   });
 });

@@ -120,6 +120,13 @@ export interface BallotStore {
   /** Gives a batch up and puts its live ballots back in the queue. */
   abandonBatch(batchId: number): void;
   rejectBallots(ids: string[], reason: string): void;
+  /**
+   * How many tries of a ballot reverted since it first reverted alone in a mined batch (0: never);
+   * kept with the queue, so a restart does not start the count over.
+   */
+  reverts(ballotId: string): number;
+  /** Counts one more such try and returns the new count. */
+  countRevert(ballotId: string): number;
   /** The highest nonce recorded for a sender, or -1. */
   maxNonce(sender: string): number;
   close(): void;

@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS txs (
 );
 CREATE INDEX IF NOT EXISTS txs_by_batch ON txs (batch_id);
 CREATE INDEX IF NOT EXISTS txs_by_sender ON txs (sender, nonce);
+CREATE TABLE IF NOT EXISTS ballot_reverts (ballot_id TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
 interface BallotRow {
@@ -266,6 +267,10 @@ export class SqliteBallotStore implements BallotStore {
       countPlanned: db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE state = 'planned'`),
       inFlight: db.prepare(`SELECT DISTINCT meeting_id FROM batches WHERE state IN ('planned', 'sent')`),
       maxNonce: db.prepare(`SELECT MAX(nonce) AS n FROM txs WHERE sender = ?`),
+      reverts: db.prepare(`SELECT n FROM ballot_reverts WHERE ballot_id = ?`),
+      countRevert: db.prepare(
+        `INSERT INTO ballot_reverts (ballot_id, n) VALUES (?, 1) ON CONFLICT (ballot_id) DO UPDATE SET n = n + 1 RETURNING n`,
+      ),
     };
   }
 
@@ -470,6 +475,15 @@ export class SqliteBallotStore implements BallotStore {
       const now = Date.now();
       for (const id of ids) this.stmt.reject.run(reason, now, id);
     });
+  }
+
+  reverts(ballotId: string): number {
+    const row = this.stmt.reverts.get(ballotId) as unknown as { n: number } | undefined;
+    return row?.n ?? 0;
+  }
+
+  countRevert(ballotId: string): number {
+    return (this.stmt.countRevert.get(ballotId) as unknown as { n: number }).n;
   }
 
   maxNonce(sender: string): number {

@@ -55,8 +55,6 @@ const MAX_MINED_REVERTS = 3;
 export class Submitter {
   private readonly senders: Wallet[];
   private readonly claimed = new Set<number>();
-  /** Ballots alone in a batch that reverted when mined, and how often. */
-  private readonly minedReverts = new Map<string, number>();
   private readonly dispatching = new Map<Promise<void>, string>();
   private readonly suspects = new Map<number, number>();
   private readonly lastAttempt = new Map<number, number>();
@@ -169,13 +167,12 @@ export class Submitter {
         return;
       }
       const id = batch.ballots[0]!.id;
-      const tries = this.minedReverts.get(id);
-      if (tries !== undefined && tries < MAX_MINED_REVERTS) {
+      const tries = this.store.reverts(id);
+      if (tries > 0 && tries < MAX_MINED_REVERTS) {
         // It reverted on chain after passing simulation, and the state it met may not be back yet:
         // queued again, within the same few tries.
-        this.minedReverts.set(id, tries + 1);
+        this.store.countRevert(id);
       } else {
-        this.minedReverts.delete(id);
         this.store.rejectBallots([id], `reverted:${sim.error}`);
       }
       this.store.abandonBatch(batch.id);
@@ -364,12 +361,9 @@ export class Submitter {
       // One ballot: what reverted at inclusion may pass now (the state it met has changed again). It
       // is tried again, and given up after a few tries that revert, on chain or in simulation.
       const ballot = batch.ballots[0]!;
-      const tries = (this.minedReverts.get(ballot.id) ?? 0) + 1;
-      if (tries < MAX_MINED_REVERTS) {
-        this.minedReverts.set(ballot.id, tries);
+      if (this.store.countRevert(ballot.id) < MAX_MINED_REVERTS) {
         this.store.splitBatch(batch.id);
       } else {
-        this.minedReverts.delete(ballot.id);
         this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ voter: ballot.voter, reason: "reverted" }] });
       }
       return;
