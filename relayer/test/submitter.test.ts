@@ -53,14 +53,16 @@ async function resumeMining() {
 
 async function submitted(id: string): Promise<{ hash: string; nonce: number }> {
   let hash = "";
+  let pending: { nonce: string } | null = null;
+  // The status names a transaction once it is recorded, just before it is broadcast.
   await waitFor(async () => {
     const s = (await request(`${relayer}/v1/ballots/${id}`)).body;
     hash = s.txHash ?? "";
-    return s.status === "submitted" && hash !== "";
-  }, 30_000, "the ballot to be submitted");
-  const pending = await fx.provider.send("eth_getTransactionByHash", [hash]);
-  assert.ok(pending, "the transaction reached the node");
-  return { hash, nonce: Number(BigInt(pending.nonce)) };
+    if (s.status !== "submitted" || hash === "") return false;
+    pending = await fx.provider.send("eth_getTransactionByHash", [hash]);
+    return pending !== null;
+  }, 30_000, "the ballot's transaction to reach the node");
+  return { hash, nonce: Number(BigInt(pending!.nonce)) };
 }
 
 async function confirmed(id: string): Promise<any> {
