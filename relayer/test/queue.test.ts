@@ -3,7 +3,8 @@
  * each is acknowledged only after that transaction has committed; a process killed with SIGKILL in
  * the middle of group commits has every acknowledged ballot in its database. The counts by state
  * (kept by triggers) agree with the rows through every change, also for a queue created before
- * them; the WAL is checkpointed by the queue's own thread.
+ * them; the WAL is checkpointed by the queue's own thread. A lone ballot's reverted tries are counted
+ * once per batch and kept with the queue.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -213,5 +214,28 @@ describe("counts by state and the WAL", () => {
     await new Promise((r) => setTimeout(r, 300));
     await healthy.stop();
     assert.equal(stoppedLost, 0);
+  });
+});
+
+describe("a lone ballot's reverted tries", () => {
+  it("counts each batch once and keeps the count when the queue is opened again", () => {
+    const file = path.join(dir, "tries.sqlite");
+    const id = ballot(300).id;
+    let store = new SqliteBallotStore(file);
+    try {
+      assert.equal(store.reverts(id), 0);
+      assert.equal(store.countRevert(id, 7), 1);
+      assert.equal(store.countRevert(id, 7), 1, "the same batch settled again, as after a crash, is not a second try");
+      assert.equal(store.countRevert(id, 8), 2);
+      assert.equal(store.reverts(ballot(301).id), 0, "counted for that ballot only");
+    } finally {
+      store.close();
+    }
+    store = new SqliteBallotStore(file);
+    try {
+      assert.equal(store.reverts(id), 2);
+    } finally {
+      store.close();
+    }
   });
 });

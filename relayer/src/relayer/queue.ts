@@ -125,8 +125,11 @@ export interface BallotStore {
    * kept with the queue, so a restart does not start the count over.
    */
   reverts(ballotId: string): number;
-  /** Counts one more such try and returns the new count. */
-  countRevert(ballotId: string): number;
+  /**
+   * Counts the try of a ballot in this batch (once, however often the batch is settled, as after a
+   * crash) and returns the new count.
+   */
+  countRevert(ballotId: string, batchId: number): number;
   /** The highest nonce recorded for a sender, or -1. */
   maxNonce(sender: string): number;
   close(): void;

@@ -80,7 +80,8 @@ CREATE TABLE IF NOT EXISTS txs (
 );
 CREATE INDEX IF NOT EXISTS txs_by_batch ON txs (batch_id);
 CREATE INDEX IF NOT EXISTS txs_by_sender ON txs (sender, nonce);
-CREATE TABLE IF NOT EXISTS ballot_reverts (ballot_id TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- A lone ballot's tries that reverted, one row per batch: settling the same batch again adds none.
+CREATE TABLE IF NOT EXISTS reverted_tries (ballot_id TEXT NOT NULL, batch_id INTEGER NOT NULL, PRIMARY KEY (ballot_id, batch_id)) WITHOUT ROWID;
 `;
 
 interface BallotRow {
@@ -267,10 +268,8 @@ export class SqliteBallotStore implements BallotStore {
       countPlanned: db.prepare(`SELECT COUNT(*) AS n FROM batches WHERE state = 'planned'`),
       inFlight: db.prepare(`SELECT DISTINCT meeting_id FROM batches WHERE state IN ('planned', 'sent')`),
       maxNonce: db.prepare(`SELECT MAX(nonce) AS n FROM txs WHERE sender = ?`),
-      reverts: db.prepare(`SELECT n FROM ballot_reverts WHERE ballot_id = ?`),
-      countRevert: db.prepare(
-        `INSERT INTO ballot_reverts (ballot_id, n) VALUES (?, 1) ON CONFLICT (ballot_id) DO UPDATE SET n = n + 1 RETURNING n`,
-      ),
+      reverts: db.prepare(`SELECT COUNT(*) AS n FROM reverted_tries WHERE ballot_id = ?`),
+      countRevert: db.prepare(`INSERT OR IGNORE INTO reverted_tries (ballot_id, batch_id) VALUES (?, ?)`),
     };
   }
 
@@ -478,12 +477,12 @@ export class SqliteBallotStore implements BallotStore {
   }
 
   reverts(ballotId: string): number {
-    const row = this.stmt.reverts.get(ballotId) as unknown as { n: number } | undefined;
-    return row?.n ?? 0;
+    return (this.stmt.reverts.get(ballotId) as unknown as { n: number }).n;
   }
 
-  countRevert(ballotId: string): number {
-    return (this.stmt.countRevert.get(ballotId) as unknown as { n: number }).n;
+  countRevert(ballotId: string, batchId: number): number {
+    this.stmt.countRevert.run(ballotId, batchId);
+    return this.reverts(ballotId);
   }
 
   maxNonce(sender: string): number {

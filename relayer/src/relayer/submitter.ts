@@ -171,7 +171,7 @@ export class Submitter {
       if (tries > 0 && tries < MAX_MINED_REVERTS) {
         // It reverted on chain after passing simulation, and the state it met may not be back yet:
         // queued again, within the same few tries.
-        this.store.countRevert(id);
+        this.store.countRevert(id, batch.id);
       } else {
         this.store.rejectBallots([id], `reverted:${sim.error}`);
       }
@@ -361,7 +361,7 @@ export class Submitter {
       // One ballot: what reverted at inclusion may pass now (the state it met has changed again). It
       // is tried again, and given up after a few tries that revert, on chain or in simulation.
       const ballot = batch.ballots[0]!;
-      if (this.store.countRevert(ballot.id) < MAX_MINED_REVERTS) {
+      if (this.store.countRevert(ballot.id, batch.id) < MAX_MINED_REVERTS) {
         this.store.splitBatch(batch.id);
       } else {
         this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ voter: ballot.voter, reason: "reverted" }] });
