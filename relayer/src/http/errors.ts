@@ -59,8 +59,8 @@ export function sendError(res: Response, err: ServiceError): void {
 
 export function errorHandler(log: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const known = fromBodyParser(err as { type?: string; status?: number });
-    const { status, body } = errorResponse(err instanceof ServiceError ? err : (known ?? err), log, res.locals.requestId);
+    const known = err instanceof ServiceError ? err : (fromBodyParser(err as { type?: string; status?: number }) ?? err);
+    const { status, body } = errorResponse(known, log, res.locals.requestId);
     res.status(status).json(body);
   };
 }

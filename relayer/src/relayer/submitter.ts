@@ -49,7 +49,7 @@ interface RawReceipt {
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
 const REJECTED_TOPIC = meetingHallInterface.getEvent("BallotRejected")!.topicHash;
 const MAX_BACKOFF_MS = 5_000;
-/** How many times one ballot, alone in its batch, may pass simulation and revert when mined. */
+/** How many tries of a ballot alone in its batch may revert (on chain, or in simulation after that) before it is rejected. */
 const MAX_MINED_REVERTS = 3;
 
 export class Submitter {
