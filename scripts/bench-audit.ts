@@ -9,13 +9,13 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Wallet, ZeroHash, id } from "ethers";
-import { BallotHasher, ballotDomain } from "./lib/ballot.js";
+import { BallotHasher, ballotDomain } from "#lib/ballot.js";
 import { spawn } from "node:child_process";
-import { PROJECT_ROOT } from "./lib/deployment.js";
-import { SHARE_UNIT, advance, deployWorld, latestTimestamp, type World } from "./lib/scenario.js";
-import { ChainReader, hallInterface, topicOf } from "./audit/chain.js";
-import { recountMeeting } from "./audit/recount.js";
-import { BuildingHistory } from "./audit/register.js";
+import { PROJECT_ROOT } from "#lib/deployment.js";
+import { SHARE_UNIT, advance, deployWorld, latestTimestamp, type World } from "../dev/scenario.js";
+import { ChainReader, hallInterface, topicOf } from "../audit/src/chain.js";
+import { recountMeeting } from "../audit/src/recount.js";
+import { BuildingHistory } from "../audit/src/register.js";
 
 const { values } = parseArgs({ options: { ballots: { type: "string" }, "per-meeting": { type: "string" } } });
 const whole = (name: string, raw: string | undefined, fallback: number) => {

@@ -7,9 +7,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import { Wallet, ZeroHash, id, type ContractTransactionResponse } from "ethers";
-import { BALLOT_TYPES, Choice, ballotDomain, packChoices } from "./lib/ballot.js";
-import { PROJECT_ROOT } from "./lib/deployment.js";
-import type { BuildingRegistry, MeetingHall } from "../types/ethers-contracts/index.js";
+import { BALLOT_TYPES, Choice, ballotDomain, packChoices } from "#lib/ballot.js";
+import { PROJECT_ROOT } from "#lib/deployment.js";
+import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 
 const SHARE_UNIT = 216_216_000n;
 const OWNERS = 200;

@@ -3,7 +3,7 @@
  * Prints `JSON-RPC http://127.0.0.1:<port>` once listening; stops on SIGINT / SIGTERM.
  */
 import { parseArgs } from "node:util";
-import { startLocalChain } from "./lib/chain.js";
+import { startLocalChain } from "../dev/chain.js";
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;

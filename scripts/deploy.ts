@@ -9,8 +9,8 @@
  */
 import { network } from "hardhat";
 import { isAddress } from "ethers";
-import { deployDigitalHome } from "./lib/deploy.js";
-import { LAW_PARAMETERS, writeDeployment } from "./lib/deployment.js";
+import { deployDigitalHome } from "../dev/deploy.js";
+import { LAW_PARAMETERS, writeDeployment } from "#lib/deployment.js";
 
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];

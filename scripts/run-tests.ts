@@ -8,7 +8,7 @@
 import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { PROJECT_ROOT } from "./lib/deployment.js";
+import { PROJECT_ROOT } from "#lib/deployment.js";
 
 interface Suite {
   name: string;
@@ -48,25 +48,28 @@ const nodeTestCount = (output: string) => {
 
 const noCount = () => ({ passed: 0, failed: 0 });
 
-/** The `*.test.ts` files directly in a folder (the contracts' and libraries' tests live in test/). */
+/** The `*.test.ts` files under a folder, at any depth. */
 function testFiles(dir: string): string[] {
-  return readdirSync(path.join(PROJECT_ROOT, dir))
+  return (readdirSync(path.join(PROJECT_ROOT, dir), { recursive: true }) as string[])
     .filter((f) => f.endsWith(".test.ts"))
     .sort()
     .map((f) => `${dir}/${f}`);
 }
 
+const nodeTest = (dir: string) => ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", ...testFiles(dir)];
+
 export const SUITES: Suite[] = [
   { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: noCount },
   { name: "contracts", command: ["npx", "hardhat", "test", "solidity"], count: mochaCount },
-  { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test")], count: mochaCount },
+  { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/contracts"), ...testFiles("lib/test")], count: mochaCount },
   { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
-  { name: "subgraph-node", command: ["node", "--import", "tsx", "--test", "subgraph/test/*.test.ts"], count: nodeTestCount },
-  { name: "relayer", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "relayer/test/*.test.ts"], count: nodeTestCount },
-  { name: "notifier", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "notifier/test/*.test.ts"], count: nodeTestCount },
-  { name: "e2e", command: ["npx", "hardhat", "test", "mocha", "test/e2e/system.test.ts"], count: mochaCount },
-  { name: "audit", command: ["npx", "hardhat", "test", "mocha", "test/audit/audit.test.ts"], count: mochaCount },
+  { name: "query-node", command: nodeTest("query-node/test"), count: nodeTestCount },
+  { name: "relayer", command: nodeTest("relayer/test"), count: nodeTestCount },
+  { name: "custody", command: nodeTest("custody/test"), count: nodeTestCount },
+  { name: "notifier", command: nodeTest("notifier/test"), count: nodeTestCount },
+  { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },
+  { name: "audit", command: ["npx", "hardhat", "test", "mocha", ...testFiles("audit/test")], count: mochaCount },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

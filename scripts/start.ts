@@ -18,15 +18,15 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
-import { startLocalChain, type LocalChain } from "./lib/chain.js";
-import { deployDigitalHome } from "./lib/deploy.js";
-import { PROJECT_ROOT, writeDeployment } from "./lib/deployment.js";
-import { seedDemo } from "./lib/seed.js";
-import { startWebServer, type WebServer } from "./lib/web-server.js";
+import { startLocalChain, type LocalChain } from "../dev/chain.js";
+import { deployDigitalHome } from "../dev/deploy.js";
+import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
+import { seedDemo } from "../dev/seed.js";
+import { startWebServer, type WebServer } from "../web/src/server.js";
 import { loadConfig } from "../relayer/src/config.js";
-import { createLogger } from "../relayer/src/log.js";
+import { createLogger } from "#lib/log.js";
 import { startServices, type RunningServices } from "../relayer/src/services.js";
-import { QueryNode } from "../subgraph/node/query-node.js";
+import { QueryNode } from "../query-node/src/query-node.js";
 import {
   loadConfig as loadNotifierConfig,
   registerDemoContacts,
@@ -140,10 +140,7 @@ try {
     databaseFile: path.join(dataDir, "subgraph.sqlite"),
     name: SUBGRAPH_NAME,
     rpcUrl: chain.url,
-    overrides: {
-      BuildingRegistry: { address: deployment.contracts.BuildingRegistry.address, startBlock: deployment.contracts.BuildingRegistry.deploymentBlock },
-      MeetingHall: { address: deployment.contracts.MeetingHall.address, startBlock: deployment.contracts.MeetingHall.deploymentBlock },
-    },
+    overrides: contractSources(deployment),
     port: envPort("DH_GRAPHQL_PORT", 8000),
     confirmations: 0,
     pollIntervalMs: 250,

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { id } from "ethers";
-import type { Logger } from "./log.js";
+import type { Logger } from "#lib/log.js";
 
 export class AgendaTexts {
   private texts = new Map<string, string>();

@@ -16,7 +16,7 @@ import { LANGUAGES } from "./config.js";
 import { contactWarnings, type Directory } from "./directory.js";
 import { feedOf } from "./channels/app.js";
 import type { Database } from "./db.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "#lib/log.js";
 import type { Outbox } from "./outbox.js";
 import type { ResidentAuth } from "./auth.js";
 

@@ -4,8 +4,8 @@
  * "NOTIFIER_MAX_ATTEMPTS: got 'ten', expected a whole number 1–100".
  */
 import { ConfigError } from "./errors.js";
-import { LOG_LEVELS, type LogLevel } from "./log.js";
-import { EnvReader, type Env } from "../../scripts/lib/env-reader.js";
+import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
+import { EnvReader, type Env } from "#lib/env-reader.js";
 
 export type Language = "ru" | "en";
 export const LANGUAGES = ["ru", "en"] as const;

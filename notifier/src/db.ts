@@ -4,7 +4,7 @@
  * what the follower learned from the chain, the outbox, the in-app feed and the delivery log.
  */
 import type { StatementSync } from "node:sqlite";
-import { SqliteDatabase } from "../../scripts/lib/sqlite.js";
+import { SqliteDatabase } from "#lib/sqlite.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);

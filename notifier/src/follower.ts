@@ -6,9 +6,9 @@
  * clock once the follower has reached the head.
  */
 import { EventFragment, Interface, type JsonRpcProvider, type Log } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "../../types/ethers-contracts/index.js";
+import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 import type { Database } from "./db.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "#lib/log.js";
 import type { Meetings } from "./meetings.js";
 import type { NoticePlanner } from "./notices.js";
 import type { Recipients } from "./recipients.js";

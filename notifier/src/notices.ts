@@ -10,7 +10,7 @@ import type { AgendaTexts } from "./agenda.js";
 import type { Language } from "./config.js";
 import type { Database } from "./db.js";
 import type { Channel, Directory } from "./directory.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "#lib/log.js";
 import type { MeetingRecord, Meetings } from "./meetings.js";
 import type { NewOutboxRow, Outbox } from "./outbox.js";
 import type { Recipients } from "./recipients.js";

@@ -12,7 +12,7 @@
 import { NotifierError } from "./errors.js";
 import type { Database } from "./db.js";
 import type { Channel } from "./directory.js";
-import type { Logger } from "./log.js";
+import type { Logger } from "#lib/log.js";
 import type { ChannelAdapter, OutgoingMessage } from "./channels/types.js";
 
 export interface NewOutboxRow {

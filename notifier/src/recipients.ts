@@ -5,7 +5,7 @@
  * residents for a poll. Before the snapshot the views answer with the current register.
  */
 import { getAddress } from "ethers";
-import type { BuildingRegistry, MeetingHall } from "../../types/ethers-contracts/index.js";
+import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 import type { Database } from "./db.js";
 import type { MeetingRecord } from "./meetings.js";
 

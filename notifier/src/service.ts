@@ -5,8 +5,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { JsonRpcProvider } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "../../types/ethers-contracts/index.js";
-import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
+import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { AgendaTexts } from "./agenda.js";
 import { createApi } from "./api.js";
 import { jwksAuth, noResidentAuth, registrarCheck } from "./auth.js";
@@ -19,7 +19,7 @@ import { Database } from "./db.js";
 import { Directory, type Channel } from "./directory.js";
 import { NotifierError } from "./errors.js";
 import { Follower } from "./follower.js";
-import { createLogger, type Logger } from "./log.js";
+import { createLogger, type Logger } from "#lib/log.js";
 import { Meetings } from "./meetings.js";
 import { NoticePlanner } from "./notices.js";
 import { Outbox } from "./outbox.js";
@@ -58,7 +58,7 @@ async function checkChain(provider: JsonRpcProvider, rpcUrl: string, deployment:
 }
 
 export async function startNotifier(config: NotifierConfig, options: StartOptions = {}): Promise<RunningNotifier> {
-  const log = options.logger ?? createLogger(config.logLevel);
+  const log = options.logger ?? createLogger(config.logLevel, { service: "notifier" });
   const deployment = options.deployment ?? (await readDeployment(config.deployment));
   const provider = new JsonRpcProvider(config.rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 50 });
   try {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Wallet } from "ethers";
-import { QUESTION_SETS, announce, registerBuilding, type Building } from "../../scripts/lib/scenario.js";
+import { QUESTION_SETS, announce, registerBuilding, type Building } from "../../dev/scenario.js";
 import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
 import type { RunningNotifier } from "../src/service.js";
 import {

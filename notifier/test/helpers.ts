@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import type { Wallet } from "ethers";
-import { startLocalChain, type LocalChain } from "../../scripts/lib/chain.js";
-import { PROJECT_ROOT, writeDeployment } from "../../scripts/lib/deployment.js";
-import { deployWorld, type World } from "../../scripts/lib/scenario.js";
+import { startLocalChain, type LocalChain } from "../../dev/chain.js";
+import { PROJECT_ROOT, writeDeployment } from "#lib/deployment.js";
+import { deployWorld, type World } from "../../dev/scenario.js";
 import { loadConfig, type NotifierConfig } from "../src/config.js";
-import { createLogger } from "../src/log.js";
+import { createLogger } from "#lib/log.js";
 import { startNotifier, type RunningNotifier, type StartOptions } from "../src/service.js";
 
 export const REGISTRAR_TOKEN = "registrar-token-for-tests-0123456789";

@@ -1,10 +1,10 @@
 /** The connection to the voting chain: a JSON-RPC provider with short timeouts and the MeetingHall ABI. */
 import type { JsonRpcProvider } from "ethers";
-import { IMeetingHall__factory } from "../../types/ethers-contracts/index.js";
-import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
-import { ballotDomain } from "../../scripts/lib/ballot.js";
+import { IMeetingHall__factory } from "#typechain/index.js";
+import { readDeployment, type Deployment } from "#lib/deployment.js";
+import { ballotDomain } from "#lib/ballot.js";
 import type { TypedDataDomain } from "ethers";
-import { HttpJsonRpcProvider } from "../../scripts/lib/rpc.js";
+import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { ServiceError } from "./errors.js";
 
 export const meetingHallInterface = IMeetingHall__factory.createInterface();

@@ -6,8 +6,8 @@
 import { availableParallelism } from "node:os";
 import { Wallet, isHexString } from "ethers";
 import { ConfigError } from "./errors.js";
-import { LOG_LEVELS, type LogLevel } from "./log.js";
-import { EnvReader, type Env } from "../../scripts/lib/env-reader.js";
+import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
+import { EnvReader, type Env } from "#lib/env-reader.js";
 
 export interface ChainConfig {
   /** JSON-RPC endpoint of a node of the voting chain. */

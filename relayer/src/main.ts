@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "./errors.js";
 import { loadConfig } from "./config.js";
-import { createLogger } from "./log.js";
+import { createLogger } from "#lib/log.js";
 import { startServices } from "./services.js";
 
 let config;

@@ -2,14 +2,14 @@
  * Starts the relayer and/or the custodial wallet from a validated configuration; `npm start` embeds
  * this, and main.ts runs it alone.
  */
-import { ballotDomain } from "../../scripts/lib/ballot.js";
-import { readDeployment, type Deployment } from "../../scripts/lib/deployment.js";
-import { useNativeKeccak } from "../../scripts/lib/keccak.js";
+import { ballotDomain } from "#lib/ballot.js";
+import { readDeployment, type Deployment } from "#lib/deployment.js";
+import { useNativeKeccak } from "#lib/keccak.js";
 import { connectChain } from "./chain.js";
 import type { ServiceConfig } from "./config.js";
-import { createLogger, type Logger } from "./log.js";
-import { startCustody } from "./custody/service.js";
-import { startRelayer } from "./relayer/service.js";
+import { createLogger, type Logger } from "#lib/log.js";
+import { startCustody } from "../../custody/src/service.js";
+import { startRelayer } from "./service.js";
 
 export interface RunningServices {
   relayerUrl?: string;

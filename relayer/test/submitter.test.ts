@@ -11,7 +11,7 @@ import { request, waitFor } from "./helpers/http.js";
 import { castCounts } from "./helpers/verify.js";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { SqliteBallotStore } from "../src/relayer/sqlite-queue.js";
+import { SqliteBallotStore } from "../src/sqlite-queue.js";
 import { startInProcess } from "./helpers/services.js";
 import type { RunningServices } from "../src/services.js";
 

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Wallet, id as keccakText } from "ethers";
-import { recoverSigner } from "../../scripts/lib/recover.js";
-import { SignatureVerifier } from "../src/relayer/verifier.js";
+import { recoverSigner } from "#lib/recover.js";
+import { SignatureVerifier } from "../src/verifier.js";
 
 const wallets = Array.from({ length: 40 }, () => Wallet.createRandom());
 const cases = wallets.map((w, i) => {

@@ -7,7 +7,7 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { PROJECT_ROOT } from "../../scripts/lib/deployment.js";
+import { PROJECT_ROOT } from "#lib/deployment.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(PROJECT_ROOT, "docs", "screenshots") : path.join(PROJECT_ROOT, "reports", "screenshots");

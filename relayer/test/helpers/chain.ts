@@ -18,10 +18,10 @@ import {
   type TransactionResponse,
   type TypedDataDomain,
 } from "ethers";
-import { ballotDigest, ballotDomain } from "../../../scripts/lib/ballot.js";
-import { deployDigitalHome } from "../../../scripts/lib/deploy.js";
-import { PROJECT_ROOT, writeDeployment, type Deployment } from "../../../scripts/lib/deployment.js";
-import { BuildingRegistry__factory, MeetingHall__factory } from "../../../types/ethers-contracts/index.js";
+import { ballotDigest, ballotDomain } from "#lib/ballot.js";
+import { deployDigitalHome } from "../../../dev/deploy.js";
+import { PROJECT_ROOT, writeDeployment, type Deployment } from "#lib/deployment.js";
+import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 
 const MNEMONIC = Mnemonic.fromPhrase("test test test test test test test test test test test junk");
 

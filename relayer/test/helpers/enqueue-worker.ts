@@ -3,7 +3,7 @@
  * commit, and prints the id of each ballot once its enqueue has resolved (that is, acknowledged).
  */
 import { randomBytes } from "node:crypto";
-import { SqliteBallotStore } from "../../src/relayer/sqlite-queue.js";
+import { SqliteBallotStore } from "../../src/sqlite-queue.js";
 
 const store = new SqliteBallotStore(process.argv[2]!);
 const hex = (n: number) => "0x" + randomBytes(n).toString("hex");

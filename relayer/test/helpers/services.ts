@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { PROJECT_ROOT } from "../../../scripts/lib/deployment.js";
+import { PROJECT_ROOT } from "#lib/deployment.js";
 import { loadConfig } from "../../src/config.js";
 import { startServices, type RunningServices } from "../../src/services.js";
 import { devAccount, stopChild, type Fixture } from "./chain.js";

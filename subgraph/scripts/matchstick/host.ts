@@ -2,9 +2,9 @@
  * The matchstick host functions (test registration, hooks, the test store and assertions) on top of
  * the graph-ts host functions of the embedded query node.
  */
-import { AscMemory } from "../../node/asc-memory.js";
-import { graphHostFunctions, linkImports, MappingError, type HostStore } from "../../node/host-functions.js";
-import { bytesToHex, idKey, valueToString, type EntityData } from "../../node/values.js";
+import { AscMemory } from "../../../query-node/src/runtime/asc-memory.js";
+import { graphHostFunctions, linkImports, MappingError, type HostStore } from "../../../query-node/src/runtime/host-functions.js";
+import { bytesToHex, idKey, valueToString, type EntityData } from "../../../query-node/src/runtime/values.js";
 
 export interface TestCase {
   kind: "test";

@@ -1,0 +1,154 @@
+/**
+ * Read-only access to the chain for auditors: logs of the two contracts decoded with their ABIs, block
+ * timestamps, and the contracts' own views. Talks to a JSON-RPC endpoint and nothing else.
+ */
+import { EventFragment, Interface, type JsonRpcProvider, type Log, type LogDescription } from "ethers";
+import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
+import type { Deployment } from "#lib/deployment.js";
+import { HttpJsonRpcProvider } from "#lib/rpc.js";
+import { UnreachableError } from "./errors.js";
+
+export const registryInterface = new Interface(BuildingRegistry__factory.abi);
+export const hallInterface = new Interface(MeetingHall__factory.abi);
+
+/** topic0 → event, computed once: `Interface.parseLog` re-hashes every event signature per log. */
+function eventsByTopic(iface: Interface): Map<string, EventFragment> {
+  const map = new Map<string, EventFragment>();
+  iface.forEachEvent((fragment) => map.set(fragment.topicHash, fragment));
+  return map;
+}
+const EVENTS = { hall: eventsByTopic(hallInterface), registry: eventsByTopic(registryInterface) };
+
+export interface DecodedLog {
+  name: string;
+  args: LogDescription["args"];
+  blockNumber: number;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: number;
+  address: string;
+}
+
+/** Orders logs as the chain does. */
+export const byChainOrder = (a: DecodedLog, b: DecodedLog) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex;
+
+/**
+ * A JSON-RPC provider that moves payloads with Node's own fetch and JSON parser: reading hundreds of
+ * thousands of logs, ethers' portable byte-by-byte UTF-8 decoding would dominate the audit's time.
+ */
+export class ChainReader {
+  readonly provider: JsonRpcProvider;
+  readonly hall: MeetingHall;
+  readonly registry: BuildingRegistry;
+  private readonly timestamps = new Map<number, number>();
+  private head: number | undefined;
+
+  constructor(
+    readonly rpcUrl: string,
+    readonly deployment: Deployment,
+    private readonly logChunk = 50_000,
+  ) {
+    this.provider = new HttpJsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, batchMaxCount: 50, timeoutMs: 120_000 });
+    this.hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, this.provider);
+    this.registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, this.provider);
+  }
+
+  /** Checks the endpoint answers, serves the deployment's chain and has its contracts. */
+  async connect(): Promise<void> {
+    let chainId: bigint;
+    try {
+      chainId = BigInt(await this.provider.send("eth_chainId", []));
+    } catch (err) {
+      throw new UnreachableError(`JSON-RPC endpoint ${this.rpcUrl} is unreachable: ${(err as Error).message.split("\n")[0]}`, err);
+    }
+    if (chainId !== BigInt(this.deployment.chainId)) {
+      throw new UnreachableError(
+        `JSON-RPC endpoint ${this.rpcUrl} serves chain ${chainId}, the deployment record is for chain ${this.deployment.chainId}`,
+      );
+    }
+    const code = await this.provider.getCode(this.deployment.contracts.MeetingHall.address);
+    if (code === "0x") {
+      throw new UnreachableError(`no MeetingHall at ${this.deployment.contracts.MeetingHall.address} on ${this.rpcUrl}`);
+    }
+  }
+
+  close(): void {
+    this.provider.destroy();
+  }
+
+  async latestBlock(): Promise<number> {
+    this.head ??= await this.provider.getBlockNumber();
+    return this.head;
+  }
+
+  async timestampOf(blockNumber: number): Promise<number> {
+    const cached = this.timestamps.get(blockNumber);
+    if (cached !== undefined) return cached;
+    const block = await this.provider.getBlock(blockNumber);
+    if (!block) throw new UnreachableError(`block ${blockNumber} is not available from ${this.rpcUrl}`);
+    this.timestamps.set(blockNumber, block.timestamp);
+    return block.timestamp;
+  }
+
+  /** The last block whose timestamp is at most `timestamp` (the start block - 1 if none). */
+  async lastBlockAtOrBefore(timestamp: number): Promise<number> {
+    let lo = this.deployment.startBlock;
+    let hi = await this.latestBlock();
+    if ((await this.timestampOf(lo)) > timestamp) return lo - 1;
+    if ((await this.timestampOf(hi)) <= timestamp) return hi;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if ((await this.timestampOf(mid)) <= timestamp) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** All logs of one contract matching `topics`, decoded, in chain order. */
+  async logs(contract: "hall" | "registry", topics: Array<string | string[] | null>): Promise<DecodedLog[]> {
+    const address = contract === "hall" ? this.deployment.contracts.MeetingHall.address : this.deployment.contracts.BuildingRegistry.address;
+    const iface = contract === "hall" ? hallInterface : registryInterface;
+    const to = await this.latestBlock();
+    const out: DecodedLog[] = [];
+    let from = this.deployment.startBlock;
+    let chunk = this.logChunk;
+    while (from <= to) {
+      const end = Math.min(to, from + chunk - 1);
+      let raw: Log[];
+      try {
+        raw = await this.provider.getLogs({ address, topics, fromBlock: from, toBlock: end });
+      } catch (err) {
+        if (chunk > 100 && /range|limit|too many|exceed/i.test((err as Error).message)) {
+          chunk = Math.floor(chunk / 4);
+          continue;
+        }
+        throw new UnreachableError(`reading logs from ${this.rpcUrl} failed: ${(err as Error).message.split("\n")[0]}`, err);
+      }
+      for (const log of raw) {
+        const fragment = EVENTS[contract].get(log.topics[0]);
+        if (!fragment) continue;
+        out.push({
+          name: fragment.name,
+          args: iface.decodeEventLog(fragment, log.data, log.topics),
+          blockNumber: log.blockNumber,
+          blockHash: log.blockHash,
+          transactionHash: log.transactionHash,
+          logIndex: log.index,
+          address: log.address,
+        });
+      }
+      from = end + 1;
+    }
+    return out.sort(byChainOrder);
+  }
+}
+
+/** Topic of an indexed uint256 argument. */
+export const uintTopic = (value: bigint | number) => "0x" + BigInt(value).toString(16).padStart(64, "0");
+
+export const topicOf = (iface: Interface, event: string) => {
+  const fragment = iface.getEvent(event);
+  if (!fragment) throw new Error(`no event ${event}`);
+  return fragment.topicHash;
+};

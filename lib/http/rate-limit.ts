@@ -1,0 +1,44 @@
+/** A token bucket per client (by IP address): `perMinute` requests a minute, bursts up to a tenth of it. */
+import type { NextFunction, Request, Response } from "express";
+import { ServiceError } from "../../relayer/src/errors.js";
+
+/** Takes a token for `key`; returns the seconds to wait when there is none (0: go on). */
+export function tokenBuckets(perMinute: number): (key: string) => number {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const capacity = Math.max(10, Math.ceil(perMinute / 10));
+  const perMs = perMinute / 60_000;
+  let sweep = Date.now();
+  return (key) => {
+    if (perMinute === 0) return 0;
+    const now = Date.now();
+    if (now - sweep > 60_000) {
+      for (const [k, b] of buckets) if (now - b.at > 60_000) buckets.delete(k);
+      sweep = now;
+    }
+    const bucket = buckets.get(key) ?? { tokens: capacity, at: now };
+    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * perMs);
+    bucket.at = now;
+    buckets.set(key, bucket);
+    if (bucket.tokens < 1) return Math.ceil((1 - bucket.tokens) / perMs / 1000);
+    bucket.tokens -= 1;
+    return 0;
+  };
+}
+
+export function rateLimited(retryAfter: number): ServiceError {
+  return new ServiceError("rate_limited", `too many requests; retry in ${retryAfter} s`, { status: 429, retryable: true });
+}
+
+/** Express middleware taking a token per client IP from `take` (see tokenBuckets). */
+export function rateLimitWith(take: (key: string) => number) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const retryAfter = take(req.ip ?? "unknown");
+    if (retryAfter === 0) return next();
+    res.setHeader("Retry-After", String(retryAfter));
+    next(rateLimited(retryAfter));
+  };
+}
+
+export function rateLimit(perMinute: number) {
+  return rateLimitWith(tokenBuckets(perMinute));
+}

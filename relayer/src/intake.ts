@@ -1,0 +1,218 @@
+/**
+ * The intake pipeline, in a fixed order, each step with its own error code:
+ * schema → size → EIP-712 domain → signature → meeting open → eligible at the snapshot →
+ * not already voted or queued → durably queued. A ballot already queued with the same id is
+ * acknowledged again (idempotent) and never queued twice.
+ */
+import { Contract, getAddress, getBytes, isAddress, type TypedDataDomain } from "ethers";
+import { z } from "zod";
+import { BallotHasher, isWellFormed } from "#lib/ballot.js";
+import { checksumAddress } from "#lib/keccak.js";
+import { recoverSigner } from "#lib/recover.js";
+import { ServiceError, chainUnavailable, isUnreachable } from "./errors.js";
+import type { Eligibility } from "./eligibility.js";
+import { MeetingDirectory, STATUS_ANNOUNCED } from "./meetings.js";
+import type { BallotRecord, BallotStore } from "./queue.js";
+import type { SignatureVerifier } from "./verifier.js";
+import type { VotedIndex } from "./voted-index.js";
+
+const UINT128_MAX = (1n << 128n) - 1n;
+const UINT256_MAX = (1n << 256n) - 1n;
+const ERC1271_MAGIC = "0x1626ba7e";
+
+/** On-chain reasons (IMeetingHall.RejectReason) as error codes. */
+export const REJECT_REASONS = ["meeting_not_open", "bad_signature", "not_eligible", "already_voted", "malformed_choices"] as const;
+
+const integer = z.union([
+  z.string().regex(/^(0|[1-9]\d{0,77}|0x[0-9a-fA-F]{1,64})$/, "expected a decimal or 0x-hex integer"),
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+]);
+
+export const ballotRequestSchema = z.strictObject({
+  meetingId: integer,
+  voter: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address"),
+  choices: integer,
+  signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "expected 0x-prefixed hex bytes"),
+  domain: z
+    .strictObject({
+      name: z.string().optional(),
+      version: z.string().optional(),
+      chainId: integer.optional(),
+      verifyingContract: z.string().refine((s) => isAddress(s), "expected a 0x-prefixed 20-byte address").optional(),
+    })
+    .optional(),
+});
+
+export type BallotRequest = z.infer<typeof ballotRequestSchema>;
+
+export interface IntakeResult {
+  ballot: BallotRecord;
+  duplicate: boolean;
+}
+
+export interface IntakeOptions {
+  maxSignatureBytes: number;
+  /** Recovers signers off the event loop; inline when absent. */
+  verifier?: SignatureVerifier;
+}
+
+function fail(code: string, status: number, message: string, details?: Record<string, unknown>): never {
+  throw new ServiceError(code, message, { status, details });
+}
+
+export class Intake {
+  private readonly codeCache = new Map<string, boolean>();
+  private readonly hasher: BallotHasher;
+
+  constructor(
+    private readonly store: BallotStore,
+    private readonly meetings: MeetingDirectory,
+    private readonly eligibility: Eligibility,
+    private readonly votedIndex: VotedIndex,
+    private readonly domain: TypedDataDomain,
+    private readonly options: IntakeOptions,
+  ) {
+    this.hasher = new BallotHasher(domain);
+  }
+
+  async submit(body: unknown): Promise<IntakeResult> {
+    // 1. schema
+    const parsed = ballotRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      fail("invalid_request", 400, `${issue.path.join(".") || "body"}: ${issue.message}`);
+    }
+    const req = parsed.data;
+    const meetingId = BigInt(req.meetingId);
+    const choices = BigInt(req.choices);
+    const voter = checksumAddress(req.voter);
+    const digits = req.voter.slice(2);
+    if (digits !== digits.toLowerCase() && digits !== digits.toUpperCase() && voter !== req.voter) {
+      fail("invalid_request", 400, "voter: the address checksum (mixed case) is wrong");
+    }
+
+    // 2. size
+    if (meetingId > UINT256_MAX) fail("value_too_large", 400, "meetingId: exceeds uint256");
+    if (choices > UINT128_MAX) fail("value_too_large", 400, "choices: exceeds uint128");
+    const signatureBytes = (req.signature.length - 2) / 2;
+    if (signatureBytes > this.options.maxSignatureBytes) {
+      fail("value_too_large", 400, `signature: ${signatureBytes} bytes, at most ${this.options.maxSignatureBytes}`);
+    }
+
+    // 3. EIP-712 domain (when the client states what it signed)
+    if (req.domain) this.checkDomain(req.domain);
+
+    // 4. signature
+    const id = this.hasher.digest(meetingId, voter, choices);
+    await this.checkSignature(id, voter, req.signature);
+
+    // 5–7. A ballot this relayer already holds is answered as a duplicate even where these checks
+    // would now refuse it (voted: it is the vote; closed: it was cast in time). The queue itself
+    // detects duplicates of ballots that pass, so the common path reads nothing extra.
+    try {
+      await this.checkChain(meetingId, voter, choices);
+    } catch (err) {
+      const known = this.store.get(id);
+      if (known && known.state !== "rejected") return { ballot: known, duplicate: true };
+      throw err;
+    }
+
+    // 8. durably queued
+    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
+    if (result.kind === "conflict" && result.ballot.state === "confirmed") {
+      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
+    }
+    if (result.kind === "conflict") {
+      fail("already_queued", 409, `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
+    }
+    return { ballot: result.ballot, duplicate: result.kind === "duplicate" };
+  }
+
+  /**
+   * Loads what intake needs about a meeting that is open or about to open (its window, the register
+   * at its snapshot, who has voted), so that its first voters do not wait for it. A meeting whose
+   * snapshot is not yet past is left for `later`; one closed, cancelled or finalized is `over`.
+   */
+  async prepare(meetingId: bigint): Promise<"prepared" | "later" | "over"> {
+    const meeting = await this.meetings.meeting(meetingId);
+    const { timestamp } = await this.meetings.now();
+    if (meeting.status !== STATUS_ANNOUNCED || meeting.votingEnd <= timestamp) return "over";
+    if (meeting.snapshot >= timestamp) return "later";
+    await Promise.all([this.eligibility.prepare(meeting), this.votedIndex.prepare(meetingId)]);
+    return "prepared";
+  }
+
+  /** Steps 5–7: meeting open, voter eligible at the snapshot, not already voted on chain. */
+  private async checkChain(meetingId: bigint, voter: string, choices: bigint): Promise<void> {
+    // 5. meeting open (a refusal only on a fresh reading of the chain head)
+    const meeting = await this.meetings.meeting(meetingId);
+    const open = (t: number) => meeting.status === STATUS_ANNOUNCED && t >= meeting.votingStart && t < meeting.votingEnd;
+    let { timestamp, blockNumber } = await this.meetings.now(false, (read, projected) => open(read) && open(projected));
+    if (!open(timestamp)) ({ timestamp, blockNumber } = await this.meetings.now(true));
+    if (!open(timestamp)) {
+      fail("meeting_not_open", 409, `meeting ${meetingId} is not open for voting`, {
+        votingStart: meeting.votingStart,
+        votingEnd: meeting.votingEnd,
+      });
+    }
+    if (!isWellFormed(choices, meeting.questionCount)) {
+      fail("malformed_choices", 400, `choices must answer each of the ${meeting.questionCount} questions with 1, 2 or 3`);
+    }
+
+    // 6. eligible at the snapshot
+    if ((await this.eligibility.weight(meeting, voter)) === 0n) {
+      fail("not_eligible", 403, `${voter} may not vote in meeting ${meetingId} (checked at its snapshot)`);
+    }
+
+    // 7. not already voted (on chain, as of the latest block) nor queued here (atomically, below)
+    if (await this.votedIndex.hasVoted(meetingId, voter, blockNumber)) {
+      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`);
+    }
+  }
+
+  private checkDomain(d: NonNullable<BallotRequest["domain"]>): void {
+    const ours = this.domain;
+    const mismatch: string[] = [];
+    if (d.name !== undefined && d.name !== ours.name) mismatch.push("name");
+    if (d.version !== undefined && d.version !== ours.version) mismatch.push("version");
+    if (d.chainId !== undefined && BigInt(d.chainId) !== BigInt(ours.chainId!)) mismatch.push("chainId");
+    if (d.verifyingContract !== undefined && getAddress(d.verifyingContract) !== ours.verifyingContract) {
+      mismatch.push("verifyingContract");
+    }
+    if (mismatch.length > 0) {
+      fail("wrong_domain", 400, `the ballot was signed for another EIP-712 domain (${mismatch.join(", ")})`, {
+        expected: { name: ours.name, version: ours.version, chainId: Number(ours.chainId), verifyingContract: ours.verifyingContract },
+      });
+    }
+  }
+
+  private async checkSignature(digest: string, voter: string, signature: string): Promise<void> {
+    const signer = this.options.verifier ? await this.options.verifier.recover(digest, signature) : recoverSigner(digest, signature);
+    if (signer === voter.toLowerCase()) return;
+    if (await this.isContract(voter)) {
+      const wallet = new Contract(voter, ["function isValidSignature(bytes32, bytes) view returns (bytes4)"], this.meetings.hall.runner);
+      try {
+        const magic: string = await wallet.getFunction("isValidSignature").staticCall(digest, getBytes(signature));
+        if (magic === ERC1271_MAGIC) return;
+      } catch (err) {
+        if (isUnreachable(err)) throw chainUnavailable(err);
+      }
+    }
+    fail("bad_signature", 400, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
+  }
+
+  private async isContract(address: string): Promise<boolean> {
+    const cached = this.codeCache.get(address);
+    if (cached !== undefined) return cached;
+    try {
+      const code = await this.meetings.hall.runner!.provider!.getCode(address);
+      const result = code !== "0x";
+      if (this.codeCache.size > 100_000) this.codeCache.clear();
+      this.codeCache.set(address, result);
+      return result;
+    } catch (err) {
+      if (isUnreachable(err)) throw chainUnavailable(err);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/** Assembles the relayer: queue, intake, batcher, submitter and the HTTP API. */
+import type { ChainContext } from "./chain.js";
+import type { RelayerConfig } from "./config.js";
+import { listen, type RunningServer } from "#lib/http/server.js";
+import type { Logger } from "#lib/log.js";
+import { createRelayerHandler } from "./http/app.js";
+import { Batcher } from "./batcher.js";
+import { FeeOracle } from "./fees.js";
+import { Eligibility } from "./eligibility.js";
+import { Intake } from "./intake.js";
+import { MeetingDirectory } from "./meetings.js";
+import { createRelayerMetrics } from "./metrics.js";
+import { NonceManager } from "./nonce.js";
+import type { BallotStore } from "./queue.js";
+import { SqliteBallotStore } from "./sqlite-queue.js";
+import { Submitter } from "./submitter.js";
+import { MeetingPrefetcher } from "./prefetch.js";
+import { SignatureVerifier } from "./verifier.js";
+import { VotedIndex } from "./voted-index.js";
+
+export interface RunningRelayer {
+  url: string;
+  store: BallotStore;
+  senders: string[];
+  stop(): Promise<void>;
+}
+
+export async function startRelayer(
+  config: RelayerConfig,
+  chain: ChainContext,
+  log: Logger,
+  options: { defaultMetrics?: boolean; store?: BallotStore } = {},
+): Promise<RunningRelayer> {
+  const store = options.store ?? new SqliteBallotStore(config.dbPath);
+  const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
+  const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);
+  const verifier = new SignatureVerifier(config.verifyThreads);
+  const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
+  meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
+  meetings.follow();
+  const intake = new Intake(
+    store,
+    meetings,
+    new Eligibility(chain.readProvider, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock),
+    votedIndex,
+    chain.domain,
+    { maxSignatureBytes: config.maxSignatureBytes, verifier },
+  );
+  const batcher = new Batcher(store, chain.provider, chain.hallAddress, {
+    batchSize: config.batchSize,
+    batchWaitMs: config.batchWaitMs,
+    maxBatchGas: config.maxBatchGas,
+    maxPlanned: config.senderKeys.length * config.maxInflightPerSender * 2,
+  });
+  const submitter = new Submitter(
+    config.senderKeys,
+    chain.provider,
+    store,
+    batcher,
+    new NonceManager(chain.provider, store),
+    new FeeOracle(chain.provider, config.maxFeeGwei),
+    metrics,
+    log.child({ component: "submitter" }),
+    {
+      chainId: chain.chainId,
+      hallAddress: chain.hallAddress,
+      startBlock: chain.deployment.startBlock,
+      maxInflightPerSender: config.maxInflightPerSender,
+      stuckAfterMs: config.stuckAfterMs,
+      feeBumpPercent: config.feeBumpPercent,
+      confirmations: config.confirmations,
+      pollIntervalMs: config.pollIntervalMs,
+    },
+  );
+  // Open meetings are loaded before the relayer reports ready, so their first voters do not wait.
+  const prefetcher = new MeetingPrefetcher(chain.readProvider, chain.hallAddress, chain.deployment.startBlock, intake, log.child({ component: "prefetch" }));
+  await prefetcher.run(15_000);
+  prefetcher.follow();
+  const app = createRelayerHandler({
+    intake,
+    store,
+    metrics,
+    log: log.child({ component: "relayer-api" }),
+    maxBodyBytes: config.maxBodyBytes,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    domain: chain.domain,
+    health: async () => {
+      try {
+        const blockNumber = Number(BigInt(await chain.provider.send("eth_blockNumber", [])));
+        return { chainReachable: true, blockNumber, senders: submitter.addresses };
+      } catch {
+        return { chainReachable: false, senders: submitter.addresses };
+      }
+    },
+  });
+  let server: RunningServer;
+  try {
+    server = await listen(app, config.host, config.port);
+  } catch (err) {
+    prefetcher.stop();
+    meetings.stop();
+    await verifier.close();
+    store.close();
+    throw err;
+  }
+  submitter.start();
+  log.info("relayer listening", { url: server.url, senders: submitter.addresses, meetingHall: chain.hallAddress });
+  let stopped: Promise<void> | undefined;
+  return {
+    url: server.url,
+    store,
+    senders: submitter.addresses,
+    stop: () =>
+      (stopped ??= (async () => {
+        await server.close();
+        prefetcher.stop();
+        meetings.stop();
+        await verifier.close();
+        await submitter.stop();
+        store.close();
+        log.info("relayer stopped");
+      })()),
+  };
+}

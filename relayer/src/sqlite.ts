@@ -1,2 +1,0 @@
-/** The relayer's and custody's embedded database: the project's shared node:sqlite layer. */
-export { SqliteDatabase, type Statement } from "../../scripts/lib/sqlite.js";

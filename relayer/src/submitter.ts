@@ -1,0 +1,448 @@
+/**
+ * Sends planned batches from several sender accounts and follows them to confirmation.
+ *
+ * - Nonces come from NonceManager; a transaction is signed synchronously and recorded in the queue
+ *   database before it is broadcast, so a crash at any point leaves either nothing sent or a record
+ *   to rebroadcast and track.
+ * - A transaction not mined after RELAYER_STUCK_AFTER_MS (underpriced, or dropped from the pool) is
+ *   replaced by one with the same nonce and bumped fees.
+ * - A mined batch is settled from its events: BallotCast confirms, BallotRejected rejects with the
+ *   reason; an AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since
+ *   the ballot may have landed in an earlier transaction of ours.
+ * - A mined-but-reverted batch is split in halves and retried, so good ballots still land; a ballot
+ *   alone is tried again, at most three times in all (reverting on chain or in simulation), before it is
+ *   rejected with the contract's reason.
+ * - When the node is unreachable everything stays recorded and is retried with backoff.
+ */
+import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
+import { meetingHallInterface } from "./chain.js";
+import { isUnreachable } from "./errors.js";
+import type { Logger } from "#lib/log.js";
+import type { Batcher } from "./batcher.js";
+import type { FeeOracle } from "./fees.js";
+import { REJECT_REASONS } from "./intake.js";
+import type { RelayerMetrics } from "./metrics.js";
+import type { NonceManager } from "./nonce.js";
+import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
+import { signEip1559 } from "./tx.js";
+import { checksumAddress } from "#lib/keccak.js";
+
+export interface SubmitterOptions {
+  chainId: bigint;
+  hallAddress: string;
+  startBlock: number;
+  maxInflightPerSender: number;
+  stuckAfterMs: number;
+  feeBumpPercent: number;
+  confirmations: number;
+  pollIntervalMs: number;
+}
+
+interface RawReceipt {
+  transactionHash: string;
+  blockNumber: string;
+  status: string;
+  gasUsed: string;
+  logs: Array<{ address: string; topics: string[]; data: string; logIndex: string; blockNumber: string; transactionHash: string }>;
+}
+
+const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
+const REJECTED_TOPIC = meetingHallInterface.getEvent("BallotRejected")!.topicHash;
+const MAX_BACKOFF_MS = 5_000;
+/** How many tries of a ballot alone in its batch may revert (on chain, or in simulation after that) before it is rejected. */
+const MAX_MINED_REVERTS = 3;
+
+export class Submitter {
+  private readonly senders: Wallet[];
+  private readonly claimed = new Set<number>();
+  private readonly dispatching = new Map<Promise<void>, string>();
+  private readonly suspects = new Map<number, number>();
+  private readonly lastAttempt = new Map<number, number>();
+  /** The block at which a sent batch was last found without a receipt: none can appear before the next block. */
+  private readonly noReceiptAt = new Map<number, number>();
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private currentTick: Promise<void> | undefined;
+  private backoffMs = 0;
+  private lastBlock = 0;
+
+  constructor(
+    senderKeys: string[],
+    private readonly provider: JsonRpcProvider,
+    private readonly store: BallotStore,
+    private readonly batcher: Batcher,
+    private readonly nonces: NonceManager,
+    private readonly fees: FeeOracle,
+    private readonly metrics: RelayerMetrics,
+    private readonly log: Logger,
+    private readonly options: SubmitterOptions,
+  ) {
+    this.senders = senderKeys.map((k) => new Wallet(k));
+  }
+
+  get addresses(): string[] {
+    return this.senders.map((s) => s.address);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops planning and sending; waits for transactions being signed and recorded to be broadcast. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.currentTick;
+    await Promise.allSettled([...this.dispatching.keys()]);
+  }
+
+  private schedule(delay: number): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.currentTick = this.tick().finally(() => {
+        this.currentTick = undefined;
+        this.schedule(this.options.pollIntervalMs + this.backoffMs);
+      });
+    }, delay);
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (const s of this.senders) if (!this.nonces.isReady(s.address)) await this.nonces.init(s.address);
+      this.batcher.plan();
+      const inflight = await this.track();
+      if (this.running) this.dispatch(inflight);
+      this.backoffMs = 0;
+    } catch (err) {
+      if (!isUnreachable(err)) this.log.error("submitter tick failed", { err });
+      else {
+        this.metrics.rpcErrors.inc();
+        this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, this.backoffMs * 2));
+        this.log.warn("chain node unreachable, retrying", { backoffMs: this.backoffMs });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ send
+
+  private dispatch(inflight: Map<string, number>): void {
+    for (const [, sender] of this.dispatching) inflight.set(sender, (inflight.get(sender) ?? 0) + 1);
+    const free = this.senders.reduce((n, s) => n + Math.max(0, this.options.maxInflightPerSender - (inflight.get(s.address) ?? 0)), 0);
+    if (free === 0) return;
+    const planned = this.store.plannedBatches(free, this.claimed);
+    for (const batch of planned) {
+      const lane = this.senders
+        .map((s) => ({ s, n: inflight.get(s.address) ?? 0 }))
+        .filter((l) => l.n < this.options.maxInflightPerSender)
+        .sort((a, b) => a.n - b.n)[0];
+      if (!lane) break;
+      inflight.set(lane.s.address, lane.n + 1);
+      this.claimed.add(batch.id);
+      const p: Promise<void> = this.send(lane.s, batch)
+        .catch((err) => {
+          if (isUnreachable(err)) this.metrics.rpcErrors.inc();
+          else this.log.error("sending a batch failed", { batchId: batch.id, err });
+        })
+        .finally(() => {
+          this.claimed.delete(batch.id);
+          this.dispatching.delete(p);
+        });
+      this.dispatching.set(p, lane.s.address);
+    }
+  }
+
+  private async send(sender: Wallet, batch: BatchRecord): Promise<void> {
+    if (batch.ballots.length === 0) {
+      this.store.abandonBatch(batch.id);
+      return;
+    }
+    const sim = await this.batcher.simulate(batch, sender.address);
+    if (sim.kind === "unreachable") throw sim.cause;
+    if (sim.kind === "revert") {
+      this.log.warn("batch simulation reverted", { batchId: batch.id, meetingId: batch.meetingId, error: sim.error, size: batch.ballots.length });
+      if (batch.ballots.length > 1) {
+        this.store.splitBatch(batch.id);
+        return;
+      }
+      const id = batch.ballots[0]!.id;
+      const tries = this.store.reverts(id);
+      if (tries > 0 && tries < MAX_MINED_REVERTS) {
+        // It reverted on chain after passing simulation, and the state it met may not be back yet:
+        // queued again, within the same few tries.
+        this.store.countRevert(id, batch.id);
+      } else {
+        this.store.rejectBallots([id], `reverted:${sim.error}`);
+      }
+      this.store.abandonBatch(batch.id);
+      return;
+    }
+    const fees = await this.fees.current();
+    if (!this.running) return;
+    // From here to recordSent nothing awaits: the nonce is used by exactly one recorded transaction.
+    const nonce = this.nonces.take(sender.address);
+    const { raw, hash } = signEip1559(
+      {
+        chainId: this.options.chainId,
+        nonce,
+        to: this.options.hallAddress,
+        data: sim.data,
+        gasLimit: sim.gasLimit,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      sender.privateKey,
+    );
+    const record: TxRecord = {
+      hash,
+      batchId: batch.id,
+      sender: sender.address,
+      nonce,
+      raw,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      gasLimit: sim.gasLimit,
+      sentAt: Date.now(),
+      broadcast: false,
+    };
+    this.store.recordSent(batch.id, record);
+    this.metrics.txSent.inc();
+    this.log.debug("batch sent", { batchId: batch.id, meetingId: batch.meetingId, txHash: record.hash, nonce, sender: sender.address, size: batch.ballots.length });
+    await this.broadcast(record);
+  }
+
+  /** Broadcasts a recorded transaction; a node that already knows it, or its nonce, counts as done. */
+  private async broadcast(tx: TxRecord): Promise<void> {
+    try {
+      await this.provider.send("eth_sendRawTransaction", [tx.raw]);
+      this.store.markBroadcast(tx.hash);
+    } catch (err) {
+      if (isUnreachable(err)) throw err;
+      // Refused by the node (already known, nonce used, fee too low): tracking decides what follows.
+      this.store.markBroadcast(tx.hash);
+      this.log.warn("node refused a transaction", { txHash: tx.hash, nonce: tx.nonce, sender: tx.sender, code: (err as { code?: string }).code, err });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ track
+
+  /** Follows sent batches; returns how many are in flight per sender. */
+  private async track(): Promise<Map<string, number>> {
+    const batches = this.store.sentBatches();
+    const inflight = new Map<string, number>();
+    if (this.noReceiptAt.size > batches.length) {
+      const live = new Set(batches.map((b) => b.id));
+      for (const id of this.noReceiptAt.keys()) if (!live.has(id)) this.noReceiptAt.delete(id);
+    }
+    if (batches.length === 0) return inflight;
+    this.lastBlock = Number(BigInt(await this.provider.send("eth_blockNumber", [])));
+    const heads = new Map<string, number>();
+    for (const b of batches) {
+      inflight.set(b.sender!, (inflight.get(b.sender!) ?? 0) + 1);
+      heads.set(b.sender!, Math.min(heads.get(b.sender!) ?? Infinity, b.nonce!));
+    }
+    const results = await Promise.allSettled(batches.map((b) => this.trackBatch(b, heads.get(b.sender!) === b.nonce)));
+    for (const r of results) {
+      if (r.status === "rejected") {
+        if (isUnreachable(r.reason)) throw r.reason;
+        this.log.error("tracking a batch failed", { err: r.reason });
+      }
+    }
+    return inflight;
+  }
+
+  private async trackBatch(batch: BatchRecord, isHead: boolean): Promise<void> {
+    const checkedAt = this.lastBlock;
+    if (this.noReceiptAt.get(batch.id) !== checkedAt) {
+      const receipts: Array<RawReceipt | null> = await Promise.all(
+        batch.txs.map((t) => this.provider.send("eth_getTransactionReceipt", [t.hash]) as Promise<RawReceipt | null>),
+      );
+      const receipt = receipts.find((r) => r !== null);
+      if (receipt) {
+        this.noReceiptAt.delete(batch.id);
+        this.suspects.delete(batch.id);
+        this.lastAttempt.delete(batch.id);
+        if (this.lastBlock - Number(BigInt(receipt.blockNumber)) + 1 < this.options.confirmations) return;
+        await this.settle(batch, receipt);
+        return;
+      }
+      this.noReceiptAt.set(batch.id, checkedAt);
+    }
+    // A transaction recorded but not broadcast (a crash between the two) is broadcast here, unless
+    // `send` is still at it (its batch is claimed until then). The batch was read before the receipt
+    // was asked for, so its broadcast flags are read again first.
+    if (batch.txs.some((t) => !t.broadcast) && !this.claimed.has(batch.id)) {
+      const current = this.store.getBatch(batch.id)?.txs ?? [];
+      for (const t of current.filter((t) => !t.broadcast)) await this.broadcast(t);
+    }
+    const latest = batch.txs[batch.txs.length - 1]!;
+    const since = Math.max(latest.sentAt, this.lastAttempt.get(batch.id) ?? 0);
+    if (!isHead || Date.now() - since < this.options.stuckAfterMs) return;
+
+    const mined = Number(BigInt(await this.provider.send("eth_getTransactionCount", [batch.sender, "latest"])));
+    if (mined > batch.nonce!) {
+      // The nonce is used, yet none of our transactions with it has a receipt: look again, then requeue.
+      const seen = (this.suspects.get(batch.id) ?? 0) + 1;
+      this.suspects.set(batch.id, seen);
+      if (seen >= 3) {
+        this.suspects.delete(batch.id);
+        this.log.warn("batch nonce used by no known transaction; ballots requeued", { batchId: batch.id, nonce: batch.nonce });
+        this.store.abandonBatch(batch.id);
+      }
+      return;
+    }
+    await this.replace(latest);
+  }
+
+  private async replace(previous: TxRecord): Promise<void> {
+    const fees = await this.fees.bumped(previous, this.options.feeBumpPercent);
+    if (fees.maxFeePerGas <= previous.maxFeePerGas || fees.maxPriorityFeePerGas <= previous.maxPriorityFeePerGas) {
+      // At the fee cap: all we can do is offer the same transaction again (it may have been dropped).
+      this.log.warn("stuck transaction at the fee cap; rebroadcasting", { txHash: previous.hash, nonce: previous.nonce });
+      try {
+        await this.provider.send("eth_sendRawTransaction", [previous.raw]);
+      } catch (err) {
+        if (isUnreachable(err)) throw err;
+      }
+      this.lastAttempt.set(previous.batchId, Date.now());
+      return;
+    }
+    const sender = this.senders.find((s) => s.address === previous.sender);
+    if (!sender) throw new Error(`no key for sender ${previous.sender}`);
+    const tx = Transaction.from(previous.raw);
+    const { raw, hash } = signEip1559(
+      {
+        chainId: tx.chainId,
+        nonce: tx.nonce,
+        to: tx.to!,
+        data: tx.data,
+        gasLimit: tx.gasLimit,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      },
+      sender.privateKey,
+    );
+    const record: TxRecord = {
+      ...previous,
+      hash,
+      raw,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      sentAt: Date.now(),
+      broadcast: false,
+    };
+    this.store.recordReplacement(record);
+    this.metrics.txReplaced.inc();
+    this.log.info("stuck transaction replaced", {
+      batchId: previous.batchId,
+      replaced: previous.hash,
+      txHash: record.hash,
+      nonce: record.nonce,
+      maxFeePerGas: record.maxFeePerGas,
+    });
+    await this.broadcast(record);
+  }
+
+  // ------------------------------------------------------------------------------------------ settle
+
+  private async settle(head: BatchRecord, receipt: RawReceipt): Promise<void> {
+    const batch = this.store.getBatch(head.id);
+    if (!batch) return;
+    const gasUsed = BigInt(receipt.gasUsed);
+    this.metrics.gasUsed.inc(Number(gasUsed));
+    if (BigInt(receipt.status) !== 1n) {
+      this.metrics.txReverted.inc();
+      this.log.warn("batch reverted on chain; splitting", { batchId: batch.id, txHash: receipt.transactionHash, size: batch.ballots.length });
+      if (batch.ballots.length > 1) {
+        this.store.splitBatch(batch.id);
+        return;
+      }
+      // One ballot: what reverted at inclusion may pass now (the state it met has changed again). It
+      // is tried again, and given up after a few tries that revert, on chain or in simulation.
+      const ballot = batch.ballots[0]!;
+      if (this.store.countRevert(ballot.id, batch.id) < MAX_MINED_REVERTS) {
+        this.store.splitBatch(batch.id);
+      } else {
+        this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ voter: ballot.voter, reason: "reverted" }] });
+      }
+      return;
+    }
+    const outcome: BatchOutcome = { confirmed: [], rejected: [] };
+    const alreadyVoted: string[] = [];
+    const hall = this.options.hallAddress.toLowerCase();
+    // BallotCast(uint256 indexed meetingId, address indexed voter, uint256 weight, uint128 choices) and
+    // BallotRejected(uint256 indexed meetingId, address indexed voter, uint8 reason): the voter is the
+    // second topic and the first data word is the weight or the reason.
+    for (const log of receipt.logs) {
+      if (log.address.toLowerCase() !== hall) continue;
+      const topic = log.topics[0];
+      if (topic !== CAST_TOPIC && topic !== REJECTED_TOPIC) continue;
+      const voter = checksumAddress("0x" + log.topics[2]!.slice(26));
+      const first = BigInt(log.data.slice(0, 66));
+      if (topic === CAST_TOPIC) {
+        outcome.confirmed.push({
+          voter,
+          txHash: receipt.transactionHash,
+          blockNumber: Number(BigInt(receipt.blockNumber)),
+          logIndex: Number(BigInt(log.logIndex)),
+          weight: first.toString(),
+        });
+      } else {
+        const reason = REJECT_REASONS[Number(first)] ?? "rejected";
+        if (reason === "already_voted") alreadyVoted.push(voter);
+        else outcome.rejected.push({ voter, reason });
+      }
+    }
+    if (alreadyVoted.length > 0) await this.reconcile(batch, alreadyVoted, outcome);
+    this.store.completeBatch(batch.id, outcome);
+    this.batcher.observe(gasUsed, batch.ballots.length);
+    this.metrics.confirmed.inc(outcome.confirmed.length);
+    for (const r of outcome.rejected) this.metrics.rejected.inc({ reason: r.reason });
+    this.log.info("batch mined", {
+      batchId: batch.id,
+      meetingId: batch.meetingId,
+      txHash: receipt.transactionHash,
+      block: Number(BigInt(receipt.blockNumber)),
+      confirmed: outcome.confirmed.length,
+      rejected: outcome.rejected.length,
+      gasUsed,
+    });
+  }
+
+  /**
+   * A voter "already voted": if the counted ballot is this one (an earlier transaction of ours,
+   * before a crash or a replacement), it is confirmed where it landed; otherwise it is rejected.
+   */
+  private async reconcile(batch: BatchRecord, voters: string[], outcome: BatchOutcome): Promise<void> {
+    const byVoter = new Map<string, BallotRecord>(batch.ballots.map((b) => [b.voter, b]));
+    const logs: RawReceipt["logs"] = await this.provider.send("eth_getLogs", [
+      {
+        address: this.options.hallAddress,
+        fromBlock: toBeHex(this.options.startBlock),
+        toBlock: "latest",
+        topics: [CAST_TOPIC, zeroPadValue(toBeHex(batch.meetingId), 32), voters.map((v) => zeroPadValue(v, 32))],
+      },
+    ]);
+    const found = new Map<string, RawReceipt["logs"][number]>();
+    for (const log of logs) found.set(getAddress("0x" + log.topics[2]!.slice(26)), log);
+    for (const voter of voters) {
+      const log = found.get(voter);
+      const ballot = byVoter.get(voter);
+      if (log && ballot) {
+        const parsed = meetingHallInterface.parseLog(log)!;
+        if (BigInt(parsed.args.choices) === ballot.choices) {
+          outcome.confirmed.push({
+            voter,
+            txHash: log.transactionHash,
+            blockNumber: Number(BigInt(log.blockNumber)),
+            logIndex: Number(BigInt(log.logIndex)),
+            weight: parsed.args.weight.toString(),
+          });
+          continue;
+        }
+      }
+      outcome.rejected.push({ voter, reason: "already_voted" });
+    }
+  }
+}
