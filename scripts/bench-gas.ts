@@ -7,11 +7,11 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { network } from "hardhat";
 import { Wallet, ZeroHash, id, type ContractTransactionResponse } from "ethers";
-import { BALLOT_TYPES, Choice, ballotDomain, packChoices } from "#lib/ballot.js";
+import { BALLOT_TYPES, ballotDomain, packChoices } from "#lib/ballot.js";
+import { Choice, SHARE_UNIT } from "#lib/domain.js";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 
-const SHARE_UNIT = 216_216_000n;
 const OWNERS = 200;
 const QUESTIONS = 5;
 const BATCH_SIZES = [1, 50, 100, 200] as const;
