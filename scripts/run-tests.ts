@@ -60,7 +60,8 @@ const nodeTest = (dir: string) => ["node", "--disable-warning=ExperimentalWarnin
 
 export const SUITES: Suite[] = [
   { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: noCount },
-  { name: "contracts", command: ["npx", "hardhat", "test", "solidity"], count: mochaCount },
+  // --network default: the Solidity tests run at the simulated network's hardfork (paris-level)
+  { name: "contracts", command: ["npx", "hardhat", "test", "solidity", "--network", "default"], count: mochaCount },
   { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/contracts"), ...testFiles("lib/test")], count: mochaCount },
   { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
