@@ -73,6 +73,7 @@ export const SUITES: Suite[] = [
   { name: "web", command: nodeTest("web/test"), count: nodeTestCount },
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },
   { name: "audit", command: ["npx", "hardhat", "test", "mocha", ...testFiles("audit/test")], count: mochaCount },
+  { name: "gas", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/gas")], count: mochaCount },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {
