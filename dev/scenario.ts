@@ -8,10 +8,9 @@ import { JsonRpcProvider, NonceManager, Wallet, ZeroHash, id, type Signer } from
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 import { BALLOT_TYPES, ballotDomain } from "#lib/ballot.js";
+import { OrganiserRole, PremisesKind, SHARE_UNIT, Threshold } from "#lib/domain.js";
 import { deployDigitalHome } from "./deploy.js";
 import type { Deployment } from "#lib/deployment.js";
-
-export const SHARE_UNIT = 216_216_000n;
 
 /** A small deterministic PRNG (mulberry32), so that a failing layout can be replayed from its seed. */
 export function random(seed: number) {
@@ -73,7 +72,7 @@ export async function registerBuilding(world: World, seed: number, premises: num
     const unique = new Set(chosen).size === chosen.length;
     return {
       area: BigInt(rnd.int(1500, 12000)),
-      kind: rnd.next() < 0.1 ? 2 : rnd.next() < 0.05 ? 1 : 0,
+      kind: rnd.next() < 0.1 ? PremisesKind.ParkingSpace : rnd.next() < 0.05 ? PremisesKind.NonResidential : PremisesKind.Residential,
       ref: id(`premises ${seed}/${p}`),
       owners: unique ? chosen : [chosen[0]],
       shares: unique ? split : [SHARE_UNIT],
@@ -81,7 +80,7 @@ export async function registerBuilding(world: World, seed: number, premises: num
   });
   for (let i = 0; i < list.length; i += 150) await (await world.registry.addPremises(buildingId, list.slice(i, i + 150))).wait();
   if (residentWallets.length) await (await world.registry.setResidents(buildingId, residentWallets.map((w) => w.address), true)).wait();
-  await (await world.registry.setOrganiser(buildingId, await world.operator.getAddress(), 1)).wait();
+  await (await world.registry.setOrganiser(buildingId, await world.operator.getAddress(), OrganiserRole.ManagementOrganisation)).wait();
   return { buildingId, owners, residents: residentWallets, premisesIds: list.map((_, i) => firstPremises + BigInt(i)) };
 }
 
@@ -97,10 +96,10 @@ export async function advance(world: World, seconds: number): Promise<void> {
 
 export const QUESTION_SETS = {
   courtyard: [
-    { text: "Установить шлагбаум на въезде во двор", threshold: 2 },
-    { text: "Заменить входную дверь в подъезде", threshold: 0 },
-    { text: "Нанять консьержа", threshold: 0 },
-    { text: "Выбрать новую управляющую компанию", threshold: 1 },
+    { text: "Установить шлагбаум на въезде во двор", threshold: Threshold.TwoThirdsOfAll },
+    { text: "Заменить входную дверь в подъезде", threshold: Threshold.MajorityOfParticipants },
+    { text: "Нанять консьержа", threshold: Threshold.MajorityOfParticipants },
+    { text: "Выбрать новую управляющую компанию", threshold: Threshold.MajorityOfAll },
   ],
 };
 

@@ -10,9 +10,8 @@ import { writeFile } from "node:fs/promises";
 import { JsonRpcProvider, NonceManager, id, type Signer } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 import type { Deployment } from "#lib/deployment.js";
-import { Choice, packChoices } from "#lib/ballot.js";
-
-const SHARE_UNIT = 216_216_000n;
+import { packChoices } from "#lib/ballot.js";
+import { Choice, OrganiserRole, PremisesKind, SHARE_UNIT, Threshold } from "#lib/domain.js";
 
 export interface SeedOptions {
   rpcUrl: string;
@@ -43,14 +42,14 @@ export interface SeedResult {
 
 export const AGENDA = {
   open: [
-    { text: "Установить автоматические ворота (шлагбаум) на въезде во двор", threshold: 2 }, // two thirds of all
-    { text: "Заменить входную дверь в подъезде № 1", threshold: 0 }, // majority of participants
-    { text: "Нанять консьержа для подъездов № 1 и 2", threshold: 0 }, // majority of participants
-    { text: "Выбрать новую управляющую организацию ООО «Уютный дом»", threshold: 1 }, // majority of all
+    { text: "Установить автоматические ворота (шлагбаум) на въезде во двор", threshold: Threshold.TwoThirdsOfAll },
+    { text: "Заменить входную дверь в подъезде № 1", threshold: Threshold.MajorityOfParticipants },
+    { text: "Нанять консьержа для подъездов № 1 и 2", threshold: Threshold.MajorityOfParticipants },
+    { text: "Выбрать новую управляющую организацию ООО «Уютный дом»", threshold: Threshold.MajorityOfAll },
   ],
   finished: [
-    { text: "Провести текущий ремонт подъездов в 2026 году", threshold: 0 },
-    { text: "Установить детскую площадку во дворе", threshold: 2 },
+    { text: "Провести текущий ремонт подъездов в 2026 году", threshold: Threshold.MajorityOfParticipants },
+    { text: "Установить детскую площадку во дворе", threshold: Threshold.TwoThirdsOfAll },
   ],
   poll: ["Покрасить стены в подъезде в светло-зелёный цвет?", "Нужна ли во дворе велопарковка?"],
   buildings: ["Москва, ул. Профсоюзная, д. 56 (кадастровый № 77:06:0004003:1056)", "Москва, Ленинский пр-т, д. 90 (кадастровый № 77:06:0002009:2090)"],
@@ -129,23 +128,23 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       const owner = owners[f % owners.length];
       if (f === 3) {
         // spouses in shared ownership, half each
-        list.push({ area, kind: 0, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owners[0]), addr(owners[1])], shares: [SHARE_UNIT / 2n, SHARE_UNIT / 2n] });
+        list.push({ area, kind: PremisesKind.Residential, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owners[0]), addr(owners[1])], shares: [SHARE_UNIT / 2n, SHARE_UNIT / 2n] });
       } else if (f === 7) {
         // an inheritance split in thirds
-        list.push({ area, kind: 0, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owners[2]), addr(owners[3]), addr(owners[4])], shares: [SHARE_UNIT / 3n, SHARE_UNIT / 3n, SHARE_UNIT / 3n] });
+        list.push({ area, kind: PremisesKind.Residential, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owners[2]), addr(owners[3]), addr(owners[4])], shares: [SHARE_UNIT / 3n, SHARE_UNIT / 3n, SHARE_UNIT / 3n] });
       } else if (f === 11) {
         // a flat owned by the city; its tenant lives there and answers polls, but does not vote
-        list.push({ area, kind: 0, ref: id(`${ref} кв. ${f + 1}`), owners: [addr("city.housing-department")], shares: [SHARE_UNIT] });
+        list.push({ area, kind: PremisesKind.Residential, ref: id(`${ref} кв. ${f + 1}`), owners: [addr("city.housing-department")], shares: [SHARE_UNIT] });
       } else {
-        list.push({ area, kind: 0, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owner)], shares: [SHARE_UNIT] });
+        list.push({ area, kind: PremisesKind.Residential, ref: id(`${ref} кв. ${f + 1}`), owners: [addr(owner)], shares: [SHARE_UNIT] });
       }
     }
     // a shop and a pharmacy on the ground floor, and parking spaces
-    list.push({ area: 14520n, kind: 1, ref: id(`${ref} нежилое 1`), owners: [addr(owners[5])], shares: [SHARE_UNIT] });
-    list.push({ area: 8840n, kind: 1, ref: id(`${ref} нежилое 2`), owners: [addr(owners[6])], shares: [SHARE_UNIT] });
-    for (let p = 0; p < 4; p++) list.push({ area: 1500n, kind: 2, ref: id(`${ref} м/м ${p + 1}`), owners: [addr(owners[(p * 3) % owners.length])], shares: [SHARE_UNIT] });
+    list.push({ area: 14520n, kind: PremisesKind.NonResidential, ref: id(`${ref} нежилое 1`), owners: [addr(owners[5])], shares: [SHARE_UNIT] });
+    list.push({ area: 8840n, kind: PremisesKind.NonResidential, ref: id(`${ref} нежилое 2`), owners: [addr(owners[6])], shares: [SHARE_UNIT] });
+    for (let p = 0; p < 4; p++) list.push({ area: 1500n, kind: PremisesKind.ParkingSpace, ref: id(`${ref} м/м ${p + 1}`), owners: [addr(owners[(p * 3) % owners.length])], shares: [SHARE_UNIT] });
     await mined(registry.addPremises(buildingId, list));
-    await mined(registry.setOrganiser(buildingId, organiserAddress, 1)); // management organisation
+    await mined(registry.setOrganiser(buildingId, organiserAddress, OrganiserRole.ManagementOrganisation));
   }
   await mined(registry.setResidents(buildingIds[0], [addr("tenant.karimov"), addr("tenant.orlova")], true));
   await mined(registry.setResidents(buildingIds[1], [addr("tenant.nikolaev")], true));

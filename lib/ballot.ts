@@ -3,6 +3,7 @@
  * This is the one definition that the tests, the relayer and the custodial wallet import.
  */
 import { TypedDataEncoder, getAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
+import { Choice } from "./domain.js";
 import { keccakBytes } from "./keccak.js";
 
 /** EIP-712 domain name and version of MeetingHall (see its constructor). */
@@ -17,13 +18,6 @@ export const BALLOT_TYPES = {
     { name: "choices", type: "uint128" },
   ],
 } as const satisfies Record<string, Array<{ name: string; type: string }>>;
-
-/** An answer to one question, as packed in `choices` (two bits a question). */
-export enum Choice {
-  For = 1,
-  Against = 2,
-  Abstain = 3,
-}
 
 export const MAX_QUESTIONS = 64;
 

@@ -12,7 +12,8 @@ import { Wallet, ZeroHash, id } from "ethers";
 import { BallotHasher, ballotDomain } from "#lib/ballot.js";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { SHARE_UNIT, advance, deployWorld, latestTimestamp, type World } from "../dev/scenario.js";
+import { OrganiserRole, PremisesKind, SHARE_UNIT } from "#lib/domain.js";
+import { advance, deployWorld, latestTimestamp, type World } from "../dev/scenario.js";
 import { ChainReader, hallInterface, topicOf } from "../audit/src/chain.js";
 import { recountMeeting } from "../audit/src/recount.js";
 import { BuildingHistory } from "../audit/src/register.js";
@@ -64,10 +65,10 @@ log(`chain ${chain.url}; ${MEETINGS} meetings × ${PER_MEETING} ballots`);
 const voters = Array.from({ length: 2000 }, (_, i) => new Wallet(id(`bench-audit voter ${i}`)));
 await (await world.registry.registerBuilding(id("bench-audit building"))).wait();
 for (let i = 0; i < voters.length; i += 200) {
-  const list = voters.slice(i, i + 200).map((v, k) => ({ area: BigInt(3000 + ((i + k) * 7919) % 9000), kind: 0, ref: ZeroHash, owners: [v.address], shares: [SHARE_UNIT] }));
+  const list = voters.slice(i, i + 200).map((v, k) => ({ area: BigInt(3000 + ((i + k) * 7919) % 9000), kind: PremisesKind.Residential, ref: ZeroHash, owners: [v.address], shares: [SHARE_UNIT] }));
   await (await world.registry.addPremises(1, list)).wait();
 }
-await (await world.registry.setOrganiser(1, await world.operator.getAddress(), 1)).wait();
+await (await world.registry.setOrganiser(1, await world.operator.getAddress(), OrganiserRole.ManagementOrganisation)).wait();
 
 const hasher = new BallotHasher(ballotDomain(world.chainId, world.deployment.contracts.MeetingHall.address));
 const digestOf = (meetingId: bigint, voter: string, choices: bigint) => hasher.digest(meetingId, voter, choices);

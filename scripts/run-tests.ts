@@ -60,7 +60,8 @@ const nodeTest = (dir: string) => ["node", "--disable-warning=ExperimentalWarnin
 
 export const SUITES: Suite[] = [
   { name: "typecheck", command: ["npx", "tsc", "--noEmit", "-p", "tsconfig.json"], count: noCount },
-  { name: "contracts", command: ["npx", "hardhat", "test", "solidity"], count: mochaCount },
+  // --network default: the Solidity tests run at the simulated network's hardfork (paris-level)
+  { name: "contracts", command: ["npx", "hardhat", "test", "solidity", "--network", "default"], count: mochaCount },
   { name: "contracts-ts", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/contracts"), ...testFiles("lib/test")], count: mochaCount },
   { name: "subgraph-build", command: ["npx", "tsx", "subgraph/scripts/build.ts"], count: noCount },
   { name: "subgraph-mappings", command: ["npx", "tsx", "subgraph/scripts/test-mappings.ts"], count: plainCount },
@@ -68,8 +69,11 @@ export const SUITES: Suite[] = [
   { name: "relayer", command: nodeTest("relayer/test"), count: nodeTestCount },
   { name: "custody", command: nodeTest("custody/test"), count: nodeTestCount },
   { name: "notifier", command: nodeTest("notifier/test"), count: nodeTestCount },
+  { name: "web-build", command: ["npx", "tsx", "scripts/build-web.ts"], count: noCount },
+  { name: "web", command: nodeTest("web/test"), count: nodeTestCount },
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },
   { name: "audit", command: ["npx", "hardhat", "test", "mocha", ...testFiles("audit/test")], count: mochaCount },
+  { name: "gas", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/gas")], count: mochaCount },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

@@ -6,24 +6,21 @@
 import { Interface, getAddress, type TransactionResponse } from "ethers";
 import { recoverSigner } from "#lib/recover.js";
 import { BallotHasher, ballotDomain, isWellFormed, unpackChoices } from "#lib/ballot.js";
+import { ANSWERS, KINDS, REJECT_REASONS, THRESHOLDS, decides, nameAt, quorumReached, type KindName, type StatusName, type ThresholdName } from "#lib/domain.js";
 import { ChainReader, hallInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
-import { NotFoundError } from "./errors.js";
+import { AuditError, EXIT, NotFoundError } from "./errors.js";
 import { BuildingHistory, type RegisterState } from "./register.js";
-
-export const THRESHOLDS = ["MajorityOfParticipants", "MajorityOfAll", "TwoThirdsOfAll", "Unanimous", "Consultative"] as const;
-export const REJECT_REASONS = ["NotOpen", "BadSignature", "NotEligible", "AlreadyVoted", "MalformedChoices"] as const;
-export const ANSWERS = ["", "For", "Against", "Abstain"] as const;
 
 export interface MeetingInfo {
   meetingId: bigint;
   buildingId: bigint;
   initiator: string;
-  kind: "Meeting" | "Poll";
+  kind: KindName;
   snapshot: number;
   votingStart: number;
   votingEnd: number;
   agendaRef: string;
-  questions: Array<{ textRef: string; threshold: (typeof THRESHOLDS)[number] }>;
+  questions: Array<{ textRef: string; threshold: ThresholdName }>;
   announcedBlock: number;
   announcedTx: string;
   announcedAt: number;
@@ -48,7 +45,7 @@ export interface CountedBallot {
 export interface QuestionResult {
   index: number;
   textRef: string;
-  threshold: (typeof THRESHOLDS)[number];
+  threshold: ThresholdName;
   forWeight: bigint;
   againstWeight: bigint;
   abstainWeight: bigint;
@@ -64,7 +61,7 @@ export interface Difference {
 
 export interface Recount {
   meeting: MeetingInfo;
-  status: "Announced" | "Cancelled" | "Finalized";
+  status: Exclude<StatusName, "None">;
   totalWeight: bigint;
   participatingWeight: bigint;
   ballots: CountedBallot[];
@@ -74,22 +71,6 @@ export interface Recount {
   differences: Difference[];
   finalizedBlock?: number;
   finalizedAt?: number;
-}
-
-/** The Housing Code's rule, as the contract applies it (integer cross-multiplication). */
-export function passes(threshold: QuestionResult["threshold"], forW: bigint, participating: bigint, total: bigint, quorum: boolean): boolean {
-  if (threshold === "Consultative") return forW * 2n > participating;
-  if (!quorum) return false;
-  switch (threshold) {
-    case "MajorityOfParticipants":
-      return forW * 2n > participating;
-    case "MajorityOfAll":
-      return forW * 2n > total;
-    case "TwoThirdsOfAll":
-      return forW * 3n >= total * 2n;
-    case "Unanimous":
-      return forW === total;
-  }
 }
 
 export async function loadMeeting(reader: ChainReader, meetingId: bigint): Promise<MeetingInfo> {
@@ -104,18 +85,24 @@ export async function loadMeeting(reader: ChainReader, meetingId: bigint): Promi
 
 export function meetingFromEvent(e: DecodedLog, cancelled: boolean, announcedAt: number): MeetingInfo {
   const a = e.args;
+  // the event's enums arrive as plain integers: one the contract does not define is a difference
+  const defined = <N extends readonly string[]>(names: N, value: bigint, what: string): N[number] => {
+    const name = nameAt(names, value);
+    if (name === undefined) throw new AuditError(`meeting ${a.meetingId}: MeetingAnnounced has ${what} ${value}, which IMeetingHall does not define`, EXIT.difference);
+    return name;
+  };
   return {
     meetingId: a.meetingId,
     buildingId: a.buildingId,
     initiator: getAddress(a.initiator),
-    kind: Number(a.kind) === 1 ? "Poll" : "Meeting",
+    kind: defined(KINDS, a.kind, "kind"),
     snapshot: Number(a.snapshot),
     votingStart: Number(a.votingStart),
     votingEnd: Number(a.votingEnd),
     agendaRef: a.agendaRef,
-    questions: (a.questions as Array<{ textRef: string; threshold: bigint }>).map((q) => ({
+    questions: (a.questions as Array<{ textRef: string; threshold: bigint }>).map((q, i) => ({
       textRef: q.textRef,
-      threshold: THRESHOLDS[Number(q.threshold)],
+      threshold: defined(THRESHOLDS, q.threshold, `question ${i + 1} threshold`),
     })),
     announcedBlock: e.blockNumber,
     announcedTx: e.transactionHash,
@@ -161,7 +148,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
     if (e.name === "BallotRejected") {
       rejected.push({
         voter: getAddress(e.args.voter),
-        reason: REJECT_REASONS[Number(e.args.reason)] ?? `unknown(${e.args.reason})`,
+        reason: nameAt(REJECT_REASONS, e.args.reason) ?? `unknown(${e.args.reason})`,
         transactionHash: e.transactionHash,
         blockNumber: e.blockNumber,
         logIndex: e.logIndex,
@@ -208,7 +195,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
   if (options.checkSignatures ?? true) await checkSignatures(reader, meetingId, ballots, differences);
 
   const total = poll ? BigInt(register.electorate.size) : register.total;
-  const quorum = participating * 2n > total;
+  const quorum = quorumReached(participating, total);
   const finalized = events.find((e) => e.name === "MeetingFinalized");
   const decided = new Map(events.filter((e) => e.name === "QuestionDecided").map((e) => [Number(e.args.questionIndex), e]));
   const questions: QuestionResult[] = meeting.questions.map((q, i) => ({
@@ -218,7 +205,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
     forWeight: tallies[i][0],
     againstWeight: tallies[i][1],
     abstainWeight: tallies[i][2],
-    passed: finalized ? passes(q.threshold, tallies[i][0], participating, total, quorum) : null,
+    passed: finalized ? decides(q.threshold, tallies[i][0], participating, total, quorum) : null,
   }));
 
   // the contract's own record: events of finalization, then its views

@@ -4,9 +4,8 @@
  * at any block. Independently, the weights the registry itself announced (`VoterWeightChanged`,
  * `BuildingWeightChanged`) are replayed, so that the two can be compared.
  */
+import { SHARE_UNIT } from "#lib/domain.js";
 import { ChainReader, registryInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
-
-export const SHARE_UNIT = 216_216_000n;
 
 export interface RegisterState {
   /** Weight per voter (lower-case address) rebuilt from premises and ownership. */

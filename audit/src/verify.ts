@@ -7,7 +7,8 @@ import { getAddress } from "ethers";
 import { BallotHasher, ballotDomain, unpackChoices } from "#lib/ballot.js";
 import { ChainReader, hallInterface, topicOf, type DecodedLog } from "./chain.js";
 import { NotFoundError } from "./errors.js";
-import { ANSWERS, REJECT_REASONS, loadMeeting, recountMeeting, type CountedBallot } from "./recount.js";
+import { ANSWERS, REJECT_REASONS, nameAt } from "#lib/domain.js";
+import { loadMeeting, recountMeeting, type CountedBallot } from "./recount.js";
 
 export interface Verification {
   query: string;
@@ -51,7 +52,7 @@ export async function verify(reader: ChainReader, query: string): Promise<Verifi
         status: "rejected",
         meetingId,
         voter: getAddress(log.args.voter),
-        reason: REJECT_REASONS[Number(log.args.reason)] ?? String(log.args.reason),
+        reason: nameAt(REJECT_REASONS, log.args.reason) ?? String(log.args.reason),
         transactionHash: log.transactionHash,
         blockNumber: log.blockNumber,
         logIndex: log.logIndex,

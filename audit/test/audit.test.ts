@@ -15,9 +15,9 @@ import { encodeBigInt } from "../../query-node/src/store/codec.js";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
 import { PROJECT_ROOT, writeDeployment } from "#lib/deployment.js";
 import { ballotDigest, ballotDomain } from "#lib/ballot.js";
+import { SHARE_UNIT } from "#lib/domain.js";
 import {
   QUESTION_SETS,
-  SHARE_UNIT,
   advance,
   announce,
   deployWorld,

@@ -11,6 +11,9 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 /// @title ReferenceGovernor
 /// @notice A plain OpenZeppelin Governor (counting simple, votes, quorum fraction of 50 %), used only by
 /// the gas benchmark: one proposal per agenda question, one `castVoteBySig` per voter per question.
+/// @dev Compiled for `cancun` (hardhat.config.ts), unlike the voting core: OpenZeppelin 5.4's Governor
+/// verifies signatures with `SignatureChecker`, which imports `Bytes`, whose `mcopy` needs Cancun. It is
+/// never deployed to a network; the benchmark measures it on a simulator at that hardfork.
 contract ReferenceGovernor is Governor, GovernorCountingSimple, GovernorVotes, GovernorVotesQuorumFraction {
     constructor(IVotes token)
         Governor("Reference Governor")

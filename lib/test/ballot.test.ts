@@ -4,13 +4,13 @@ import { nativeRecovery, recoverSigner } from "../recover.js";
 import {
   BALLOT_TYPES,
   BallotHasher,
-  Choice,
   ballotDigest,
   ballotDomain,
   isWellFormed,
   packChoices,
   unpackChoices,
 } from "../ballot.js";
+import { Choice } from "../domain.js";
 
 describe("ballot (shared EIP-712 definition)", function () {
   describe("packChoices / unpackChoices", function () {

@@ -6,6 +6,7 @@
  */
 import { getAddress } from "ethers";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
+import { Kind } from "#lib/domain.js";
 import type { Database } from "./db.js";
 import type { MeetingRecord } from "./meetings.js";
 
@@ -37,7 +38,7 @@ export class Recipients {
     const all = this.candidates(m.buildingId);
     const flags = await inBatches(all, async (address) => {
       if ((await this.registry.weightAt(m.buildingId, address, m.snapshot)) > 0n) return true;
-      return m.kind === 1 && (await this.registry.isResidentAt(m.buildingId, address, m.snapshot));
+      return m.kind === Kind.Poll && (await this.registry.isResidentAt(m.buildingId, address, m.snapshot));
     });
     return all.filter((_, i) => flags[i]);
   }

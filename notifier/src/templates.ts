@@ -3,6 +3,7 @@
  * and end, how to vote), the reminder, the results and the cancellation. Each renders a subject, a
  * full text (e-mail, in-app) and a short text (SMS).
  */
+import { Kind, THRESHOLDS, THRESHOLD_RULES, nameAt } from "#lib/domain.js";
 import type { Language } from "./config.js";
 
 export type NoticeType = "announced" | "reminder" | "results" | "cancelled";
@@ -44,7 +45,7 @@ export interface Rendered {
   short: string;
 }
 
-const THRESHOLDS: Record<Language, string[]> = {
+const THRESHOLD_TEXTS: Record<Language, string[]> = {
   ru: ["большинство участвующих", "большинство от всех голосов", "не менее 2/3 всех голосов", "единогласно", "консультативный"],
   en: ["majority of participants", "majority of all votes", "two thirds of all votes", "unanimous", "consultative"],
 };
@@ -72,18 +73,19 @@ export function percent(part: bigint, whole: bigint): string {
  */
 function baseOf(poll: boolean, threshold: number, r: NonNullable<NoticeData["results"]>, x: DecisionView): { base: bigint; ofParticipants: boolean } {
   if (poll) return { base: x.forWeight + x.againstWeight + x.abstainWeight, ofParticipants: true };
-  if (threshold === 0) return { base: r.participatingWeight, ofParticipants: true };
+  const name = nameAt(THRESHOLDS, threshold);
+  if (name !== undefined && THRESHOLD_RULES[name].base === "participating") return { base: r.participatingWeight, ofParticipants: true };
   return { base: r.totalWeight, ofParticipants: false };
 }
 
 function agenda(d: NoticeData, language: Language): string {
   return d.questions
-    .map((q, i) => (d.kind === 1 ? `${i + 1}. ${q.text}` : `${i + 1}. ${q.text} (${THRESHOLDS[language][q.threshold] ?? q.threshold})`))
+    .map((q, i) => (d.kind === Kind.Poll ? `${i + 1}. ${q.text}` : `${i + 1}. ${q.text} (${THRESHOLD_TEXTS[language][q.threshold] ?? q.threshold})`))
     .join("\n");
 }
 
 function ru(type: NoticeType, d: NoticeData): Rendered {
-  const poll = d.kind === 1;
+  const poll = d.kind === Kind.Poll;
   const what = poll ? `Опрос жителей № ${d.meetingId}` : `Общее собрание собственников № ${d.meetingId}`;
   const start = formatTime(d.votingStart, "ru", d.timeZone);
   const end = formatTime(d.votingEnd, "ru", d.timeZone);
@@ -136,7 +138,7 @@ function ru(type: NoticeType, d: NoticeData): Rendered {
 }
 
 function en(type: NoticeType, d: NoticeData): Rendered {
-  const poll = d.kind === 1;
+  const poll = d.kind === Kind.Poll;
   const what = poll ? `Residents' poll #${d.meetingId}` : `General meeting of owners #${d.meetingId}`;
   const start = formatTime(d.votingStart, "en", d.timeZone);
   const end = formatTime(d.votingEnd, "en", d.timeZone);

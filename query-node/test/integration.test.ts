@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Interface } from "ethers";
-import { Choice, unpackChoices } from "#lib/ballot.js";
+import { unpackChoices } from "#lib/ballot.js";
+import { ANSWERS, Choice, KINDS, REJECT_REASONS, STATUSES, nameAt } from "#lib/domain.js";
 import { QueryNode } from "../src/query-node.js";
 import { BUILD_DIR } from "../../subgraph/scripts/paths.js";
 import { data, eventually, graphql } from "./helpers/query-client.js";
@@ -22,7 +23,6 @@ import {
 } from "./helpers/scenario.js";
 
 const { For, Against, Abstain } = Choice;
-const REJECT_REASONS = ["NotOpen", "BadSignature", "NotEligible", "AlreadyVoted", "MalformedChoices"];
 
 interface Recount {
   ballots: Array<{ meetingId: string; voter: string; weight: bigint; choices: bigint; tx: string; block: number; logIndex: number }>;
@@ -49,7 +49,7 @@ async function recountFromEvents(s: Scenario): Promise<Recount> {
       out.rejected.push({
         meetingId: parsed.args.meetingId.toString(),
         voter: (parsed.args.voter as string).toLowerCase(),
-        reason: REJECT_REASONS[Number(parsed.args.reason)]!,
+        reason: nameAt(REJECT_REASONS, parsed.args.reason as bigint)!,
       });
     }
   }
@@ -150,9 +150,9 @@ describe("embedded query node over a local chain", () => {
       const { meeting } = await data(endpoint, MEETING_QUERY, { id: id.toString() });
       const onChain = await s.hall.getMeeting(id);
       const results = await s.hall.getResults(id);
-      const status = ["None", "Announced", "Cancelled", "Finalized"][Number(onChain.status)];
+      const status = nameAt(STATUSES, onChain.status);
       assert.equal(meeting.status, status, `meeting ${id} status`);
-      assert.equal(meeting.kind, Number(onChain.kind) === 1 ? "Poll" : "Meeting");
+      assert.equal(meeting.kind, nameAt(KINDS, onChain.kind));
       assert.equal(meeting.ballotCount, Number(onChain.ballots), `meeting ${id} ballots`);
       assert.equal(meeting.participatingWeight, onChain.participatingWeight.toString(), `meeting ${id} participation`);
       assert.equal(meeting.questionCount, Number(onChain.questionCount));
@@ -187,7 +187,7 @@ describe("embedded query node over a local chain", () => {
       for (const b of meeting.ballots) {
         assert.deepEqual(
           b.answers,
-          unpackChoices(BigInt(b.choices), meeting.questionCount).map((c) => ["", "For", "Against", "Abstain"][c]),
+          unpackChoices(BigInt(b.choices), meeting.questionCount).map((c) => ANSWERS[c]),
         );
       }
       const tallies = Array.from({ length: meeting.questionCount }, () => [0n, 0n, 0n]);

@@ -7,6 +7,7 @@
 import { Contract, getAddress, getBytes, isAddress, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { BallotHasher, isWellFormed } from "#lib/ballot.js";
+import { REJECT_CODES } from "#lib/domain.js";
 import { checksumAddress } from "#lib/keccak.js";
 import { recoverSigner } from "#lib/recover.js";
 import { ServiceError, chainUnavailable, isUnreachable } from "./errors.js";
@@ -19,9 +20,6 @@ import type { VotedIndex } from "./voted-index.js";
 const UINT128_MAX = (1n << 128n) - 1n;
 const UINT256_MAX = (1n << 256n) - 1n;
 const ERC1271_MAGIC = "0x1626ba7e";
-
-/** On-chain reasons (IMeetingHall.RejectReason) as error codes. */
-export const REJECT_REASONS = ["meeting_not_open", "bad_signature", "not_eligible", "already_voted", "malformed_choices"] as const;
 
 const integer = z.union([
   z.string().regex(/^(0|[1-9]\d{0,77}|0x[0-9a-fA-F]{1,64})$/, "expected a decimal or 0x-hex integer"),
@@ -120,7 +118,7 @@ export class Intake {
     // 8. durably queued
     const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
     if (result.kind === "conflict" && result.ballot.state === "confirmed") {
-      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
+      fail(REJECT_CODES.AlreadyVoted, 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
     }
     if (result.kind === "conflict") {
       fail("already_queued", 409, `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
@@ -150,23 +148,23 @@ export class Intake {
     let { timestamp, blockNumber } = await this.meetings.now(false, (read, projected) => open(read) && open(projected));
     if (!open(timestamp)) ({ timestamp, blockNumber } = await this.meetings.now(true));
     if (!open(timestamp)) {
-      fail("meeting_not_open", 409, `meeting ${meetingId} is not open for voting`, {
+      fail(REJECT_CODES.NotOpen, 409, `meeting ${meetingId} is not open for voting`, {
         votingStart: meeting.votingStart,
         votingEnd: meeting.votingEnd,
       });
     }
     if (!isWellFormed(choices, meeting.questionCount)) {
-      fail("malformed_choices", 400, `choices must answer each of the ${meeting.questionCount} questions with 1, 2 or 3`);
+      fail(REJECT_CODES.MalformedChoices, 400, `choices must answer each of the ${meeting.questionCount} questions with 1, 2 or 3`);
     }
 
     // 6. eligible at the snapshot
     if ((await this.eligibility.weight(meeting, voter)) === 0n) {
-      fail("not_eligible", 403, `${voter} may not vote in meeting ${meetingId} (checked at its snapshot)`);
+      fail(REJECT_CODES.NotEligible, 403, `${voter} may not vote in meeting ${meetingId} (checked at its snapshot)`);
     }
 
     // 7. not already voted (on chain, as of the latest block) nor queued here (atomically, below)
     if (await this.votedIndex.hasVoted(meetingId, voter, blockNumber)) {
-      fail("already_voted", 409, `${voter} has already voted in meeting ${meetingId}`);
+      fail(REJECT_CODES.AlreadyVoted, 409, `${voter} has already voted in meeting ${meetingId}`);
     }
   }
 
@@ -198,7 +196,7 @@ export class Intake {
         if (isUnreachable(err)) throw chainUnavailable(err);
       }
     }
-    fail("bad_signature", 400, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
+    fail(REJECT_CODES.BadSignature, 400, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
   }
 
   private async isContract(address: string): Promise<boolean> {

@@ -20,6 +20,7 @@
  */
 import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory, type IMeetingHall } from "#typechain/index.js";
+import { Kind, Status } from "#lib/domain.js";
 import { ServiceError, chainUnavailable, isUnreachable } from "./errors.js";
 
 export interface MeetingInfo {
@@ -33,10 +34,10 @@ export interface MeetingInfo {
   votingEnd: number;
 }
 
-/** `IMeetingHall.Status.Announced`. */
-export const STATUS_ANNOUNCED = 1;
-/** `IMeetingHall.Kind.Poll`. */
-export const KIND_POLL = 1;
+/** `IMeetingHall.Status.Announced`, which `MeetingInfo.status` is compared with. */
+export const STATUS_ANNOUNCED = Status.Announced;
+/** `IMeetingHall.Kind.Poll`, which `MeetingInfo.kind` is compared with. */
+export const KIND_POLL = Kind.Poll;
 
 /** The custom-error name of a failed contract call, if ethers decoded one. */
 export function revertName(err: unknown): string | undefined {

@@ -20,7 +20,7 @@ import { isUnreachable } from "./errors.js";
 import type { Logger } from "#lib/log.js";
 import type { Batcher } from "./batcher.js";
 import type { FeeOracle } from "./fees.js";
-import { REJECT_REASONS } from "./intake.js";
+import { REJECT_CODES, rejectCode } from "#lib/domain.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { NonceManager } from "./nonce.js";
 import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
@@ -389,8 +389,8 @@ export class Submitter {
           weight: first.toString(),
         });
       } else {
-        const reason = REJECT_REASONS[Number(first)] ?? "rejected";
-        if (reason === "already_voted") alreadyVoted.push(voter);
+        const reason = rejectCode(first) ?? "rejected";
+        if (reason === REJECT_CODES.AlreadyVoted) alreadyVoted.push(voter);
         else outcome.rejected.push({ voter, reason });
       }
     }
@@ -442,7 +442,7 @@ export class Submitter {
           continue;
         }
       }
-      outcome.rejected.push({ voter, reason: "already_voted" });
+      outcome.rejected.push({ voter, reason: REJECT_CODES.AlreadyVoted });
     }
   }
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ZeroAddress, ZeroHash, id } from "ethers";
+import { SHARE_UNIT } from "#lib/domain.js";
 import {
-  SHARE_UNIT,
   deployBuilding,
   deployCore,
   ethers,

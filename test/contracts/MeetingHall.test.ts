@@ -1,14 +1,10 @@
 import { expect } from "chai";
 import { ZeroHash, id } from "ethers";
-import { BALLOT_TYPES, Choice, ballotDigest, ballotDomain, packChoices } from "#lib/ballot.js";
+import { BALLOT_TYPES, ballotDigest, ballotDomain, packChoices } from "#lib/ballot.js";
+import { Choice, Kind, RejectReason, SHARE_UNIT, Status, Threshold } from "#lib/domain.js";
 import {
   DAY,
   FIVE_QUESTIONS,
-  Kind,
-  RejectReason,
-  SHARE_UNIT,
-  Status,
-  Threshold,
   announce,
   deployBuilding,
   ethers,

@@ -4,41 +4,13 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { ZeroHash, id } from "ethers";
 import { BALLOT_TYPES, ballotDomain, type Ballot } from "#lib/ballot.js";
 import { LAW_PARAMETERS } from "#lib/deployment.js";
+import { SHARE_UNIT, Threshold } from "#lib/domain.js";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 
 export const connection = await network.create();
 export const { ethers, networkHelpers } = connection;
 
-export const SHARE_UNIT = 216_216_000n;
 export const DAY = 24 * 3600;
-
-export enum Threshold {
-  MajorityOfParticipants = 0,
-  MajorityOfAll = 1,
-  TwoThirdsOfAll = 2,
-  Unanimous = 3,
-  Consultative = 4,
-}
-
-export enum RejectReason {
-  NotOpen = 0,
-  BadSignature = 1,
-  NotEligible = 2,
-  AlreadyVoted = 3,
-  MalformedChoices = 4,
-}
-
-export enum Kind {
-  Meeting = 0,
-  Poll = 1,
-}
-
-export enum Status {
-  None = 0,
-  Announced = 1,
-  Cancelled = 2,
-  Finalized = 3,
-}
 
 export interface PremisesSpec {
   area: bigint | number;
@@ -95,7 +67,8 @@ export async function deployBuilding() {
   return { ...core, a, b, c, d, e, r, m, outsider, buildingId: 1n };
 }
 
-export const question = (text: string, threshold: Threshold) => ({ textRef: id(text), threshold });
+/** An agenda question; `threshold` is an index of `Threshold`. */
+export const question = (text: string, threshold: number) => ({ textRef: id(text), threshold });
 
 export const FIVE_QUESTIONS = [
   question("Install driveway gates to the yard", Threshold.TwoThirdsOfAll),

@@ -2,8 +2,8 @@
 import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
+import { SHARE_UNIT, THRESHOLD_RULES, decides, quorumReached, rejectReasonOfCode } from "./lib/domain.js";
 
-const SHARE_UNIT = 216_216_000n;
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
 let refreshTimer;
@@ -300,7 +300,7 @@ async function viewReceipt(ballotId) {
   ];
   if (status.txHash) rows.push([t("transaction"), h("span", { className: "mono", id: "receipt-tx" }, status.txHash)]);
   if (status.blockNumber !== undefined) rows.push([t("block"), h("span", { id: "receipt-block" }, status.blockNumber)], [t("logIndex"), status.logIndex]);
-  if (status.reason) rows.push([t("reason"), t("rejectReasons")[status.reason] ?? status.reason]);
+  if (status.reason) rows.push([t("reason"), reasonText(status.reason)]);
   show(
     h("h1", {}, t("receipt")),
     h(
@@ -314,19 +314,17 @@ async function viewReceipt(ballotId) {
   if (status.status !== "confirmed" && status.status !== "rejected") refreshTimer = setTimeout(() => route(), 1000);
 }
 
+/** A reject reason in the reader's language: the subgraph names it as the contract does, the relayer by its code. */
+function reasonText(reason) {
+  return t("rejectReasons")[rejectReasonOfCode(reason) ?? reason] ?? reason;
+}
+
+/** Whether a question passes, final once counted; before that, as the contract would decide it now. */
 function decision(m, q, total) {
   if (q.decided) return q.passed ? h("strong", { className: "ok" }, t("passed")) : h("strong", { className: "bad" }, t("notPassed"));
+  if (!THRESHOLD_RULES[q.threshold]) return h("span", {}, "—");
   const part = BigInt(m.participatingWeight);
-  const f = BigInt(q.forWeight);
-  const quorum = part * 2n > total;
-  let pass;
-  switch (q.threshold) {
-    case "Consultative": pass = f * 2n > part; break;
-    case "MajorityOfParticipants": pass = quorum && f * 2n > part; break;
-    case "MajorityOfAll": pass = quorum && f * 2n > total; break;
-    case "TwoThirdsOfAll": pass = quorum && f * 3n >= total * 2n; break;
-    default: pass = quorum && f === total;
-  }
+  const pass = decides(q.threshold, BigInt(q.forWeight), part, total, quorumReached(part, total));
   return h("span", { className: pass ? "ok" : "bad" }, pass ? t("passingSoFar") : t("failingSoFar"));
 }
 
@@ -335,7 +333,7 @@ async function viewResults(id, page = 0) {
   if (!m) return show(errorCard(new Error(t("notFound"))));
   const total = totalOf(m);
   const part = BigInt(m.participatingWeight);
-  const quorumText = m.quorumReached === true ? t("quorumReached") : m.quorumReached === false ? t("quorumNotReached") : part * 2n > total ? t("quorumReached") : t("quorumPending");
+  const quorumText = m.quorumReached === true ? t("quorumReached") : m.quorumReached === false ? t("quorumNotReached") : quorumReached(part, total) ? t("quorumReached") : t("quorumPending");
   const legend = h(
     "p",
     { className: "legend" },
@@ -352,9 +350,10 @@ async function viewResults(id, page = 0) {
   );
   const questions = h("div", { className: "card", id: "questions" }, h("h2", {}, t("results")), legend);
   for (const q of m.questions) {
-    const ofAll = ["MajorityOfAll", "TwoThirdsOfAll", "Unanimous"].includes(q.threshold);
-    const whole = ofAll ? total : part;
-    const markAt = q.threshold === "TwoThirdsOfAll" ? 2 / 3 : q.threshold === "Unanimous" ? 1 : 0.5;
+    // the bar is drawn against what the threshold measures For with, marked at the share it needs
+    const rule = THRESHOLD_RULES[q.threshold];
+    const whole = rule?.base === "total" ? total : part;
+    const markAt = rule ? Number(rule.num) / Number(rule.den) : 0.5;
     questions.append(
       h(
         "div",
@@ -422,7 +421,7 @@ async function checkReceipt(query, out) {
   const ballotLine = (b) =>
     h("li", { "data-result": "counted" }, h("strong", { className: "ok" }, `${t("counted")} `), `${t("meeting")} №${b.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, b.voter), ` · ${t("weight")} ${b.weight} · ${t("answers")}: ${b.answers.map((a) => t(a)).join(", ")} · ${t("transaction")} `, h("span", { className: "mono" }, short(b.transactionHash)), ` · ${t("block")} ${b.blockNumber}`);
   if (status) {
-    lines.push(h("li", {}, `${t("ballotId")} `, h("span", { className: "mono" }, status.id), ` — ${t(status.status)}${status.reason ? ` (${t("rejectReasons")[status.reason] ?? status.reason})` : ""}`));
+    lines.push(h("li", {}, `${t("ballotId")} `, h("span", { className: "mono" }, status.id), ` — ${t(status.status)}${status.reason ? ` (${reasonText(status.reason)})` : ""}`));
     if (status.status === "confirmed") {
       const b = await api.ballotAt(status.txHash, status.logIndex);
       lines.push(b ? ballotLine(b) : h("li", { className: "muted" }, t("loading")));
@@ -431,7 +430,7 @@ async function checkReceipt(query, out) {
     const found = await api.ballotsInTransaction(q);
     for (const b of found.ballots) lines.push(ballotLine(b));
     for (const r of found.rejectedBallots) {
-      lines.push(h("li", { "data-result": "rejected" }, h("strong", { className: "bad" }, `${t("rejected")} `), `${t("meeting")} №${r.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, r.voter), ` · ${t("reason")}: ${t("rejectReasons")[r.reason] ?? r.reason}`));
+      lines.push(h("li", { "data-result": "rejected" }, h("strong", { className: "bad" }, `${t("rejected")} `), `${t("meeting")} №${r.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, r.voter), ` · ${t("reason")}: ${reasonText(r.reason)}`));
     }
   }
   out.replaceChildren(lines.length ? h("ul", { className: "list", id: "receipt-result" }, lines) : h("p", { className: "bad", id: "receipt-result" }, t("notFound")));
@@ -485,7 +484,7 @@ async function auditMeeting(m) {
   const events = [
     { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },
     ...ballots.map((b) => ({ block: Number(b.blockNumber), log: Number(b.logIndex), name: "BallotCast", tx: b.transactionHash, detail: `${short(b.voter)} · ${amount(m, b.weight)} · ${b.answers.map((a) => t(a)).join(", ")}` })),
-    ...rejected.map((r) => ({ block: Number(r.blockNumber), log: Number(r.logIndex), name: "BallotRejected", tx: r.transactionHash, detail: `${short(r.voter)} · ${t("rejectReasons")[r.reason] ?? r.reason}` })),
+    ...rejected.map((r) => ({ block: Number(r.blockNumber), log: Number(r.logIndex), name: "BallotRejected", tx: r.transactionHash, detail: `${short(r.voter)} · ${reasonText(r.reason)}` })),
   ];
   if (m.finalizedAtBlock) events.push({ block: Number(m.finalizedAtBlock), log: 1e9, name: "MeetingFinalized", tx: "", detail: m.quorumReached ? t("quorumReached") : t("quorumNotReached") });
   events.sort((a, b) => a.block - b.block || a.log - b.log);

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { id, JsonRpcProvider, NonceManager, Wallet, type Signer } from "ethers";
-import { packChoices, BALLOT_TYPES, ballotDomain, type Choice } from "#lib/ballot.js";
+import { packChoices, BALLOT_TYPES, ballotDomain } from "#lib/ballot.js";
+import { PremisesKind, SHARE_UNIT, type Choice } from "#lib/domain.js";
 import { startLocalChain, type LocalChain } from "../../../dev/chain.js";
 import { deployDigitalHome } from "../../../dev/deploy.js";
 import { contractSources, type Deployment } from "#lib/deployment.js";
@@ -14,8 +15,6 @@ import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/inde
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 
 import type { DataSourceOverrides } from "../../src/runtime/manifest.js";
-
-export const SHARE_UNIT = 216_216_000n;
 
 export interface Scenario {
   chain: LocalChain;
@@ -63,7 +62,7 @@ export async function startScenario(options: { owners?: number; wallets?: number
       1,
       owners.map((o, i) => ({
         area: flatArea(i),
-        kind: 0,
+        kind: PremisesKind.Residential,
         ref: id(`flat:${i + 1}`),
         owners: [o.address],
         shares: [SHARE_UNIT],
@@ -101,7 +100,7 @@ export async function registerWalletOwners(registry: BuildingRegistry, count: nu
     const chunk = wallets.slice(start, start + 200);
     const premises = chunk.map((w, i) => ({
       area: flatArea(firstFlat + start + i),
-      kind: 0,
+      kind: PremisesKind.Residential,
       ref: id(`flat:${firstFlat + start + i + 1}`),
       owners: [w.address],
       shares: [SHARE_UNIT],

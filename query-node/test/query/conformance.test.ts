@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Interface } from "ethers";
-import { Choice, unpackChoices } from "#lib/ballot.js";
+import { unpackChoices } from "#lib/ballot.js";
+import { ANSWERS, Choice } from "#lib/domain.js";
 import { QueryNode } from "../../src/query-node.js";
 import { BUILD_DIR } from "../../../subgraph/scripts/paths.js";
 import { data, graphql } from "../helpers/query-client.js";
 import { announceOpenMeeting, finalizeAfterWindow, signedBallot, startScenario, vote, type Scenario } from "../helpers/scenario.js";
 
 const { For, Against, Abstain } = Choice;
-const ANSWER = ["", "For", "Against", "Abstain"];
 
 interface BallotFact {
   id: string;
@@ -306,7 +306,7 @@ describe("query conformance", () => {
         meeting,
         voter: (parsed.args.voter as string).toLowerCase(),
         weight: parsed.args.weight as bigint,
-        answers: unpackChoices(parsed.args.choices as bigint, meeting === "1" ? 2 : 1).map((x) => ANSWER[x]!),
+        answers: unpackChoices(parsed.args.choices as bigint, meeting === "1" ? 2 : 1).map((x) => ANSWERS[x]!),
         block: log.blockNumber,
       });
     }
