@@ -16,8 +16,9 @@ import { rateLimitWith, rateLimited, tokenBuckets } from "#lib/http/rate-limit.j
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "../intake.js";
 import type { RelayerMetrics } from "../metrics.js";
+import { ballotStatus, type BallotAcknowledgement } from "./ballot-status.js";
 import { relayerOpenApi } from "./openapi.js";
-import type { BallotRecord, BallotStore } from "../queue.js";
+import type { BallotStore } from "../queue.js";
 
 export interface RelayerAppDeps {
   intake: Intake;
@@ -30,38 +31,8 @@ export interface RelayerAppDeps {
   domain: TypedDataDomain;
 }
 
-/** The public status of a ballot. */
-export function ballotStatus(ballot: BallotRecord, store: BallotStore) {
-  const base = {
-    id: ballot.id,
-    meetingId: ballot.meetingId.toString(),
-    voter: ballot.voter,
-    choices: ballot.choices.toString(),
-  };
-  switch (ballot.state) {
-    case "queued":
-    case "batched":
-      return { ...base, status: "queued" as const };
-    case "submitted": {
-      const tx = ballot.batchId === null ? undefined : store.currentTx(ballot.batchId);
-      return { ...base, status: "submitted" as const, txHash: tx?.hash ?? null };
-    }
-    case "confirmed":
-      return {
-        ...base,
-        status: "confirmed" as const,
-        txHash: ballot.txHash,
-        blockNumber: ballot.blockNumber,
-        logIndex: ballot.logIndex,
-        weight: ballot.weight,
-      };
-    case "rejected":
-      return { ...base, status: "rejected" as const, reason: ballot.reason };
-  }
-}
-
 /** Takes a ballot through intake; the acknowledgement's body, or the error (counted in the metrics either way). */
-async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: string; json: unknown }> {
+async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: string; json: BallotAcknowledgement }> {
   const started = process.hrtime.bigint();
   try {
     const { ballot, duplicate } = await deps.intake.submit(body);
