@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { ballotRequestSchema } from "../intake.js";
+import { CONTENT_ENCODINGS } from "./ballot-body.js";
 import { ballotAcknowledgementSchema, ballotStatusSchema } from "./ballot-status.js";
 
 /**
@@ -55,11 +56,12 @@ export const relayerOpenApi = {
       post: {
         summary: "Submit a signed ballot",
         description:
-          "Checks, in this order: schema (invalid_request, malformed_json), size (payload_too_large, " +
+          "Checks, in this order: schema (invalid_request, malformed_json, unsupported_encoding), size (payload_too_large, " +
           "value_too_large), EIP-712 domain (wrong_domain), signature (bad_signature), meeting open (unknown_meeting, " +
           "meeting_not_open, malformed_choices), eligibility at the snapshot (not_eligible), not already voted or queued " +
           "(already_voted, already_queued); then queues the ballot durably and answers 202. Posting the same ballot again " +
-          "answers with the same id and duplicate: true.",
+          "answers with the same id and duplicate: true. The body is JSON in UTF-8 or UTF-16, sent as it is or with a " +
+          `Content-Encoding of ${CONTENT_ENCODINGS.join(", ")}.`,
         requestBody: { required: true, content: json(ref("BallotRequest")) },
         responses: {
           "202": {
@@ -70,7 +72,7 @@ export const relayerOpenApi = {
             },
             content: json(ref("BallotAcknowledgement")),
           },
-          "400": failure("invalid_request, malformed_json, value_too_large, wrong_domain, bad_signature, malformed_choices"),
+          "400": failure("invalid_request, malformed_json, value_too_large, wrong_domain, bad_signature, malformed_choices, bad_request"),
           "403": failure("not_eligible"),
           "404": failure("unknown_meeting"),
           "409": failure("meeting_not_open, already_voted or already_queued"),
