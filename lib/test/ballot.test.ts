@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Signature, Wallet, concat, toBeHex, verifyTypedData } from "ethers";
+import { Signature, Wallet, concat, keccak256, recoverAddress, toBeHex, toUtf8Bytes, verifyTypedData } from "ethers";
 import { nativeRecovery, recoverSigner } from "../recover.js";
 import {
   BALLOT_TYPES,
@@ -83,7 +83,64 @@ describe("ballot (shared EIP-712 definition)", function () {
       expect(recoverSigner(digest, flipped)).to.equal(null);
       expect(recoverSigner(digest, "0x1234")).to.equal(null);
       expect(recoverSigner(digest, signature.slice(0, -2) + "05")).to.equal(null);
-      expect(nativeRecovery).to.be.a("boolean");
+    });
+
+    it("recovers with the native libsecp256k1 here, as ethers' pure recovery does, for good and bad signatures alike", function () {
+      // The add-on ships for this platform; without it every relayer and audit would run 50× slower.
+      expect(nativeRecovery).to.equal(true);
+      const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+      const hex = (v: bigint) => toBeHex(v, 32).slice(2);
+      /** ethers' recovery (pure JavaScript) under the contract's rules: low s, v of 27/28 or 0/1. */
+      const pure = (digest: string, signature: string): string | null => {
+        if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
+        if (BigInt("0x" + signature.slice(66, 130)) > n / 2n) return null;
+        if (![0, 1, 27, 28].includes(parseInt(signature.slice(130), 16))) return null;
+        try {
+          return recoverAddress(digest, signature).toLowerCase();
+        } catch {
+          return null;
+        }
+      };
+      const cases: Array<{ digest: string; signature: string; signer?: string }> = [];
+      for (let i = 0; i < 24; i++) {
+        const wallet = Wallet.createRandom();
+        const digest = keccak256(toUtf8Bytes(`ballot ${i}`));
+        const sig = wallet.signingKey.sign(digest);
+        const body = sig.r.slice(2) + sig.s.slice(2);
+        const signer = wallet.address.toLowerCase();
+        cases.push(
+          { digest, signature: sig.serialized, signer },
+          { digest, signature: `0x${body}${(sig.v - 27).toString(16).padStart(2, "0")}`, signer }, // v as 0/1
+          { digest: keccak256(toUtf8Bytes(`another ballot ${i}`)), signature: sig.serialized }, // another digest: another key
+          { digest, signature: `0x${sig.r.slice(2)}${hex(n - BigInt(sig.s))}${sig.v === 27 ? "1c" : "1b"}` }, // high s
+          { digest, signature: `0x${body}${(sig.v + 2).toString(16)}` }, // v out of range
+          { digest, signature: sig.serialized.slice(0, -2) }, // 64 bytes
+          { digest, signature: sig.serialized + "00" }, // 66 bytes
+        );
+      }
+      const digest = keccak256(toUtf8Bytes("edge"));
+      for (const [r, s] of [
+        [0n, 1n],
+        [1n, 0n],
+        [n, 1n],
+        [n + 1n, 1n],
+        [(1n << 256n) - 1n, 1n],
+        [5n, 7n], // no curve point has x = 5
+        [1n, n / 2n],
+        [1n, n / 2n + 1n],
+      ]) {
+        for (const v of ["1b", "1c"]) cases.push({ digest, signature: `0x${hex(r)}${hex(s)}${v}` });
+      }
+      cases.push({ digest, signature: "0x" + "zz".repeat(65) }, { digest: "0x1234", signature: cases[0]!.signature });
+
+      let refused = 0;
+      for (const c of cases) {
+        const native = recoverSigner(c.digest, c.signature);
+        expect(native, `${c.digest} ${c.signature}`).to.equal(pure(c.digest, c.signature));
+        if (c.signer) expect(native).to.equal(c.signer);
+        if (native === null) refused++;
+      }
+      expect(refused).to.be.at.least(24 * 4 + 2, "every malleable, out-of-range and malformed signature is refused");
     });
   });
 });

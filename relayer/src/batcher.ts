@@ -115,12 +115,17 @@ export class Batcher {
       let count = m.count;
       const waited = now - m.oldest;
       const due = waited >= this.options.batchWaitMs && (!inFlight.has(m.meetingId) || waited >= this.options.batchWaitMs + hold);
-      while (room > 0 && (count >= limit || (count > 0 && due))) {
+      // Full batches go at once. A partial one goes only if it is the meeting's first batch of this
+      // pass: after a full one its ballots are newer than `oldest` tells, and a batch of the meeting
+      // is then in flight, so it waits for a later pass to judge it.
+      let first = true;
+      while (room > 0 && (count >= limit || (count > 0 && due && first))) {
         const batch = this.store.planBatch(m.meetingId, limit);
         if (!batch) break;
         count -= batch.size;
         room--;
         planned++;
+        first = false;
       }
       if (room <= 0) break;
     }

@@ -4,7 +4,7 @@
  * not already voted or queued → durably queued. A ballot already queued with the same id is
  * acknowledged again (idempotent) and never queued twice.
  */
-import { Contract, getAddress, getBytes, isAddress, type TypedDataDomain } from "ethers";
+import { Contract, getAddress, getBytes, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { BallotHasher, isWellFormed } from "#lib/ballot.js";
 import { REJECT_CODES } from "#lib/domain.js";
@@ -26,19 +26,28 @@ const integer = z.union([
   z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
 ]);
 
+// A pattern rather than a refinement, so that the published JSON Schema says the same; the checksum
+// of a mixed-case address is checked right after the schema.
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
+
+/** A ballot post's body. The OpenAPI document publishes this schema (http/openapi.ts). */
 export const ballotRequestSchema = z.strictObject({
-  meetingId: integer,
-  voter: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address"),
-  choices: integer,
-  signature: z.string().regex(/^0x([0-9a-fA-F]{2})+$/, "expected 0x-prefixed hex bytes"),
+  meetingId: integer.describe("Decimal or 0x-hex"),
+  voter: address.describe("The voter's address; mixed case must be its EIP-55 checksum"),
+  choices: integer.describe("Packed answers, two bits a question: 1 For, 2 Against, 3 Abstain"),
+  signature: z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2})+$/, "expected 0x-prefixed hex bytes")
+    .describe("65-byte ECDSA signature of the ballot's EIP-712 digest, or an ERC-1271 wallet's"),
   domain: z
     .strictObject({
       name: z.string().optional(),
       version: z.string().optional(),
       chainId: integer.optional(),
-      verifyingContract: z.string().refine((s) => isAddress(s), "expected a 0x-prefixed 20-byte address").optional(),
+      verifyingContract: address.optional(),
     })
-    .optional(),
+    .optional()
+    .describe("The EIP-712 domain the client signed for, checked against the relayer's"),
 });
 
 export type BallotRequest = z.infer<typeof ballotRequestSchema>;
@@ -52,6 +61,12 @@ export interface IntakeOptions {
   maxSignatureBytes: number;
   /** Recovers signers off the event loop; inline when absent. */
   verifier?: SignatureVerifier;
+}
+
+/** An address in one case carries no checksum; one in mixed case must be its EIP-55 form. */
+function checksumHolds(given: string, checksummed: string): boolean {
+  const digits = given.slice(2);
+  return digits === digits.toLowerCase() || digits === digits.toUpperCase() || given === checksummed;
 }
 
 function fail(code: string, status: number, message: string, details?: Record<string, unknown>): never {
@@ -84,9 +99,10 @@ export class Intake {
     const meetingId = BigInt(req.meetingId);
     const choices = BigInt(req.choices);
     const voter = checksumAddress(req.voter);
-    const digits = req.voter.slice(2);
-    if (digits !== digits.toLowerCase() && digits !== digits.toUpperCase() && voter !== req.voter) {
-      fail("invalid_request", 400, "voter: the address checksum (mixed case) is wrong");
+    if (!checksumHolds(req.voter, voter)) fail("invalid_request", 400, "voter: the address checksum (mixed case) is wrong");
+    const contract = req.domain?.verifyingContract;
+    if (contract !== undefined && !checksumHolds(contract, checksumAddress(contract))) {
+      fail("invalid_request", 400, "domain.verifyingContract: the address checksum (mixed case) is wrong");
     }
 
     // 2. size

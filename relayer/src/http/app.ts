@@ -1,23 +1,25 @@
 /**
  * The relayer's HTTP API, version 1. The OpenAPI document at /v1/openapi.json describes it.
  *
- * `POST /v1/ballots` is the one hot path: a plain JSON body (no content encoding, UTF-8) is read and
- * answered by a handler on node:http directly, with the same limits, rate limit, error bodies and
- * headers as the express route that serves every other request (and a ballot sent compressed or in
- * another charset, which body-parser decodes). Express's routing and body parsing cost as much CPU as
- * the whole intake pipeline behind them.
+ * `POST /v1/ballots` is the one hot path, and has one implementation: a handler on node:http
+ * directly reads every ballot post (plain, compressed or in UTF-16: ballot-body.ts) and answers with
+ * the same rate limit, error bodies and headers as the express app that serves every other request.
+ * Express's routing and body parsing cost as much CPU as the whole intake pipeline behind them; a
+ * plain post still goes from the socket's chunks to JSON.parse with nothing in between.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express } from "express";
 import type { TypedDataDomain } from "ethers";
 import { ServiceError } from "../errors.js";
 import { errorHandler, errorResponse, notFound, requestId, requestIdFrom } from "#lib/http/errors.js";
-import { rateLimitWith, rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
+import { rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "../intake.js";
 import type { RelayerMetrics } from "../metrics.js";
+import { readBallotBody } from "./ballot-body.js";
+import { ballotStatus, type BallotAcknowledgement } from "./ballot-status.js";
 import { relayerOpenApi } from "./openapi.js";
-import type { BallotRecord, BallotStore } from "../queue.js";
+import type { BallotStore } from "../queue.js";
 
 export interface RelayerAppDeps {
   intake: Intake;
@@ -30,38 +32,8 @@ export interface RelayerAppDeps {
   domain: TypedDataDomain;
 }
 
-/** The public status of a ballot. */
-export function ballotStatus(ballot: BallotRecord, store: BallotStore) {
-  const base = {
-    id: ballot.id,
-    meetingId: ballot.meetingId.toString(),
-    voter: ballot.voter,
-    choices: ballot.choices.toString(),
-  };
-  switch (ballot.state) {
-    case "queued":
-    case "batched":
-      return { ...base, status: "queued" as const };
-    case "submitted": {
-      const tx = ballot.batchId === null ? undefined : store.currentTx(ballot.batchId);
-      return { ...base, status: "submitted" as const, txHash: tx?.hash ?? null };
-    }
-    case "confirmed":
-      return {
-        ...base,
-        status: "confirmed" as const,
-        txHash: ballot.txHash,
-        blockNumber: ballot.blockNumber,
-        logIndex: ballot.logIndex,
-        weight: ballot.weight,
-      };
-    case "rejected":
-      return { ...base, status: "rejected" as const, reason: ballot.reason };
-  }
-}
-
 /** Takes a ballot through intake; the acknowledgement's body, or the error (counted in the metrics either way). */
-async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: string; json: unknown }> {
+async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: string; json: BallotAcknowledgement }> {
   const started = process.hrtime.bigint();
   try {
     const { ballot, duplicate } = await deps.intake.submit(body);
@@ -75,10 +47,10 @@ async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: s
   }
 }
 
-/** The relayer's request listener: the hot path for plain ballot posts, express for the rest. */
+/** The relayer's request listener: the hot path for ballot posts, express for the rest. */
 export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
   const takeToken = tokenBuckets(deps.rateLimitPerMinute);
-  const app = createRelayerApp(deps, takeToken);
+  const app = createRelayerApp(deps);
   const log = deps.log;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -103,47 +75,10 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
       sendFailure(res, requestId, rateLimited(retryAfter), { "Retry-After": String(retryAfter) });
       return;
     }
-    const tooLarge = () => {
-      // Answer at once and close the connection rather than read the rest of an oversized body.
-      sendFailure(res, requestId, new ServiceError("payload_too_large", "the request body is too large", { status: 413 }), {
-        Connection: "close",
-      });
-    };
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > deps.maxBodyBytes) return tooLarge();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on("data", (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > deps.maxBodyBytes) {
-        done = true;
-        tooLarge();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("error", () => {
-      done = true; // the client went away: nothing to answer
-    });
-    req.on("end", () => {
-      if (done) return;
-      done = true;
-      const text = Buffer.concat(chunks).toString("utf8");
-      let body: unknown = {};
-      // As body-parser's strict JSON: an object or array, or an empty body read as {}.
-      const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
-      if (first !== undefined) {
-        try {
-          if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
-          body = JSON.parse(text);
-        } catch {
-          sendFailure(res, requestId, new ServiceError("malformed_json", "the request body is not valid JSON", { status: 400 }));
-          return;
-        }
-      }
-      acknowledge(deps, body).then(
+    readBallotBody(req, deps.maxBodyBytes, (read) => {
+      // An oversized body is answered at once and its connection closed rather than read to the end.
+      if (!read.ok) return sendFailure(res, requestId, read.error, read.close ? { Connection: "close" } : {});
+      acknowledge(deps, read.value).then(
         ({ id, json }) => send(res, 202, json, { "X-Request-Id": requestId, Location: `/v1/ballots/${id}` }),
         (err) => sendFailure(res, requestId, err),
       );
@@ -151,23 +86,23 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
   };
 
   return (req, res) => {
-    if (req.method === "POST" && isPlainBallotPost(req)) submit(req, res);
+    if (req.method === "POST" && isBallotsPath(req.url ?? "")) submit(req, res);
     else app(req, res);
   };
 }
 
-function isPlainBallotPost(req: IncomingMessage): boolean {
-  const url = req.url ?? "";
-  if (url !== "/v1/ballots" && !url.startsWith("/v1/ballots?")) return false;
-  const encoding = req.headers["content-encoding"];
-  if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false;
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1];
-  return charset === undefined || /^utf-?8$/i.test(charset);
+/** `/v1/ballots` as express would route it: any case, an optional trailing slash, any query. */
+function isBallotsPath(url: string): boolean {
+  const q = url.indexOf("?");
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path === "/v1/ballots") return true;
+  const lower = path.toLowerCase();
+  return lower === "/v1/ballots" || lower === "/v1/ballots/";
 }
 
-export function createRelayerApp(deps: RelayerAppDeps, takeToken = tokenBuckets(deps.rateLimitPerMinute)): Express {
+/** Every route but `POST /v1/ballots` (createRelayerHandler serves that one). */
+export function createRelayerApp(deps: RelayerAppDeps): Express {
   const { store, metrics, log } = deps;
-  const rateLimit = rateLimitWith(takeToken);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -208,16 +143,6 @@ export function createRelayerApp(deps: RelayerAppDeps, takeToken = tokenBuckets(
     if (!ballot) throw new ServiceError("unknown_ballot", `no ballot has id ${id}`, { status: 404 });
     res.json(ballotStatus(ballot, store));
   });
-
-  app.post(
-    "/v1/ballots",
-    rateLimit,
-    express.json({ limit: deps.maxBodyBytes, strict: true, type: () => true }),
-    async (req, res) => {
-      const { id, json } = await acknowledge(deps, req.body);
-      res.status(202).location(`/v1/ballots/${id}`).json(json);
-    },
-  );
 
   app.use(notFound);
   app.use(errorHandler(log));

@@ -1,50 +1,45 @@
-/** The OpenAPI 3.1 description of the relayer's API, served at /v1/openapi.json. */
-const error = {
-  type: "object",
-  required: ["error"],
-  properties: {
-    error: {
-      type: "object",
-      required: ["code", "message"],
-      properties: {
-        code: { type: "string", description: "Stable machine-readable code" },
-        message: { type: "string" },
-        details: { type: "object" },
-      },
-    },
+/**
+ * The OpenAPI 3.1 description of the relayer's API, served at /v1/openapi.json. The ballot request
+ * body is the JSON Schema of the zod schema intake validates with, and the ballot answers those of
+ * the schemas the app's answers are typed by (ballot-status.ts): the document is generated from
+ * them, never written beside them.
+ */
+import { z } from "zod";
+import { ballotRequestSchema } from "../intake.js";
+import { CONTENT_ENCODINGS } from "./ballot-body.js";
+import { ballotAcknowledgementSchema, ballotStatusSchema } from "./ballot-status.js";
+
+/**
+ * A zod schema as JSON Schema (draft 2020-12, the dialect of OpenAPI 3.1), without its `$schema`
+ * line: what a request must be (`input`) or what an answer is (`output`).
+ */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "throw" });
+  return rest;
+}
+
+const errorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z.string().describe("Stable machine-readable code"),
+    message: z.string().describe("What is wrong, for people"),
+    details: z.record(z.string(), z.unknown()).optional().describe("Values that explain the failure"),
+  }),
+});
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ "application/json": { schema } });
+
+const requestIdHeader = {
+  "X-Request-Id": {
+    description: "The client's X-Request-Id when it is a token of 1–64 letters, digits, '.', '_' or '-'; else a new one",
+    schema: { type: "string" },
   },
 };
 
-const integer = {
-  oneOf: [
-    { type: "string", pattern: "^(0|[1-9][0-9]*|0x[0-9a-fA-F]+)$" },
-    { type: "integer", minimum: 0 },
-  ],
-};
-
-const status = {
-  type: "object",
-  required: ["id", "status", "meetingId", "voter", "choices"],
-  properties: {
-    id: { type: "string", description: "The ballot's EIP-712 digest" },
-    status: { type: "string", enum: ["queued", "submitted", "confirmed", "rejected"] },
-    meetingId: { type: "string" },
-    voter: { type: "string" },
-    choices: { type: "string" },
-    txHash: { type: ["string", "null"], description: "submitted: the current transaction; confirmed: the one that counted it" },
-    blockNumber: { type: "integer" },
-    logIndex: { type: "integer", description: "Index of the BallotCast event in its block" },
-    weight: { type: "string", description: "The weight counted" },
-    reason: {
-      type: "string",
-      description: "rejected: meeting_not_open, bad_signature, not_eligible, already_voted, malformed_choices or reverted",
-    },
-  },
-};
-
-const errorResponse = (description: string) => ({
+const failure = (description: string, headers: Record<string, unknown> = {}) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  headers: { ...requestIdHeader, ...headers },
+  content: json(ref("Error")),
 });
 
 export const relayerOpenApi = {
@@ -61,65 +56,65 @@ export const relayerOpenApi = {
       post: {
         summary: "Submit a signed ballot",
         description:
-          "Checks, in this order: schema (invalid_request, malformed_json), size (payload_too_large, value_too_large), " +
-          "EIP-712 domain (wrong_domain), signature (bad_signature), meeting open (unknown_meeting, meeting_not_open, " +
-          "malformed_choices), eligibility at the snapshot (not_eligible), not already voted or queued (already_voted, " +
-          "already_queued); then queues the ballot durably and answers 202. Posting the same ballot again returns the same id.",
-        requestBody: {
-          required: true,
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["meetingId", "voter", "choices", "signature"],
-                additionalProperties: false,
-                properties: {
-                  meetingId: integer,
-                  voter: { type: "string", description: "0x address of the voter" },
-                  choices: { ...integer, description: "Packed answers, two bits a question: 1 For, 2 Against, 3 Abstain" },
-                  signature: { type: "string", description: "0x hex: 65-byte ECDSA signature, or an ERC-1271 wallet's" },
-                  domain: {
-                    type: "object",
-                    description: "Optional: the EIP-712 domain the client signed for; checked against the relayer's",
-                    properties: {
-                      name: { type: "string" },
-                      version: { type: "string" },
-                      chainId: integer,
-                      verifyingContract: { type: "string" },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
+          "Checks, in this order: schema (invalid_request, malformed_json, unsupported_encoding), size (payload_too_large, " +
+          "value_too_large), EIP-712 domain (wrong_domain), signature (bad_signature), meeting open (unknown_meeting, " +
+          "meeting_not_open, malformed_choices), eligibility at the snapshot (not_eligible), not already voted or queued " +
+          "(already_voted, already_queued); then queues the ballot durably and answers 202. Posting the same ballot again " +
+          "answers with the same id and duplicate: true. The body is JSON in UTF-8 or UTF-16, sent as it is or with a " +
+          `Content-Encoding of ${CONTENT_ENCODINGS.join(", ")}.`,
+        requestBody: { required: true, content: json(ref("BallotRequest")) },
         responses: {
-          "202": { description: "Queued (or already known)", content: { "application/json": { schema: status } } },
-          "400": errorResponse("Invalid ballot"),
-          "403": errorResponse("not_eligible"),
-          "404": errorResponse("unknown_meeting"),
-          "409": errorResponse("meeting_not_open, already_voted or already_queued"),
-          "413": errorResponse("payload_too_large"),
-          "429": errorResponse("rate_limited"),
-          "503": errorResponse("chain_unavailable"),
+          "202": {
+            description: "Queued (or already known)",
+            headers: {
+              ...requestIdHeader,
+              Location: { description: "The ballot's status: /v1/ballots/{id}", schema: { type: "string" } },
+            },
+            content: json(ref("BallotAcknowledgement")),
+          },
+          "400": failure("invalid_request, malformed_json, value_too_large, wrong_domain, bad_signature, malformed_choices, bad_request"),
+          "403": failure("not_eligible"),
+          "404": failure("unknown_meeting"),
+          "409": failure("meeting_not_open, already_voted or already_queued"),
+          "413": failure("payload_too_large"),
+          "415": failure("unsupported_encoding: a Content-Encoding or charset the relayer does not read"),
+          "429": failure("rate_limited", { "Retry-After": { description: "Seconds to wait", schema: { type: "integer", minimum: 1 } } }),
+          "500": failure("internal"),
+          "503": failure("chain_unavailable: the chain node cannot be reached; retry later"),
         },
       },
     },
     "/v1/ballots/{id}": {
       get: {
         summary: "Status of a ballot",
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [
+          { name: "id", in: "path", required: true, description: "The ballot's id (its EIP-712 digest)", schema: { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" } },
+        ],
         responses: {
-          "200": { description: "The ballot's status", content: { "application/json": { schema: status } } },
-          "404": errorResponse("unknown_ballot"),
+          "200": { description: "The ballot's status", headers: requestIdHeader, content: json(ref("BallotStatus")) },
+          "400": failure("invalid_request: not a ballot id"),
+          "404": failure("unknown_ballot"),
         },
       },
     },
-    "/v1/domain": { get: { summary: "The EIP-712 domain ballots are signed for", responses: { "200": { description: "Domain" } } } },
-    "/v1/health": {
-      get: { summary: "Health: chain reachability and queue counts", responses: { "200": { description: "Healthy" }, "503": { description: "Chain unreachable" } } },
+    "/v1/domain": {
+      get: { summary: "The EIP-712 domain ballots are signed for", responses: { "200": { description: "name, version, chainId, verifyingContract" } } },
     },
+    "/v1/health": {
+      get: {
+        summary: "Health: chain reachability and queue counts",
+        responses: { "200": { description: "Healthy" }, "503": { description: "Chain unreachable" } },
+      },
+    },
+    "/v1/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
     "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "Text exposition format" } } } },
   },
-  components: { schemas: { Error: error, BallotStatus: status } },
-} as const;
+  components: {
+    schemas: {
+      BallotRequest: jsonSchemaOf(ballotRequestSchema, "input"),
+      BallotStatus: jsonSchemaOf(ballotStatusSchema, "output"),
+      BallotAcknowledgement: jsonSchemaOf(ballotAcknowledgementSchema, "output"),
+      Error: jsonSchemaOf(errorSchema, "output"),
+    },
+  },
+};

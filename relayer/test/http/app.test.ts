@@ -150,7 +150,7 @@ describe("happy path", () => {
         req.on("error", reject);
         req.end(body);
       });
-    // the same refusal from the hot path (plain) and from express (gzip)
+    // the same refusal of a plain body and of a gzipped one
     const plainBad = await raw(Buffer.from("{}"), { "x-request-id": "req-plain-1" });
     const gzipBad = await raw(gzipSync("{}"), { "content-encoding": "gzip", "x-request-id": "req-gzip-1" });
     for (const [r, id] of [[plainBad, "req-plain-1"], [gzipBad, "req-gzip-1"]] as const) {

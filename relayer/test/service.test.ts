@@ -1,7 +1,8 @@
 /**
- * Faults under load against a real local node: the relayer killed with SIGKILL and restarted, and the
- * node unreachable for a while behind a TCP proxy. Every acknowledged ballot ends confirmed, once.
- * A node slow to answer does not stop intake of an open meeting; a node that fails does (503).
+ * The relayer as service.ts assembles it, under faults and load against a real local node: killed
+ * with SIGKILL and restarted, stopped with SIGTERM, and the node unreachable for a while behind a TCP
+ * proxy. Every acknowledged ballot ends confirmed, once. A node slow to answer does not stop intake
+ * of an open meeting; a node that fails does (503).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";

@@ -1,0 +1,168 @@
+/**
+ * Eligibility against a real node: a voter's weight at the meeting's snapshot (a sale after it
+ * changes nothing), one a person in a poll (owners and registered residents), the cache (one
+ * warm-up per building, snapshot and kind, then no call for anyone the register's events named;
+ * one call for the voters asked about together), an unknown meeting or building, and a node that
+ * cannot be reached.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { Wallet, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { HttpJsonRpcProvider } from "#lib/rpc.js";
+import { IBuildingRegistry__factory } from "#typechain/index.js";
+import { createProvider } from "../src/chain.js";
+import { Eligibility } from "../src/eligibility.js";
+import { KIND_POLL, MeetingDirectory, STATUS_ANNOUNCED, type MeetingInfo } from "../src/meetings.js";
+import { codeOf } from "./helpers/intake.js";
+import { BUILDING, startDeployedChain, type DeployedChain } from "./helpers/local-chain.js";
+
+const VOTERS_AT = IBuildingRegistry__factory.createInterface().getFunction("votersAt")!.selector;
+
+/** The relayer's transport, logging each call: its method, and for eth_call the function. */
+class LoggedProvider extends HttpJsonRpcProvider {
+  readonly calls: string[] = [];
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    for (const p of Array.isArray(payload) ? payload : [payload]) {
+      const data = (p.params as Array<{ data?: string }> | undefined)?.[0]?.data;
+      this.calls.push(p.method === "eth_call" && data?.startsWith(VOTERS_AT) ? "votersAt" : p.method);
+    }
+    return super._send(payload);
+  }
+}
+
+let chain: DeployedChain;
+let logged: LoggedProvider;
+/** The register before and after a sale: owner 0 sells their flat to the buyer after `before`. */
+let snapshots: { before: number; after: number };
+const buyer = Wallet.createRandom();
+const resident = Wallet.createRandom();
+
+before(async () => {
+  chain = await startDeployedChain({ owners: 6 });
+  logged = new LoggedProvider(chain.url, chain.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  await (await chain.registry.setResidents(BUILDING, [resident.address], true)).wait();
+  await chain.advance(5);
+  const early = await chain.now();
+  await chain.advance(5);
+  await (await chain.registry.setOwners(1n, [buyer.address], [await chain.registry.SHARE_UNIT()])).wait();
+  await chain.advance(5);
+  snapshots = { before: early, after: await chain.now() };
+  await chain.advance(5);
+});
+after(async () => {
+  logged?.destroy();
+  await chain?.close();
+});
+
+function meeting(snapshot: number, options: { kind?: number; meetingId?: bigint; buildingId?: bigint } = {}): MeetingInfo {
+  return {
+    meetingId: options.meetingId ?? 1n,
+    buildingId: options.buildingId ?? BUILDING,
+    kind: options.kind ?? 0,
+    status: STATUS_ANNOUNCED,
+    questionCount: 3,
+    snapshot,
+    votingStart: snapshot + 1,
+    votingEnd: snapshot + 86_400,
+  };
+}
+const eligibility = () => new Eligibility(logged, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock);
+
+describe("Eligibility.weight", () => {
+  it("weighs a voter at the meeting's snapshot, not as the register stands now", async () => {
+    const e = eligibility();
+    const [seller] = chain.owners;
+    const weightAt = (voter: string, t: number) => chain.registry.weightAt(BUILDING, voter, t);
+    const sold = await weightAt(seller!.address, snapshots.before);
+    assert.ok(sold > 0n);
+    assert.equal(await e.weight(meeting(snapshots.before), seller!.address), sold);
+    assert.equal(await e.weight(meeting(snapshots.before), buyer.address), 0n, "bought after the snapshot");
+    assert.equal(await e.weight(meeting(snapshots.after), seller!.address), 0n, "sold before the snapshot");
+    assert.equal(await e.weight(meeting(snapshots.after), buyer.address), sold);
+    for (const [i, owner] of chain.owners.entries()) {
+      if (i === 0) continue;
+      assert.equal(await e.weight(meeting(snapshots.after), owner.address), await weightAt(owner.address, snapshots.after));
+    }
+    assert.equal(await e.weight(meeting(snapshots.after), resident.address), 0n, "a resident who owns nothing has no share");
+    assert.equal(await e.weight(meeting(snapshots.after), Wallet.createRandom().address), 0n);
+  });
+
+  it("counts one a person in a poll: every owner and registered resident at its snapshot", async () => {
+    const e = eligibility();
+    const poll = (t: number) => meeting(t, { kind: KIND_POLL, meetingId: 2n });
+    assert.equal(await e.weight(poll(snapshots.before), chain.owners[0]!.address), 1n);
+    assert.equal(await e.weight(poll(snapshots.before), chain.owners[3]!.address), 1n);
+    assert.equal(await e.weight(poll(snapshots.before), resident.address), 1n);
+    assert.equal(await e.weight(poll(snapshots.before), buyer.address), 0n);
+    assert.equal(await e.weight(poll(snapshots.after), chain.owners[0]!.address), 0n);
+    assert.equal(await e.weight(poll(snapshots.after), buyer.address), 1n);
+    assert.equal(await e.weight(poll(snapshots.after), Wallet.createRandom().address), 0n);
+  });
+});
+
+describe("Eligibility: the cache", () => {
+  it("loads everyone the register's events name at the first lookup of a building and snapshot, then asks nothing for them", async () => {
+    const e = eligibility();
+    logged.calls.length = 0;
+    const m = meeting(snapshots.after);
+    await e.weight(m, chain.owners[2]!.address);
+    assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"], "one read of the events, one call for every member");
+    for (const v of [...chain.owners, buyer, resident]) await e.weight(m, v.address);
+    await e.weight(meeting(snapshots.after, { meetingId: 7n }), chain.owners[4]!.address);
+    assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"], "members, and another meeting with the same register, from the cache");
+
+    await e.weight(meeting(snapshots.after, { kind: KIND_POLL }), chain.owners[4]!.address);
+    await e.weight(meeting(snapshots.before), chain.owners[4]!.address);
+    assert.deepEqual(logged.calls.slice(2), ["eth_getLogs", "votersAt", "eth_getLogs", "votersAt"], "a poll, and another snapshot, are other registers");
+  });
+
+  it("asks for voters the events did not name once, together, and remembers them", async () => {
+    const e = eligibility();
+    const m = meeting(snapshots.after);
+    await e.prepare(m);
+    logged.calls.length = 0;
+    const strangers = [Wallet.createRandom().address, Wallet.createRandom().address];
+    const weights = await Promise.all([e.weight(m, strangers[0]!), e.weight(m, strangers[1]!), e.weight(m, strangers[0]!)]);
+    assert.deepEqual(weights, [0n, 0n, 0n]);
+    assert.deepEqual(logged.calls, ["votersAt"], "one call for the voters asked about together");
+    await e.weight(m, strangers[1]!);
+    assert.deepEqual(logged.calls, ["votersAt"]);
+  });
+
+  it("asks for one voter once however many ballots ask at the same time", async () => {
+    const e = eligibility();
+    logged.calls.length = 0;
+    const m = meeting(snapshots.before);
+    const all = await Promise.all(Array.from({ length: 20 }, () => e.weight(m, chain.owners[1]!.address)));
+    assert.ok(all.every((w) => w === all[0] && w > 0n));
+    assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"]);
+  });
+});
+
+describe("Eligibility: unknown meetings and buildings, and the node gone", () => {
+  it("never reaches eligibility for a meeting the hall does not know: the directory answers unknown_meeting", async () => {
+    const directory = new MeetingDirectory(chain.provider, chain.deployment.contracts.MeetingHall.address);
+    try {
+      assert.equal((await codeOf(directory.meeting(999n))).code, "unknown_meeting");
+    } finally {
+      directory.stop();
+    }
+  });
+
+  it("weighs nobody in a building the registry does not know", async () => {
+    const e = eligibility();
+    assert.equal(await e.weight(meeting(snapshots.after, { buildingId: 99n }), chain.owners[2]!.address), 0n);
+  });
+
+  it("refuses as chain_unavailable when the node cannot be reached, and keeps no failure as an answer", async () => {
+    const gone = createProvider("http://127.0.0.1:9", chain.chainId, 2_000);
+    try {
+      const e = new Eligibility(gone, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock);
+      assert.equal((await codeOf(e.weight(meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable");
+      assert.equal((await codeOf(e.weight(meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable", "a failure is not cached");
+    } finally {
+      gone.destroy();
+    }
+  });
+});

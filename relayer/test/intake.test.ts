@@ -1,0 +1,296 @@
+/**
+ * The intake pipeline on its own: each step refuses with its own code, in the fixed order schema →
+ * size → EIP-712 domain → signature → meeting open → eligible at the snapshot → not already voted
+ * → queued, reading the chain no further than the step that refuses; a ballot posted again is
+ * acknowledged again and queued once; a second, different ballot of a voter is refused.
+ */
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { Signature, Wallet, concat, toBeHex, type BaseWallet } from "ethers";
+import { ballotDomain } from "#lib/ballot.js";
+import { CHOICES, signedBallot, voter } from "./helpers/chain.js";
+import { CHAIN_ID, HALL, codeOf, openMeeting, scriptedIntake, type ScriptedIntake } from "./helpers/intake.js";
+
+let t: ScriptedIntake;
+const alice = voter(1);
+const bob = voter(2);
+
+beforeEach(() => {
+  t = scriptedIntake();
+  t.chain.weights.set(alice.address, 5000n);
+  t.chain.weights.set(bob.address, 3000n);
+});
+afterEach(() => t.close());
+
+const ballot = (wallet: BaseWallet = alice, meetingId = 1n, choices = CHOICES) => signedBallot(t.domain, wallet, meetingId, choices);
+const refusal = (body: unknown) => codeOf(t.intake.submit(body));
+
+/** The address with the case of its first letter flipped: the same account, a broken checksum. */
+function wrongChecksum(address: string): string {
+  const i = address.slice(2).search(/[a-fA-F]/) + 2;
+  const c = address[i]!;
+  return address.slice(0, i) + (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase()) + address.slice(i + 1);
+}
+
+describe("Intake.submit: the order of the steps", () => {
+  it("answers with the first step that fails, reading the chain no further than that step", async () => {
+    const good = ballot().body;
+    const foreign = signedBallot(ballotDomain(1, HALL), alice, 1n).body;
+    t.chain.meetings.set(1n, openMeeting(1n, { votingStart: 1600 }));
+    t.chain.voted.add(`1:${alice.address}`);
+    t.chain.weights.delete(alice.address);
+
+    // Every step after the first fails too, so each answer names the earliest.
+    const ladder: Array<{ body: unknown; code: string; reads: string[]; fix?: () => void }> = [
+      { body: { ...foreign, choices: (1n << 128n).toString(), domain: { chainId: 1 }, extra: true }, code: "invalid_request", reads: [] },
+      { body: { ...foreign, choices: (1n << 128n).toString(), domain: { chainId: 1 } }, code: "value_too_large", reads: [] },
+      { body: { ...foreign, domain: { chainId: 1 } }, code: "wrong_domain", reads: [] },
+      { body: foreign, code: "bad_signature", reads: ["code"] },
+      { body: good, code: "meeting_not_open", reads: ["meeting", "clock", "fresh clock"], fix: () => t.chain.meetings.set(1n, openMeeting()) },
+      { body: good, code: "not_eligible", reads: ["meeting", "clock", "weight"], fix: () => t.chain.weights.set(alice.address, 5000n) },
+      { body: good, code: "already_voted", reads: ["meeting", "clock", "weight", "voted"], fix: () => t.chain.voted.clear() },
+    ];
+    for (const step of ladder) {
+      t.chain.reads.length = 0;
+      const r = await refusal(step.body);
+      assert.equal(r.code, step.code, r.message);
+      assert.deepEqual(t.chain.reads, step.reads, `${step.code}: the reads made`);
+      assert.deepEqual(t.store.counts().queued, 0, `${step.code}: nothing queued`);
+      step.fix?.();
+    }
+    t.chain.reads.length = 0;
+    const { ballot: queued, duplicate } = await t.intake.submit(good);
+    assert.equal(duplicate, false);
+    assert.equal(queued.state, "queued");
+    assert.deepEqual(t.chain.reads, ["meeting", "clock", "weight", "voted"]);
+    assert.equal(t.store.get(queued.id)?.voter, alice.address, "durably queued");
+  });
+});
+
+describe("Intake.submit: 1. schema", () => {
+  it("refuses a body that breaks the schema as invalid_request, naming the field", async () => {
+    const b = ballot().body;
+    const cases: Array<[unknown, string]> = [
+      [[b], "body"],
+      [null, "body"],
+      [{}, "meetingId"],
+      [{ ...b, extra: 1 }, "body"],
+      [{ ...b, meetingId: true }, "meetingId"],
+      [{ ...b, meetingId: -1 }, "meetingId"],
+      [{ ...b, meetingId: 1.5 }, "meetingId"],
+      [{ ...b, meetingId: "01" }, "meetingId"],
+      [{ ...b, meetingId: 2 ** 53 }, "meetingId"],
+      [{ ...b, voter: "0x1234" }, "voter"],
+      [{ ...b, voter: alice.address.toLowerCase().replace("0x", "") }, "voter"],
+      [{ ...b, choices: "1e3" }, "choices"],
+      [{ ...b, signature: "0x" }, "signature"],
+      [{ ...b, signature: "0xabc" }, "signature"],
+      [{ ...b, domain: { chainId: CHAIN_ID, salt: "0x00" } }, "domain"],
+      [{ ...b, domain: { verifyingContract: "0x1234" } }, "domain.verifyingContract"],
+    ];
+    for (const [body, field] of cases) {
+      const r = await refusal(body);
+      assert.equal(r.code, "invalid_request", JSON.stringify(body));
+      assert.ok(r.message.startsWith(`${field}:`), `${JSON.stringify(body)}: ${r.message}`);
+    }
+    assert.deepEqual(t.chain.reads, [], "nothing read from the chain");
+  });
+
+  it("refuses a mixed-case address whose EIP-55 checksum is wrong, and takes one in a single case", async () => {
+    const b = ballot().body;
+    assert.match(b.voter, /[a-f]/, "the voter's checksummed address is in mixed case");
+    assert.equal((await refusal({ ...b, voter: wrongChecksum(b.voter) })).code, "invalid_request");
+    assert.equal((await refusal({ ...b, domain: { verifyingContract: wrongChecksum(HALL) } })).code, "invalid_request");
+    const lower = await t.intake.submit({ ...b, voter: b.voter.toLowerCase(), domain: { verifyingContract: HALL.toLowerCase() } });
+    assert.equal(lower.ballot.voter, b.voter, "queued under its checksummed address");
+  });
+});
+
+describe("Intake.submit: 2. size", () => {
+  it("refuses values beyond their Solidity types and a signature beyond the limit as value_too_large", async () => {
+    const small = scriptedIntake({ maxSignatureBytes: 65 });
+    try {
+      const b = signedBallot(small.domain, alice, 1n).body;
+      for (const body of [
+        { ...b, meetingId: (1n << 256n).toString() },
+        { ...b, meetingId: "9".repeat(78) },
+        { ...b, choices: toBeHex(1n << 128n) },
+        { ...b, signature: b.signature + "00" },
+      ]) {
+        assert.equal((await codeOf(small.intake.submit(body))).code, "value_too_large", JSON.stringify(body));
+      }
+      assert.deepEqual(small.chain.reads, []);
+    } finally {
+      small.close();
+    }
+  });
+
+  it("lets the largest values through to the next steps", async () => {
+    const top = (1n << 256n) - 1n;
+    const b = ballot(alice, top, (1n << 128n) - 1n).body;
+    assert.equal((await refusal({ ...b, meetingId: toBeHex(top) })).code, "unknown_meeting", "signed for the largest meeting id, in hex");
+  });
+});
+
+describe("Intake.submit: 3. EIP-712 domain", () => {
+  it("refuses a ballot stated for another domain as wrong_domain, naming what differs and what is expected", async () => {
+    const b = ballot().body;
+    for (const [domain, field] of [
+      [{ name: "Another" }, "name"],
+      [{ version: "2" }, "version"],
+      [{ chainId: 1 }, "chainId"],
+      [{ chainId: "0x1" }, "chainId"],
+      [{ verifyingContract: "0x" + "11".repeat(20) }, "verifyingContract"],
+    ] as const) {
+      const r = await refusal({ ...b, domain });
+      assert.equal(r.code, "wrong_domain");
+      assert.match(r.message, new RegExp(`\\(${field}\\)`));
+      assert.deepEqual(r.details, { expected: { name: t.domain.name, version: t.domain.version, chainId: CHAIN_ID, verifyingContract: HALL } });
+    }
+    assert.deepEqual(t.chain.reads, []);
+  });
+
+  it("takes a ballot whose stated domain is the relayer's, however its numbers and addresses are written", async () => {
+    const b = ballot().body;
+    const r = await t.intake.submit({ ...b, domain: { name: t.domain.name, version: t.domain.version, chainId: toBeHex(CHAIN_ID), verifyingContract: HALL.toLowerCase() } });
+    assert.equal(r.duplicate, false);
+  });
+});
+
+describe("Intake.submit: 4. signature", () => {
+  it("refuses a signature by another key, of another ballot, or malleable as bad_signature, before reading any meeting", async () => {
+    const b = ballot().body;
+    const sig = Signature.from(b.signature);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const highS = concat([sig.r, toBeHex(n - BigInt(sig.s), 32), new Uint8Array([sig.v === 27 ? 28 : 27])]);
+    for (const body of [
+      { ...b, signature: ballot(bob).body.signature },
+      { ...b, choices: (1n | (1n << 2n) | (1n << 4n)).toString() },
+      { ...ballot(alice, 2n).body, meetingId: "1" },
+      { ...b, signature: highS },
+      { ...b, signature: "0x" + "00".repeat(65) },
+    ]) {
+      assert.equal((await refusal(body)).code, "bad_signature", JSON.stringify(body));
+    }
+    assert.ok(t.chain.reads.every((r) => r === "code"), `only whether the voter is a contract wallet was read: ${t.chain.reads}`);
+  });
+});
+
+describe("Intake.submit: 5. meeting open", () => {
+  it("refuses an unknown meeting as unknown_meeting", async () => {
+    assert.equal((await refusal(ballot(alice, 9n).body)).code, "unknown_meeting");
+  });
+
+  it("refuses outside the voting window and in a meeting no longer announced as meeting_not_open, with the window", async () => {
+    for (const meeting of [
+      openMeeting(1n, { votingStart: 1501 }),
+      openMeeting(1n, { votingEnd: 1500 }),
+      openMeeting(1n, { status: 3 }),
+    ]) {
+      t.chain.meetings.set(1n, meeting);
+      const r = await refusal(ballot().body);
+      assert.equal(r.code, "meeting_not_open", JSON.stringify(meeting, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      assert.deepEqual(r.details, { votingStart: meeting.votingStart, votingEnd: meeting.votingEnd });
+    }
+  });
+
+  it("refuses only on a fresh reading of the clock: a stale reading before the window does not", async () => {
+    t.chain.clock = { timestamp: 999, blockNumber: 90 };
+    t.chain.fresh = { timestamp: 1000, blockNumber: 91 };
+    const r = await t.intake.submit(ballot().body);
+    assert.equal(r.ballot.state, "queued");
+    assert.deepEqual(t.chain.reads.slice(0, 3), ["meeting", "clock", "fresh clock"]);
+  });
+
+  it("refuses choices that do not answer each question with 1, 2 or 3 as malformed_choices, once the meeting is open", async () => {
+    for (const choices of [1n | (2n << 2n), 1n | (2n << 2n) | (3n << 4n) | (1n << 6n), 0n, 1n | (0n << 2n) | (3n << 4n)]) {
+      assert.equal((await refusal(ballot(alice, 1n, choices).body)).code, "malformed_choices", choices.toString(2));
+    }
+    t.chain.meetings.set(1n, openMeeting(1n, { votingEnd: 1200 }));
+    assert.equal((await refusal(ballot(alice, 1n, 1n).body)).code, "meeting_not_open", "a closed meeting first");
+    assert.ok(!t.chain.reads.includes("weight"));
+  });
+});
+
+describe("Intake.submit: 6–7. eligible, not voted", () => {
+  it("refuses a voter without weight at the snapshot as not_eligible, before asking who has voted", async () => {
+    const nobody = Wallet.createRandom();
+    const r = await refusal(ballot(nobody).body);
+    assert.equal(r.code, "not_eligible");
+    assert.ok(!t.chain.reads.includes("voted"));
+  });
+
+  it("refuses a voter counted on chain as already_voted", async () => {
+    t.chain.voted.add(`1:${bob.address}`);
+    assert.equal((await refusal(ballot(bob).body)).code, "already_voted");
+  });
+
+  it("refuses as chain_unavailable, queueing nothing, when the node cannot be reached", async () => {
+    t.chain.unreachable = true;
+    assert.equal((await refusal(ballot().body)).code, "chain_unavailable");
+    assert.equal(t.store.counts().queued, 0);
+  });
+});
+
+describe("Intake.submit: 8. queued, duplicates and conflicts", () => {
+  it("acknowledges the same ballot posted again as a duplicate with the same id, and queues it once", async () => {
+    const b = ballot();
+    const first = await t.intake.submit(b.body);
+    const again = await t.intake.submit({ ...b.body, voter: b.body.voter.toLowerCase(), meetingId: 1 });
+    assert.equal(first.ballot.id, b.id, "the id is the ballot's EIP-712 digest");
+    assert.deepEqual([first.duplicate, again.duplicate], [false, true]);
+    assert.equal(again.ballot.id, b.id);
+    assert.equal(t.store.counts().queued, 1);
+  });
+
+  it("acknowledges a ballot it holds as a duplicate even once its meeting has closed or its vote is counted", async () => {
+    const b = ballot();
+    await t.intake.submit(b.body);
+    t.chain.meetings.set(1n, openMeeting(1n, { votingEnd: 1400 }));
+    assert.equal((await t.intake.submit(b.body)).duplicate, true, "closed meeting");
+    t.chain.meetings.set(1n, openMeeting());
+    t.chain.voted.add(`1:${alice.address}`);
+    assert.equal((await t.intake.submit(b.body)).duplicate, true, "counted on chain");
+    assert.equal(t.store.counts().queued, 1);
+  });
+
+  it("refuses a second, different ballot of a voter: already_queued while the first waits, already_voted once it is confirmed", async () => {
+    const first = ballot();
+    await t.intake.submit(first.body);
+    const second = ballot(alice, 1n, 3n | (3n << 2n) | (3n << 4n));
+    const queued = await refusal(second.body);
+    assert.equal(queued.code, "already_queued");
+    assert.deepEqual(queued.details, { ballotId: first.id });
+
+    const planned = t.store.planBatch(1n, 10)!;
+    t.store.completeBatch(planned.batchId, { confirmed: [{ voter: alice.address, txHash: "0x" + "aa".repeat(32), blockNumber: 101, logIndex: 0, weight: "5000" }], rejected: [] });
+    const voted = await refusal(second.body);
+    assert.equal(voted.code, "already_voted", "the queue knows the vote before the index does");
+    assert.deepEqual(voted.details, { ballotId: first.id });
+    assert.equal(t.store.get(second.id), undefined);
+  });
+
+  it("takes a new ballot of a voter whose earlier ballot was rejected", async () => {
+    const first = ballot();
+    await t.intake.submit(first.body);
+    t.store.rejectBallots([first.id], "not_eligible");
+    const second = ballot(alice, 1n, 2n | (2n << 2n) | (2n << 4n));
+    const r = await t.intake.submit(second.body);
+    assert.equal(r.duplicate, false);
+    assert.equal(r.ballot.id, second.id);
+  });
+});
+
+describe("Intake.prepare", () => {
+  it("loads an open meeting's register and voters, leaves one whose snapshot is ahead for later, and drops one that is over", async () => {
+    assert.equal(await t.intake.prepare(1n), "prepared");
+    assert.deepEqual(t.chain.prepared, ["register 1", "voters 1"]);
+    t.chain.meetings.set(2n, openMeeting(2n, { snapshot: 1500 }));
+    assert.equal(await t.intake.prepare(2n), "later");
+    t.chain.meetings.set(3n, openMeeting(3n, { votingEnd: 1500 }));
+    assert.equal(await t.intake.prepare(3n), "over");
+    t.chain.meetings.set(4n, openMeeting(4n, { status: 3 }));
+    assert.equal(await t.intake.prepare(4n), "over");
+    assert.deepEqual(t.chain.prepared, ["register 1", "voters 1"]);
+  });
+});
