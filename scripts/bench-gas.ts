@@ -10,6 +10,7 @@ import { Wallet, ZeroHash, id, type ContractTransactionResponse } from "ethers";
 import { BALLOT_TYPES, Choice, ballotDomain, packChoices } from "#lib/ballot.js";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
+import { AppError } from "#lib/errors.js";
 
 const SHARE_UNIT = 216_216_000n;
 const OWNERS = 200;
@@ -23,7 +24,7 @@ const { chainId } = await ethers.provider.getNetwork();
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
-  if (!receipt || receipt.status !== 1) throw new Error("benchmark transaction failed");
+  if (!receipt || receipt.status !== 1) throw new AppError("bench_failed", "benchmark transaction failed");
   return receipt.gasUsed;
 }
 
