@@ -10,14 +10,16 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express } from "express";
 import type { TypedDataDomain } from "ethers";
-import { ServiceError } from "../errors.js";
-import { errorHandler, errorResponse, notFound, requestId, requestIdFrom } from "#lib/http/errors.js";
+import { AppError } from "#lib/errors.js";
+import { errorHandler, errorResponse, notFound } from "#lib/http/errors.js";
+import { requestId, requestIdFrom } from "#lib/http/request-id.js";
 import { rateLimitWith, rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "../intake.js";
 import type { RelayerMetrics } from "../metrics.js";
 import { relayerOpenApi } from "./openapi.js";
 import type { BallotRecord, BallotStore } from "../queue.js";
+import { RELAYER_STATUSES } from "./statuses.js";
 
 export interface RelayerAppDeps {
   intake: Intake;
@@ -68,7 +70,7 @@ async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: s
     deps.metrics.intake.inc({ result: duplicate ? "duplicate" : "accepted" });
     return { id: ballot.id, json: { ...ballotStatus(ballot, deps.store), duplicate } };
   } catch (err) {
-    deps.metrics.intake.inc({ result: err instanceof ServiceError ? err.code : "internal" });
+    deps.metrics.intake.inc({ result: err instanceof AppError ? err.code : "internal" });
     throw err;
   } finally {
     deps.metrics.intakeSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -91,7 +93,7 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
     res.end(text);
   };
   const sendFailure = (res: ServerResponse, requestId: string, err: unknown, headers: Record<string, string> = {}) => {
-    const { status, body } = errorResponse(err, log, requestId);
+    const { status, body } = errorResponse(err, RELAYER_STATUSES, log, requestId);
     send(res, status, body, { ...headers, "X-Request-Id": requestId });
   };
 
@@ -105,7 +107,7 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
     }
     const tooLarge = () => {
       // Answer at once and close the connection rather than read the rest of an oversized body.
-      sendFailure(res, requestId, new ServiceError("payload_too_large", "the request body is too large", { status: 413 }), {
+      sendFailure(res, requestId, new AppError("payload_too_large", "the request body is too large"), {
         Connection: "close",
       });
     };
@@ -135,11 +137,16 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
       // As body-parser's strict JSON: an object or array, or an empty body read as {}.
       const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
       if (first !== undefined) {
-        try {
-          if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
-          body = JSON.parse(text);
-        } catch {
-          sendFailure(res, requestId, new ServiceError("malformed_json", "the request body is not valid JSON", { status: 400 }));
+        let parsed = first === "{" || first === "[";
+        if (parsed) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            parsed = false;
+          }
+        }
+        if (!parsed) {
+          sendFailure(res, requestId, new AppError("malformed_json", "the request body is not valid JSON"));
           return;
         }
       }
@@ -202,10 +209,10 @@ export function createRelayerApp(deps: RelayerAppDeps, takeToken = tokenBuckets(
   app.get("/v1/ballots/:id", (req, res) => {
     const id = req.params.id.toLowerCase();
     if (!/^0x[0-9a-f]{64}$/.test(id)) {
-      throw new ServiceError("invalid_request", "id: expected a 0x-prefixed 32-byte ballot id", { status: 400 });
+      throw new AppError("invalid_request", "id: expected a 0x-prefixed 32-byte ballot id");
     }
     const ballot = store.get(id);
-    if (!ballot) throw new ServiceError("unknown_ballot", `no ballot has id ${id}`, { status: 404 });
+    if (!ballot) throw new AppError("unknown_ballot", `no ballot has id ${id}`);
     res.json(ballotStatus(ballot, store));
   });
 
@@ -220,6 +227,6 @@ export function createRelayerApp(deps: RelayerAppDeps, takeToken = tokenBuckets(
   );
 
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(errorHandler(RELAYER_STATUSES, log));
   return app;
 }
