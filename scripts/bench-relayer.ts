@@ -1,5 +1,5 @@
 /**
- * Relayer benchmark:  npx tsx relayer/bench.ts [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
+ * Relayer benchmark:  npm run bench:relayer -- [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
  *
  * Against a local node with one-second blocks, N signed ballots across 50 meetings are posted over
  * HTTP by concurrent clients to the relayer (its own process). Measured: intake rate and latency,
