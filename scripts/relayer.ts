@@ -6,6 +6,7 @@
  * Custody hands signed ballots to this relayer unless CUSTODY_RELAYER_URL names another.
  */
 import { parseArgs } from "node:util";
+import type { Env } from "#lib/env-reader.js";
 import { ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
 import { configOrExit, runServices } from "#lib/process.js";
@@ -13,6 +14,24 @@ import { loadConfig as loadCustodyConfig } from "../custody/src/config.js";
 import { startCustody } from "../custody/src/service.js";
 import { loadConfig as loadRelayerConfig } from "../relayer/src/config.js";
 import { startRelayer } from "../relayer/src/service.js";
+
+/** Both configurations, each by its own loader, read before anything starts; every problem of either is reported. */
+function loadBoth(env: Env) {
+  const problems: string[] = [];
+  const read = <T>(load: (env: Env) => T): T | undefined => {
+    try {
+      return load(env);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const relayer = read(loadRelayerConfig);
+  const custody = read(loadCustodyConfig);
+  if (!relayer || !custody) throw new ConfigError(problems);
+  return { relayer, custody };
+}
 
 let withCustody: boolean;
 try {
@@ -25,22 +44,7 @@ try {
 if (!withCustody) {
   await import("../relayer/src/main.js");
 } else {
-  // Both configurations are read before anything starts, and every problem of either is reported.
-  const { relayer, custody } = configOrExit(() => {
-    const problems: string[] = [];
-    const read = <T>(load: () => T): T | undefined => {
-      try {
-        return load();
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        problems.push(...err.problems);
-        return undefined;
-      }
-    };
-    const both = { relayer: read(() => loadRelayerConfig(process.env)), custody: read(() => loadCustodyConfig(process.env)) };
-    if (problems.length > 0) throw new ConfigError(problems);
-    return both as { relayer: NonNullable<typeof both.relayer>; custody: NonNullable<typeof both.custody> };
-  }, "relayer --with-custody");
+  const { relayer, custody } = configOrExit(() => loadBoth(process.env), "relayer --with-custody");
   const relayerLog = createLogger(relayer.logLevel, { service: "relayer" });
   const custodyLog = createLogger(custody.logLevel, { service: "custody" });
   let relayerUrl: string | undefined;

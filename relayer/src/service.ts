@@ -65,6 +65,7 @@ export async function startRelayer(config: RelayerConfig, options: StartOptions 
   }
 }
 
+/** The relayer's parts on a connected chain; prefetches open meetings before it listens. */
 async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger, options: StartOptions): Promise<RunningRelayer> {
   const store = options.store ?? new SqliteBallotStore(config.dbPath);
   const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
