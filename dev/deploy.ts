@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 import { LAW_PARAMETERS, PROJECT_ROOT, type Deployment } from "#lib/deployment.js";
+import { AppError } from "#lib/errors.js";
 
 export interface DeployOptions {
   network: string;
@@ -14,9 +15,9 @@ export interface DeployOptions {
 }
 
 async function mined(tx: ContractTransactionResponse | null) {
-  if (tx === null) throw new Error("deployment transaction missing");
+  if (tx === null) throw new AppError("deployment_failed", "deployment transaction missing");
   const receipt = await tx.wait();
-  if (receipt === null || receipt.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
+  if (receipt === null || receipt.status !== 1) throw new AppError("deployment_failed", `deployment transaction ${tx.hash} failed`);
   return receipt;
 }
 
@@ -32,7 +33,7 @@ function currentCommit(): string | undefined {
 
 export async function deployDigitalHome(deployer: Signer, options: DeployOptions): Promise<Deployment> {
   const provider = deployer.provider;
-  if (!provider) throw new Error("the deployer signer has no provider");
+  if (!provider) throw new AppError("deployment_failed", "the deployer signer has no provider");
   const deployerAddress = await deployer.getAddress();
   const admin = options.admin ?? deployerAddress;
   const registrar = options.registrar ?? deployerAddress;

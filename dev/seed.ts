@@ -12,6 +12,7 @@ import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/inde
 import type { Deployment } from "#lib/deployment.js";
 import { packChoices } from "#lib/ballot.js";
 import { Choice, OrganiserRole, PremisesKind, SHARE_UNIT, Threshold } from "#lib/domain.js";
+import { AppError } from "#lib/errors.js";
 
 export interface SeedOptions {
   rpcUrl: string;
@@ -65,7 +66,9 @@ async function json(url: string, init: RequestInit & { token?: string } = {}) {
   const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) {
     const error = body.error as { code?: string; message?: string } | undefined;
-    throw new Error(`${init.method ?? "GET"} ${url}: ${response.status} ${error?.code ?? ""} ${error?.message ?? ""}`.trim());
+    throw new AppError("seed_failed", `${init.method ?? "GET"} ${url}: ${response.status} ${error?.code ?? ""} ${error?.message ?? ""}`.trim(), {
+      details: { status: response.status, code: error?.code },
+    });
   }
   return body;
 }
@@ -83,7 +86,7 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
     (await json(`${custody}/v1/residents`, { method: "POST", token: options.registrarToken, body: JSON.stringify({ residentId }) })).address as string;
   const login = async (residentId: string) => {
     const { code } = await json(`${custody}/v1/auth/code`, { method: "POST", body: JSON.stringify({ residentId }) });
-    if (typeof code !== "string") throw new Error("the custody service does not reveal one-time codes (set CUSTODY_REVEAL_OTP=true for the demo)");
+    if (typeof code !== "string") throw new AppError("seed_failed", "the custody service does not reveal one-time codes (set CUSTODY_REVEAL_OTP=true for the demo)");
     return (await json(`${custody}/v1/auth/token`, { method: "POST", body: JSON.stringify({ residentId, code }) })).token as string;
   };
   const vote = async (residentId: string, meetingId: bigint, answers: Choice[]) => {
@@ -95,8 +98,8 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
       for (let i = 0; ; i++) {
         const s = await json(`${options.relayerUrl.replace(/\/$/, "")}/v1/ballots/${ballotId}`);
         if (s.status === "confirmed") break;
-        if (s.status === "rejected") throw new Error(`demo ballot ${ballotId} was rejected: ${String(s.reason)}`);
-        if (i > 600) throw new Error(`demo ballot ${ballotId} was not counted in time`);
+        if (s.status === "rejected") throw new AppError("seed_failed", `demo ballot ${ballotId} was rejected: ${String(s.reason)}`);
+        if (i > 600) throw new AppError("seed_failed", `demo ballot ${ballotId} was not counted in time`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }

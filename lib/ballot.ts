@@ -5,6 +5,7 @@
 import { TypedDataEncoder, getAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
 import { Choice } from "./domain.js";
 import { keccakBytes } from "./keccak.js";
+import { AppError } from "./errors.js";
 
 /** EIP-712 domain name and version of MeetingHall (see its constructor). */
 export const BALLOT_DOMAIN_NAME = "Digital Home";
@@ -40,12 +41,12 @@ export function ballotDomain(chainId: bigint | number, meetingHall: string): Typ
 /** Packs one answer per question into the `choices` word. */
 export function packChoices(answers: readonly Choice[]): bigint {
   if (answers.length === 0 || answers.length > MAX_QUESTIONS) {
-    throw new RangeError(`a ballot answers 1 to ${MAX_QUESTIONS} questions, got ${answers.length}`);
+    throw new AppError("malformed_choices", `a ballot answers 1 to ${MAX_QUESTIONS} questions, got ${answers.length}`);
   }
   let packed = 0n;
   answers.forEach((answer, q) => {
     if (answer !== Choice.For && answer !== Choice.Against && answer !== Choice.Abstain) {
-      throw new RangeError(`question ${q}: answer must be 1 (For), 2 (Against) or 3 (Abstain), got ${answer}`);
+      throw new AppError("malformed_choices", `question ${q}: answer must be 1 (For), 2 (Against) or 3 (Abstain), got ${answer}`);
     }
     packed |= BigInt(answer) << BigInt(2 * q);
   });

@@ -9,6 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isAddress, getAddress } from "ethers";
 import { z } from "zod";
+import { AppError } from "./errors.js";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DEPLOYMENTS_DIR = path.join(PROJECT_ROOT, "deployments");
@@ -67,7 +68,7 @@ export function contractSources(deployment: Deployment): ContractSources {
 
 export function deploymentPath(network: string): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(network)) {
-    throw new Error(`network name '${network}': expected letters, digits, '.', '_' or '-'`);
+    throw new AppError("invalid_network_name", `network name '${network}': expected letters, digits, '.', '_' or '-'`);
   }
   return path.join(DEPLOYMENTS_DIR, `${network}.json`);
 }
@@ -90,18 +91,18 @@ export async function readDeployment(networkOrFile: string): Promise<Deployment>
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    throw new Error(`deployment record ${file} cannot be read: ${(err as Error).message}`, { cause: err });
+    throw new AppError("deployment_unreadable", `deployment record ${file} cannot be read: ${(err as Error).message}`, { cause: err });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`deployment record ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new AppError("invalid_deployment", `deployment record ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = deploymentSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new Error(`deployment record ${file} is invalid: ${issues}`);
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+    throw new AppError("invalid_deployment", `deployment record ${file} is invalid: ${issues.join("; ")}`, { details: { issues } });
   }
   return parsed.data;
 }

@@ -123,11 +123,11 @@ export function quorumReached(participating: bigint, total: bigint): boolean {
 
 /**
  * Whether a question passes, as `MeetingHall.decides` computes it: integer cross-multiplication, no
- * binding question without a quorum. Throws a RangeError for a name that is not a threshold.
+ * binding question without a quorum. A name that is not a threshold decides nothing (false).
  */
 export function decides(threshold: ThresholdName, forWeight: bigint, participating: bigint, total: bigint, quorum: boolean): boolean {
   const rule = Object.hasOwn(THRESHOLD_RULES, threshold) ? THRESHOLD_RULES[threshold] : undefined;
-  if (rule === undefined) throw new RangeError(`threshold: got '${String(threshold)}', expected one of ${THRESHOLDS.join(", ")}`);
+  if (rule === undefined) return false;
   if (rule.binding && !quorum) return false;
   const lhs = forWeight * rule.den;
   const rhs = (rule.base === "total" ? total : participating) * rule.num;

@@ -56,15 +56,11 @@ export class EnvReader {
   url(name: string, schemes: readonly string[] = ["http", "https"], fallback?: string): string | undefined {
     const v = this.raw(name) ?? fallback;
     if (v === undefined) return undefined;
-    try {
-      const u = new URL(v);
-      if (!schemes.includes(u.protocol.slice(0, -1))) throw new Error("scheme");
-      return v;
-    } catch {
-      const expected = schemes.length === 2 && schemes.includes("http") && schemes.includes("https") ? "an http(s)" : `a ${schemes.join(" or ")}`;
-      this.problems.push(`${name}: got '${redactUrl(v)}', expected ${expected} URL`);
-      return undefined;
-    }
+    const scheme = URL.canParse(v) ? new URL(v).protocol.slice(0, -1) : undefined;
+    if (scheme !== undefined && schemes.includes(scheme)) return v;
+    const expected = schemes.length === 2 && schemes.includes("http") && schemes.includes("https") ? "an http(s)" : `a ${schemes.join(" or ")}`;
+    this.problems.push(`${name}: got '${redactUrl(v)}', expected ${expected} URL`);
+    return undefined;
   }
 
   host(name: string, fallback: string): string {

@@ -8,6 +8,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { getAddress, getBytes, keccak256 } from "ethers";
+import { AppError } from "./errors.js";
 
 interface KeccakState {
   initialize(rate: number, capacity: number): void;
@@ -48,7 +49,7 @@ const native = loadNative();
 let registered = false;
 
 for (const sample of ["0x52908400098527886e0f7030069857d2e4169ee7", "0xde709f2102306220921060314715629080e2fb77", "0x" + "0".repeat(40)]) {
-  if (checksumAddress(sample) !== getAddress(sample)) throw new Error("checksumAddress disagrees with ethers' getAddress");
+  if (checksumAddress(sample) !== getAddress(sample)) throw new AppError("self_check_failed", "checksumAddress disagrees with ethers' getAddress");
 }
 
 /** Whether the native Keccak loaded. */

@@ -1,95 +1,175 @@
 /**
- * A JSON-RPC provider whose transport is node:http(s) with keep-alive connections and Node's native
- * UTF-8 and JSON handling. ethers' own FetchRequest decodes every response byte by byte in
+ * The one JSON-RPC transport of the services: node:http(s) with keep-alive connections and Node's
+ * native UTF-8 and JSON handling, under ethers' provider (`HttpJsonRpcProvider`) and the query
+ * node's own minimal client alike. ethers' own FetchRequest decodes every response byte by byte in
  * JavaScript, which dominates the cost of large answers (receipts and logs of batches of hundreds of
- * ballots). Errors keep the shapes the services test for: socket errors carry their `code`
- * (ECONNREFUSED, ECONNRESET, …), a request past its deadline has code `TIMEOUT`, and an HTTP status
- * other than 2xx has code `SERVER_ERROR`.
+ * ballots).
+ *
+ * Every failure of the transport is an RpcError with one shape: a code (`rpc_unreachable`,
+ * `rpc_timeout`, `rpc_server_error`, `rpc_error_reply`) and a `reason` that says what failed as the
+ * services have always named it — the socket's code (ECONNREFUSED, ECONNRESET, …), TIMEOUT for a
+ * request past its deadline, SERVER_ERROR for an HTTP status other than 2xx or an answer that is not
+ * JSON, or the JSON-RPC error code of an error reply.
  */
 import http from "node:http";
 import https from "node:https";
 import { JsonRpcProvider, Network, type JsonRpcApiProviderOptions, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { AppError, type AppErrorOptions } from "./errors.js";
 
-export interface HttpJsonRpcOptions extends JsonRpcApiProviderOptions {
-  /** Milliseconds before a request is abandoned with code TIMEOUT (default 10,000). */
+export class RpcError extends AppError {
+  /** The socket's code, TIMEOUT, SERVER_ERROR, or the JSON-RPC error code of an error reply. */
+  readonly reason: string | number;
+
+  constructor(code: string, message: string, reason: string | number, options: AppErrorOptions = {}) {
+    super(code, message, { ...options, details: { reason, ...options.details } });
+    this.reason = reason;
+  }
+}
+
+export interface TransportOptions {
+  /** Milliseconds before a request is abandoned with reason TIMEOUT (default 10,000). */
   timeoutMs?: number;
   /** Connections kept open to the node (default 16). */
   maxSockets?: number;
 }
 
-class RpcTransportError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "RpcTransportError";
-  }
-}
-
-export class HttpJsonRpcProvider extends JsonRpcProvider {
-  private readonly target: URL;
+/** Posts JSON-RPC bodies to one endpoint over kept-alive connections; answers the body's text. */
+export class JsonRpcTransport {
+  readonly target: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
 
-  constructor(url: string, chainId?: number | bigint, options: HttpJsonRpcOptions = {}) {
-    const { timeoutMs = 10_000, maxSockets = 16, ...providerOptions } = options;
-    super(url, chainId === undefined ? undefined : Network.from(chainId), providerOptions);
-    this.target = new URL(url);
-    if (this.target.protocol !== "http:" && this.target.protocol !== "https:") {
-      throw new Error(`JSON-RPC URL ${url}: expected http: or https:`);
-    }
-    const Agent = this.target.protocol === "https:" ? https.Agent : http.Agent;
-    this.agent = new Agent({ keepAlive: true, maxSockets });
-    this.timeoutMs = timeoutMs;
-  }
-
-  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
-    const body = Buffer.from(JSON.stringify(payload), "utf8");
-    const text = await this.post(body);
-    let parsed: JsonRpcResult | JsonRpcResult[];
+  constructor(url: string, options: TransportOptions = {}) {
+    let target: URL | undefined;
     try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new RpcTransportError(`JSON-RPC ${this.target.origin}: the answer is not JSON`, "SERVER_ERROR", { cause: err });
+      target = new URL(url);
+    } catch {
+      target = undefined;
     }
-    return Array.isArray(parsed) ? parsed : [parsed];
+    if (!target || (target.protocol !== "http:" && target.protocol !== "https:")) {
+      throw new AppError("invalid_rpc_url", `JSON-RPC URL ${url}: expected http: or https:`);
+    }
+    this.target = target;
+    const Agent = target.protocol === "https:" ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 16 });
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  override destroy(): void {
-    super.destroy();
-    this.agent.destroy();
+  /** Where the requests go, without credentials: for messages. */
+  get origin(): string {
+    return this.target.origin;
   }
 
-  private post(body: Buffer): Promise<string> {
+  post(body: Buffer | string): Promise<string> {
+    const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
     const request = this.target.protocol === "https:" ? https.request : http.request;
+    const origin = this.origin;
+    const failed = (err: unknown) =>
+      err instanceof RpcError
+        ? err
+        : new RpcError("rpc_unreachable", `JSON-RPC ${origin}: ${(err as Error).message}`, (err as { code?: string }).code ?? "NETWORK_ERROR", {
+            cause: err,
+            retryable: true,
+          });
     return new Promise((resolve, reject) => {
       const req = request(
         this.target,
         {
           method: "POST",
           agent: this.agent,
-          headers: { "content-type": "application/json", "content-length": body.length },
+          headers: { "content-type": "application/json", "content-length": bytes.length },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("error", reject);
+          res.on("error", (err) => reject(failed(err)));
           res.on("end", () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
             if (status < 200 || status >= 300) {
-              reject(new RpcTransportError(`JSON-RPC ${this.target.origin}: HTTP ${status} ${text.slice(0, 200)}`, "SERVER_ERROR"));
+              reject(
+                new RpcError("rpc_server_error", `JSON-RPC ${origin}: HTTP ${status} ${text.slice(0, 200)}`, "SERVER_ERROR", {
+                  retryable: true,
+                  details: { status },
+                }),
+              );
             } else resolve(text);
           });
         },
       );
       req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new RpcTransportError(`JSON-RPC ${this.target.origin}: no answer within ${this.timeoutMs} ms`, "TIMEOUT"));
+        req.destroy(new RpcError("rpc_timeout", `JSON-RPC ${origin}: no answer within ${this.timeoutMs} ms`, "TIMEOUT", { retryable: true }));
       });
-      req.on("error", reject);
-      req.end(body);
+      req.on("error", (err) => reject(failed(err)));
+      req.end(bytes);
     });
   }
+
+  /** Posts `payload` and parses the answer; an answer that is not JSON is a SERVER_ERROR. */
+  async postJson(payload: unknown): Promise<unknown> {
+    const text = await this.post(JSON.stringify(payload));
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new RpcError("rpc_server_error", `JSON-RPC ${this.origin}: the answer is not JSON`, "SERVER_ERROR", { cause: err, retryable: true });
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+export interface HttpJsonRpcOptions extends JsonRpcApiProviderOptions, TransportOptions {}
+
+/** ethers' JSON-RPC provider on the one transport. */
+export class HttpJsonRpcProvider extends JsonRpcProvider {
+  private readonly transport: JsonRpcTransport;
+
+  constructor(url: string, chainId?: number | bigint, options: HttpJsonRpcOptions = {}) {
+    const { timeoutMs, maxSockets, ...providerOptions } = options;
+    // The transport checks the URL before ethers sees it.
+    const transport = new JsonRpcTransport(url, { timeoutMs, maxSockets });
+    super(url, chainId === undefined ? undefined : Network.from(chainId), providerOptions);
+    this.transport = transport;
+  }
+
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    const parsed = (await this.transport.postJson(payload)) as JsonRpcResult | JsonRpcResult[];
+    return Array.isArray(parsed) ? parsed : [parsed];
+  }
+
+  override destroy(): void {
+    super.destroy();
+    this.transport.close();
+  }
+}
+
+/** ethers' codes and raw socket codes that mean the node could not be reached or failed to answer. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "TIMEOUT",
+  "NETWORK_ERROR",
+  "SERVER_ERROR",
+]);
+
+/** Whether an error raised by ethers or the transport (or wrapping one) means the node could not be reached. */
+export function isUnreachable(err: unknown, depth = 0): boolean {
+  const e = err as { code?: unknown; cause?: unknown; error?: unknown } | undefined;
+  if (!e || typeof e !== "object" || depth > 4) return false;
+  if (e instanceof RpcError) return e.retryable;
+  if (e instanceof AppError) return e.code === "chain_unavailable";
+  if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
+  return isUnreachable(e.cause, depth + 1) || isUnreachable(e.error, depth + 1);
+}
+
+/** A failed node call as the retryable `chain_unavailable`. */
+export function chainUnavailable(err: unknown, message = "the chain node cannot be reached; retry later"): AppError {
+  return new AppError("chain_unavailable", message, { retryable: true, cause: err });
 }

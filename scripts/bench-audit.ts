@@ -17,11 +17,12 @@ import { advance, deployWorld, latestTimestamp, type World } from "../dev/scenar
 import { ChainReader, hallInterface, topicOf } from "../audit/src/chain.js";
 import { recountMeeting } from "../audit/src/recount.js";
 import { BuildingHistory } from "../audit/src/register.js";
+import { AppError, ConfigError } from "#lib/errors.js";
 
 const { values } = parseArgs({ options: { ballots: { type: "string" }, "per-meeting": { type: "string" } } });
 const whole = (name: string, raw: string | undefined, fallback: number) => {
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`--${name}: got '${raw}', expected a whole number ≥ 1`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError([`--${name}: got '${raw}', expected a whole number ≥ 1`]);
   return Number(raw);
 };
 const TOTAL = whole("ballots", values.ballots, 100_000);
@@ -42,7 +43,7 @@ async function startChainProcess(): Promise<{ url: string; close(): Promise<void
       const m = /JSON-RPC (http:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]);
     });
-    child.on("exit", (code) => reject(new Error(`chain exited with ${code}`)));
+    child.on("exit", (code) => reject(new AppError("bench_failed", `chain exited with ${code}`)));
   });
   return {
     url,
@@ -106,7 +107,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 const [one, oneSeconds] = await timed(() => recountMeeting(reader, 1n));
-if (one.differences.length) throw new Error(`recount of meeting 1 differs: ${JSON.stringify(one.differences[0])}`);
+if (one.differences.length) throw new AppError("bench_failed", `recount of meeting 1 differs: ${JSON.stringify(one.differences[0])}`);
 log(`one meeting: ${one.ballots.length} ballots recounted with signature checks in ${oneSeconds.toFixed(2)} s`);
 
 async function recountAll(checkSignatures: boolean) {
@@ -115,7 +116,7 @@ async function recountAll(checkSignatures: boolean) {
   let ballots = 0;
   for (const e of announced) {
     const r = await recountMeeting(reader, e.args.meetingId, { history, checkSignatures });
-    if (r.differences.length) throw new Error(`meeting ${e.args.meetingId} differs: ${JSON.stringify(r.differences[0])}`);
+    if (r.differences.length) throw new AppError("bench_failed", `meeting ${e.args.meetingId} differs: ${JSON.stringify(r.differences[0])}`);
     ballots += r.ballots.length;
   }
   return ballots;

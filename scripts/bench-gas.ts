@@ -7,12 +7,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT } from "#lib/deployment.js";
+import { AppError } from "#lib/errors.js";
 import { OWNERS, PREMISES, QUESTIONS, REFERENCE_HARDFORK, measureGas } from "../test/gas/scenarios.js";
 
 const measured = await measureGas();
 const gas = (name: string) => {
   const scenario = measured.scenarios.find((s) => s.name === name);
-  if (!scenario) throw new Error(`the gas scenarios measured no '${name}'`);
+  if (!scenario) throw new AppError("bench_failed", `the gas scenarios measured no '${name}'`);
   return scenario.gas;
 };
 const ourGasPerBallot = {

@@ -16,12 +16,13 @@ import { Choice } from "#lib/domain.js";
 import { QueryNode } from "../query-node/src/query-node.js";
 import { announceOpenMeeting, registerWalletOwners, startScenario, type Scenario } from "../query-node/test/helpers/scenario.js";
 import { BUILD_DIR, PROJECT_ROOT } from "../subgraph/scripts/paths.js";
+import { AppError, ConfigError } from "#lib/errors.js";
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: got '${raw}', expected a whole number above 0`);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError([`${name}: got '${raw}', expected a whole number above 0`]);
   return n;
 }
 
@@ -87,7 +88,7 @@ async function fillChain(s: Scenario): Promise<{ meetings: bigint[]; firstBlock:
     }
     for (const tx of pending) {
       const receipt = await tx.wait();
-      if (receipt?.status !== 1) throw new Error(`batch ${tx.hash} failed`);
+      if (receipt?.status !== 1) throw new AppError("bench_failed", `batch ${tx.hash} failed`);
     }
     cast += voters.length;
     if ((m + 1) % 10 === 0 || m + 1 === meetingCount) {
@@ -141,13 +142,13 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuStarted);
     const indexCpuSeconds = (cpu.user + cpu.system) / 1e6;
     const error = node.store.fatalError();
-    if (error) throw new Error(`indexing failed: ${error.message}`);
+    if (error) throw new AppError("bench_failed", `indexing failed: ${error.message}`);
     const indexed = node.query({ query: "{ _meta { block { number } } }" }).data as { _meta: { block: { number: number } } };
-    if (indexed._meta.block.number !== lastBlock) throw new Error(`indexed to ${indexed._meta.block.number}, expected ${lastBlock}`);
+    if (indexed._meta.block.number !== lastBlock) throw new AppError("bench_failed", `indexed to ${indexed._meta.block.number}, expected ${lastBlock}`);
     const ballotsIndexed = Number(
       (node.store.db.prepare(`SELECT count(*) AS n FROM "ballot"`).get() as { n: number }).n,
     );
-    if (ballotsIndexed !== BALLOTS) throw new Error(`indexed ${ballotsIndexed} ballots, expected ${BALLOTS}`);
+    if (ballotsIndexed !== BALLOTS) throw new AppError("bench_failed", `indexed ${ballotsIndexed} ballots, expected ${BALLOTS}`);
 
     console.log("querying…");
     const server = await node.listen();
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
         });
         const body = (await response.json()) as { errors?: unknown };
         const elapsed = performance.now() - t0;
-        if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
+        if (body.errors) throw new AppError("bench_failed", `query failed: ${JSON.stringify(body.errors)}`);
         if (i >= 20) timings.push(elapsed);
       }
     }
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
 
     console.log("fetching and decoding the same logs with ethers alone…");
     const raw = await rawDecode(s, s.deployment.startBlock, lastBlock, 100);
-    if (raw.ballots !== BALLOTS) throw new Error(`raw decode saw ${raw.ballots} ballots`);
+    if (raw.ballots !== BALLOTS) throw new AppError("bench_failed", `raw decode saw ${raw.ballots} ballots`);
 
     const report = {
       ballots: BALLOTS,

@@ -1,5 +1,5 @@
 /**
- * Relayer benchmark:  npx tsx relayer/bench.ts [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
+ * Relayer benchmark:  npm run bench:relayer -- [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
  *
  * Against a local node with one-second blocks, N signed ballots across 50 meetings are posted over
  * HTTP by concurrent clients to the relayer (its own process). Measured: intake rate and latency,
@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { deployFixture, devAccount, signedBallot, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
 import { postLoad, request } from "../relayer/test/helpers/http.js";
-import { serviceEnv, startProcess } from "../relayer/test/helpers/services.js";
+import { relayerEnv, startProcess } from "../relayer/test/helpers/services.js";
 import { castCounts } from "../relayer/test/helpers/verify.js";
 
 const MEETINGS = 50;
@@ -85,7 +85,7 @@ async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: n
       items.push(signedBallot(fx.domain, fx.voters[v]!, m));
     }
   }
-  const proc = await startProcess(serviceEnv(fx, { SERVICES: "relayer", RELAYER_DB_PATH: path.join(fx.tmpDir, `${label}.sqlite`), ...settings }));
+  const proc = await startProcess(relayerEnv(fx, { RELAYER_DB_PATH: path.join(fx.tmpDir, `${label}.sqlite`), ...settings }));
   try {
     const url = proc.relayerUrl;
     const latencies: number[] = [];

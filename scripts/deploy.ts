@@ -11,24 +11,25 @@ import { network } from "hardhat";
 import { isAddress } from "ethers";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { LAW_PARAMETERS, writeDeployment } from "#lib/deployment.js";
+import { ConfigError } from "#lib/errors.js";
 
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
-  if (!/^\d+$/.test(raw)) throw new Error(`${name}: got '${raw}', expected a whole number of seconds`);
+  if (!/^\d+$/.test(raw)) throw new ConfigError([`${name}: got '${raw}', expected a whole number of seconds`]);
   return Number(raw);
 }
 
 function optionalAddress(name: string): string | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return undefined;
-  if (!isAddress(raw)) throw new Error(`${name}: got '${raw}', expected a 0x-prefixed address`);
+  if (!isAddress(raw)) throw new ConfigError([`${name}: got '${raw}', expected a 0x-prefixed address`]);
   return raw;
 }
 
 const connection = await network.create();
 const [deployer] = await connection.ethers.getSigners();
-if (!deployer) throw new Error(`network ${connection.networkName} has no deployer account (set DH_DEPLOYER_KEY)`);
+if (!deployer) throw new ConfigError([`network ${connection.networkName} has no deployer account (set DH_DEPLOYER_KEY)`]);
 
 const parameters = {
   minNotice: seconds("DH_MIN_NOTICE", LAW_PARAMETERS.minNotice),

@@ -3,7 +3,7 @@
  *
  *  1. the embedded chain: Hardhat's simulated network as a JSON-RPC node on 127.0.0.1, one block a second;
  *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
- *  3. the custodial wallet and the relayer;
+ *  3. the relayer and the custodial wallet, each from its own configuration;
  *  4. the embedded query node indexing the subgraph and serving GraphQL;
  *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll;
  *  6. the web page;
@@ -23,9 +23,12 @@ import { deployDigitalHome } from "../dev/deploy.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
 import { seedDemo } from "../dev/seed.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
-import { loadConfig } from "../relayer/src/config.js";
+import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
-import { startServices, type RunningServices } from "../relayer/src/services.js";
+import { loadConfig as loadRelayerConfig } from "../relayer/src/config.js";
+import { startRelayer, type RunningRelayer } from "../relayer/src/service.js";
+import { loadConfig as loadCustodyConfig } from "../custody/src/config.js";
+import { startCustody, type RunningCustody } from "../custody/src/service.js";
 import { QueryNode } from "../query-node/src/query-node.js";
 import {
   loadConfig as loadNotifierConfig,
@@ -73,7 +76,8 @@ const started = Date.now();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
 
 let chain: LocalChain | undefined;
-let services: RunningServices | undefined;
+let relayer: RunningRelayer | undefined;
+let custody: RunningCustody | undefined;
 let queryNode: QueryNode | undefined;
 let web: WebServer | undefined;
 let mail: MailCapture | undefined;
@@ -88,7 +92,8 @@ async function stop(code: number) {
   await notifier?.stop().catch(() => undefined);
   await mail?.stop().catch(() => undefined);
   await web?.close().catch(() => undefined);
-  await services?.stop().catch(() => undefined);
+  await custody?.stop().catch(() => undefined);
+  await relayer?.stop().catch(() => undefined);
   await queryNode?.close().catch(() => undefined);
   await chain?.close().catch(() => undefined);
   console.log("stopped.");
@@ -103,7 +108,7 @@ try {
   await mkdir(dataDir, { recursive: true });
 
   const blockTimeMs = Number(process.env.DH_BLOCK_TIME_MS ?? 1000);
-  if (!Number.isInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > 60_000) throw new Error(`DH_BLOCK_TIME_MS: got '${process.env.DH_BLOCK_TIME_MS}', expected 0–60000`);
+  if (!Number.isInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > 60_000) throw new ConfigError([`DH_BLOCK_TIME_MS: got '${process.env.DH_BLOCK_TIME_MS}', expected 0–60000`]);
   step(`starting the embedded chain (one block every ${blockTimeMs} ms)`);
   chain = await onPort(envPort("DH_RPC_PORT", 8545), "chain", (port) => startLocalChain({ port, blockTimeMs }));
   const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
@@ -114,25 +119,35 @@ try {
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
 
-  step("starting the custodial wallet and the relayer");
+  step("starting the relayer and the custodial wallet");
   const registrarToken = randomBytes(24).toString("hex");
-  const config = loadConfig({
+  const logLevel = process.env.LOG_LEVEL ?? "warn";
+  // Two services, two configurations: the relayer's sender keys are never in custody's, nor residents' keys in the relayer's.
+  const relayerConfig = loadRelayerConfig({
     RPC_URL: chain.url,
     DEPLOYMENT: deploymentFile,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    LOG_LEVEL: logLevel,
     RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
     RELAYER_DB_PATH: path.join(dataDir, "relayer.sqlite"),
     RELAYER_SENDER_KEYS: DEV_KEYS.slice(2).join(","),
+    // the seed votes for dozens of residents at once; the page itself is a handful of users
+    RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
+  });
+  relayer = await startRelayer(relayerConfig, { deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
+  const custodyConfig = loadCustodyConfig({
+    RPC_URL: chain.url,
+    DEPLOYMENT: deploymentFile,
+    LOG_LEVEL: logLevel,
     CUSTODY_PORT: String(envPort("DH_CUSTODY_PORT", 8548)),
     CUSTODY_DB_PATH: path.join(dataDir, "custody.sqlite"),
     CUSTODY_MASTER_KEY: randomBytes(32).toString("hex"),
     CUSTODY_REGISTRAR_TOKEN: registrarToken,
     CUSTODY_REVEAL_OTP: "true",
-    // the seed onboards and logs in dozens of residents at once; the page itself is a handful of users
+    CUSTODY_RELAYER_URL: relayer.url,
+    // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
-    RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
   });
-  services = await startServices(config, { deployment, logger: createLogger(config.logLevel) });
+  custody = await startCustody(custodyConfig, { deployment, logger: createLogger(custodyConfig.logLevel, { service: "custody" }) });
 
   step("starting the query node (indexing the subgraph)");
   queryNode = await QueryNode.open({
@@ -155,9 +170,9 @@ try {
     deployment,
     registrar: deployer,
     organiser,
-    custodyUrl: services.custodyUrl!,
+    custodyUrl: custody.url,
     registrarToken,
-    relayerUrl: services.relayerUrl!,
+    relayerUrl: relayer.url,
     textsFile,
     progress: (m) => step(`  ${m}`),
   });
@@ -167,13 +182,13 @@ try {
     const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
     const body = (await response.json().catch(() => null)) as { data?: { _meta: { block: { number: number } } } } | null;
     if ((body?.data?._meta.block.number ?? -1) >= head) break;
-    if (i >= 600) throw new Error(`the query node did not reach block ${head} within a minute`);
+    if (i >= 600) throw new AppError("start_failed", `the query node did not reach block ${head} within a minute`);
     await new Promise((r) => setTimeout(r, 100));
   }
 
   step("starting the web page");
   web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
-    startWebServer({ port, graphqlUrl, custodyUrl: services!.custodyUrl!, relayerUrl: services!.relayerUrl!, textsFile }),
+    startWebServer({ port, graphqlUrl, custodyUrl: custody!.url, relayerUrl: relayer!.url, textsFile }),
   );
 
   step("starting the notifier (e-mail goes to a local capture)");
@@ -187,7 +202,7 @@ try {
     },
   });
   const rpcUrl = chain.url;
-  const custodyUrl = services.custodyUrl!;
+  const custodyUrl = custody.url;
   const smtpPort = mail.port;
   const webUrl = web.url;
   notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
@@ -217,8 +232,8 @@ try {
 Digital Home is running (a fresh demo).
   Web page           ${web.url}
   GraphQL            ${graphqlUrl}
-  Relayer API        ${services.relayerUrl}/v1   (OpenAPI: ${services.relayerUrl}/v1/openapi.json)
-  Custodial wallet   ${services.custodyUrl}/v1
+  Relayer API        ${relayer.url}/v1   (OpenAPI: ${relayer.url}/v1/openapi.json)
+  Custodial wallet   ${custody.url}/v1
   Notifier           ${notifier.url}/v1   (captured e-mail: ${mail.httpUrl}/)
   JSON-RPC           ${chain.url}   (chain id ${deployment.chainId})
   Deployment record  ${deploymentFile}

@@ -7,6 +7,8 @@ import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/inde
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
 import type { Deployment } from "#lib/deployment.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
+import { checkDeployedChain } from "#lib/chain-check.js";
+import { AppError } from "#lib/errors.js";
 import { UnreachableError } from "./errors.js";
 
 export const registryInterface = new Interface(BuildingRegistry__factory.abi);
@@ -56,20 +58,11 @@ export class ChainReader {
 
   /** Checks the endpoint answers, serves the deployment's chain and has its contracts. */
   async connect(): Promise<void> {
-    let chainId: bigint;
     try {
-      chainId = BigInt(await this.provider.send("eth_chainId", []));
+      await checkDeployedChain(this.provider, this.deployment, { rpcUrl: this.rpcUrl });
     } catch (err) {
-      throw new UnreachableError(`JSON-RPC endpoint ${this.rpcUrl} is unreachable: ${(err as Error).message.split("\n")[0]}`, err);
-    }
-    if (chainId !== BigInt(this.deployment.chainId)) {
-      throw new UnreachableError(
-        `JSON-RPC endpoint ${this.rpcUrl} serves chain ${chainId}, the deployment record is for chain ${this.deployment.chainId}`,
-      );
-    }
-    const code = await this.provider.getCode(this.deployment.contracts.MeetingHall.address);
-    if (code === "0x") {
-      throw new UnreachableError(`no MeetingHall at ${this.deployment.contracts.MeetingHall.address} on ${this.rpcUrl}`);
+      if (err instanceof AppError) throw new UnreachableError(err.message, err);
+      throw err;
     }
   }
 
@@ -149,6 +142,6 @@ export const uintTopic = (value: bigint | number) => "0x" + BigInt(value).toStri
 
 export const topicOf = (iface: Interface, event: string) => {
   const fragment = iface.getEvent(event);
-  if (!fragment) throw new Error(`no event ${event}`);
+  if (!fragment) throw new AppError("unknown_event", `no event ${event}`);
   return fragment.topicHash;
 };

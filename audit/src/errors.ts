@@ -1,4 +1,5 @@
-/** Errors of the audit tool, each with the process exit code it maps to. */
+/** Errors of the audit tool: the project's AppError, each kind with the process exit code it maps to. */
+import { AppError } from "#lib/errors.js";
 
 export const EXIT = {
   ok: 0,
@@ -9,31 +10,34 @@ export const EXIT = {
   internal: 5,
 } as const;
 
-export class AuditError extends Error {
+export class AuditError extends AppError {
   constructor(
+    code: string,
     message: string,
     readonly exitCode: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.name = "AuditError";
+    super(code, message, options);
   }
 }
 
+/** Bad arguments or input files: exit 2. */
 export class UsageError extends AuditError {
   constructor(message: string) {
-    super(message, EXIT.usage);
+    super("invalid_usage", message, EXIT.usage);
   }
 }
 
+/** A meeting, ballot or transaction that is not on the chain: exit 3. */
 export class NotFoundError extends AuditError {
   constructor(message: string) {
-    super(message, EXIT.notFound);
+    super("not_found", message, EXIT.notFound);
   }
 }
 
+/** An endpoint that cannot be reached, or serves another chain: exit 4. */
 export class UnreachableError extends AuditError {
   constructor(message: string, cause?: unknown) {
-    super(message, EXIT.unreachable, { cause });
+    super("unreachable", message, EXIT.unreachable, { cause });
   }
 }

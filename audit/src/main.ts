@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { useNativeKeccak } from "#lib/keccak.js";
 import { readDeployment } from "#lib/deployment.js";
 import { ChainReader, hallInterface, topicOf, uintTopic } from "./chain.js";
-import { AuditError, EXIT, UsageError } from "./errors.js";
+import { AuditError, EXIT, NotFoundError, UsageError } from "./errors.js";
 import { compareWithPublished, readPublished } from "./expect.js";
 import { isoTime, percent, squareMetres } from "./format.js";
 import { buildProtocol, readTexts, writeProtocol, type Language } from "./protocol.js";
@@ -237,7 +237,7 @@ async function main(argv: string[]): Promise<number> {
     // events
     const logs = await reader.logs("hall", [null, uintTopic(meetingId!)]);
     if (!logs.some((l) => l.name === "MeetingAnnounced")) {
-      throw new AuditError(`meeting ${meetingId} was never announced on this deployment`, EXIT.notFound);
+      throw new NotFoundError(`meeting ${meetingId} was never announced on this deployment`);
     }
     for (const l of logs) {
       const args = Object.fromEntries(hallInterface.getEvent(l.name)!.inputs.map((input, i) => [input.name, l.args[i]]));

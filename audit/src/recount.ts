@@ -88,7 +88,7 @@ export function meetingFromEvent(e: DecodedLog, cancelled: boolean, announcedAt:
   // the event's enums arrive as plain integers: one the contract does not define is a difference
   const defined = <N extends readonly string[]>(names: N, value: bigint, what: string): N[number] => {
     const name = nameAt(names, value);
-    if (name === undefined) throw new AuditError(`meeting ${a.meetingId}: MeetingAnnounced has ${what} ${value}, which IMeetingHall does not define`, EXIT.difference);
+    if (name === undefined) throw new AuditError("undefined_enum_value", `meeting ${a.meetingId}: MeetingAnnounced has ${what} ${value}, which IMeetingHall does not define`, EXIT.difference);
     return name;
   };
   return {

@@ -5,46 +5,21 @@
  * key generated at start and published at /.well-known/jwks.json, verified by the same path.
  */
 import { createHash, randomInt, timingSafeEqual } from "node:crypto";
-import {
-  SignJWT,
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  exportJWK,
-  generateKeyPair,
-  jwtVerify,
-  type JSONWebKeySet,
-  type JWTVerifyGetKey,
-} from "jose";
-import { ServiceError } from "../../relayer/src/errors.js";
+import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type JSONWebKeySet } from "jose";
+import { AppError } from "#lib/errors.js";
+import { jwksSubject, jwtSubject } from "#lib/http/auth.js";
 
 const TOKEN_TTL_SECONDS = 3600;
 const MAX_CODE_ATTEMPTS = 5;
 
 export interface Authenticator {
-  /** The resident id of a bearer token, or a 401. */
+  /** The resident id of a bearer token, or `unauthenticated`. */
   residentOf(authorization: string | undefined): Promise<string>;
   jwks?: JSONWebKeySet;
 }
 
-function bearer(authorization: string | undefined): string {
-  const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? "");
-  if (!m) throw new ServiceError("unauthenticated", "a bearer token is required", { status: 401 });
-  return m[1]!;
-}
-
-async function verify(getKey: JWTVerifyGetKey, token: string, issuer: string, audience: string): Promise<string> {
-  try {
-    const { payload } = await jwtVerify(token, getKey, { issuer, audience, algorithms: ["ES256", "RS256", "EdDSA"] });
-    if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new Error("no subject");
-    return payload.sub;
-  } catch (err) {
-    throw new ServiceError("unauthenticated", "the bearer token is invalid or expired", { status: 401, cause: err });
-  }
-}
-
 export function jwksAuthenticator(jwksUrl: string, issuer: string, audience: string): Authenticator {
-  const getKey = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
-  return { residentOf: (h) => verify(getKey, bearer(h), issuer, audience) };
+  return { residentOf: jwksSubject(jwksUrl, issuer, audience) };
 }
 
 export interface DemoLogin extends Authenticator {
@@ -58,13 +33,13 @@ export async function demoAuthenticator(issuer: string, audience: string, codeTt
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "custody-demo-1", alg: "ES256", use: "sig" };
   const jwks: JSONWebKeySet = { keys: [jwk] };
-  const getKey = createLocalJWKSet(jwks);
+  const residentOf = jwtSubject(createLocalJWKSet(jwks), issuer, audience);
   const codes = new Map<string, { hash: Buffer; expires: number; attempts: number }>();
   const digest = (residentId: string, code: string) => createHash("sha256").update(`${residentId}\0${code}`).digest();
 
   return {
     jwks,
-    residentOf: (h) => verify(getKey, bearer(h), issuer, audience),
+    residentOf,
     issueCode(residentId) {
       const now = Date.now();
       for (const [k, v] of codes) if (v.expires < now) codes.delete(k);
@@ -74,7 +49,7 @@ export async function demoAuthenticator(issuer: string, audience: string, codeTt
     },
     async exchange(residentId, code) {
       const entry = codes.get(residentId);
-      const invalid = new ServiceError("invalid_code", "the one-time code is wrong or expired", { status: 401 });
+      const invalid = new AppError("invalid_code", "the one-time code is wrong or expired");
       if (!entry || entry.expires < Date.now()) throw invalid;
       entry.attempts++;
       if (!timingSafeEqual(entry.hash, digest(residentId, code))) {

@@ -4,6 +4,7 @@
  * implementation of KeyWrapper can replace it.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { ConfigError } from "#lib/errors.js";
 
 export interface WrappedKey {
   ciphertext: Buffer;
@@ -20,7 +21,7 @@ export class AesGcmKeyWrapper implements KeyWrapper {
   private readonly key: Buffer;
 
   constructor(masterKey: Buffer) {
-    if (masterKey.length !== 32) throw new RangeError("the master key must be 32 bytes");
+    if (masterKey.length !== 32) throw new ConfigError(["the master key must be 32 bytes"]);
     this.key = Buffer.from(masterKey);
   }
 

@@ -2,6 +2,7 @@
  * Residents' keys and the append-only signing log, in SQLite. A private key exists in the clear only
  * inside `withSigner` while it signs; it is never logged or returned.
  */
+import { AppError } from "#lib/errors.js";
 import { SqliteDatabase } from "#lib/sqlite.js";
 import { Wallet, SigningKey } from "ethers";
 import type { KeyWrapper } from "./key-wrapper.js";
@@ -87,7 +88,7 @@ export class Keystore {
     const row = this.db.prepare(`SELECT address, ciphertext, iv, tag FROM residents WHERE resident_id = ?`).get(residentId) as
       | { address: string; ciphertext: Buffer; iv: Buffer; tag: Buffer }
       | undefined;
-    if (!row) throw new Error(`no key for resident ${residentId}`);
+    if (!row) throw new AppError("unknown_resident", `no key for resident ${residentId}`);
     const plain = this.wrapper.unwrap(row, context(residentId, row.address));
     try {
       const key = new SigningKey("0x" + plain.toString("hex"));

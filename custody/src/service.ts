@@ -1,24 +1,52 @@
-/** Assembles the custodial wallet: keystore, authentication and the HTTP API. */
+/**
+ * Starts the custodial wallet from its own validated configuration: the deployment record (the
+ * EIP-712 domain it signs for, checked against the node when RPC_URL is set), keystore,
+ * authentication and the HTTP API. main.ts runs it as a process; `npm start` embeds it.
+ */
 import type { TypedDataDomain } from "ethers";
-import type { CustodyConfig } from "../../relayer/src/config.js";
+import { ballotDomain } from "#lib/ballot.js";
+import { checkDeployedChain } from "#lib/chain-check.js";
+import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { listen } from "#lib/http/server.js";
-import type { Logger } from "#lib/log.js";
-import { createCustodyApp } from "./app.js";
+import { createLogger, type Logger } from "#lib/log.js";
+import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { demoAuthenticator, jwksAuthenticator, type Authenticator, type DemoLogin } from "./auth.js";
+import type { CustodyConfig } from "./config.js";
+import { createCustodyApp } from "./http/app.js";
 import { AesGcmKeyWrapper } from "./key-wrapper.js";
 import { Keystore } from "./keystore.js";
 
 export interface RunningCustody {
   url: string;
+  domain: TypedDataDomain;
   stop(): Promise<void>;
 }
 
-export async function startCustody(
-  config: CustodyConfig,
-  domain: TypedDataDomain,
-  log: Logger,
-  options: { relayerUrl?: string; deliverCode?: (residentId: string, code: string) => void } = {},
-): Promise<RunningCustody> {
+export interface StartOptions {
+  logger?: Logger;
+  /** A loaded deployment record instead of `config.deployment`. */
+  deployment?: Deployment;
+  /** A relayer started beside it: where POST /v1/ballots forwards signed ballots when CUSTODY_RELAYER_URL is unset. */
+  relayerUrl?: string;
+  /** Delivers a one-time code to the resident (default: the log, for the demo). */
+  deliverCode?: (residentId: string, code: string) => void;
+}
+
+/** Custody reads the chain only to check, once, that the node knows the record's contracts. */
+async function checkChain(rpcUrl: string, deployment: Deployment): Promise<void> {
+  const provider = new HttpJsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+  try {
+    await checkDeployedChain(provider, deployment, { rpcUrl, attempts: 30 });
+  } finally {
+    provider.destroy();
+  }
+}
+
+export async function startCustody(config: CustodyConfig, options: StartOptions = {}): Promise<RunningCustody> {
+  const log = options.logger ?? createLogger(config.logLevel, { service: "custody" });
+  const deployment = options.deployment ?? (await readDeployment(config.deployment));
+  if (config.rpcUrl !== undefined) await checkChain(config.rpcUrl, deployment);
+  const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
   const keystore = new Keystore(config.dbPath, new AesGcmKeyWrapper(config.masterKey));
   let auth: Authenticator;
   let demo: DemoLogin | undefined;
@@ -36,7 +64,7 @@ export async function startCustody(
     revealOtp: config.revealOtp,
     registrarToken: config.registrarToken,
     domain,
-    relayerUrl: options.relayerUrl ?? config.relayerUrl,
+    relayerUrl: config.relayerUrl ?? options.relayerUrl,
     rateLimitPerMinute: config.rateLimitPerMinute,
     log: appLog,
     deliverCode: options.deliverCode ?? ((residentId, code) => appLog.info("one-time code (demo delivery)", { residentId, code })),
@@ -48,11 +76,12 @@ export async function startCustody(
     keystore.close();
     throw err;
   }
-  log.info("custody listening", { url: server.url, authMode: config.authMode });
+  log.info("custody listening", { url: server.url, authMode: config.authMode, meetingHall: domain.verifyingContract });
   const running = server;
   let stopped: Promise<void> | undefined;
   return {
     url: server.url,
+    domain,
     stop: () =>
       (stopped ??= (async () => {
         await running.close();

@@ -13,11 +13,10 @@ import { after, before, describe, it } from "node:test";
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { recoverAddress } from "ethers";
-import { loadConfig } from "../../relayer/src/config.js";
-import { startServices, type RunningServices } from "../../relayer/src/services.js";
 import type { Deployment } from "#lib/deployment.js";
-import { request } from "../../relayer/test/helpers/http.js";
-import { REGISTRAR_TOKEN } from "../../relayer/test/helpers/services.js";
+import { loadConfig } from "../src/config.js";
+import { startCustody, type RunningCustody } from "../src/service.js";
+import { REGISTRAR_TOKEN, request } from "./helpers.js";
 
 const ISSUER = "https://id.example.test";
 const AUDIENCE = "digital-home";
@@ -36,7 +35,7 @@ const deployment: Deployment = {
 };
 
 let idp: Server;
-let services: RunningServices;
+let service: RunningCustody;
 let custody: string;
 let dir: string;
 let masterKey: string;
@@ -64,8 +63,6 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "dh-custody-"));
   masterKey = randomBytes(32).toString("hex");
   const config = loadConfig({
-    SERVICES: "custody",
-    RPC_URL: "http://127.0.0.1:1",
     LOG_LEVEL: "silent",
     CUSTODY_PORT: "0",
     CUSTODY_DB_PATH: path.join(dir, "custody.sqlite"),
@@ -77,12 +74,12 @@ before(async () => {
     CUSTODY_JWT_AUDIENCE: AUDIENCE,
     CUSTODY_RATE_LIMIT_PER_MINUTE: "600",
   });
-  services = await startServices(config, { deployment });
-  custody = services.custodyUrl!;
+  service = await startCustody(config, { deployment });
+  custody = service.url;
 });
 
 after(async () => {
-  await services?.stop();
+  await service?.stop();
   await new Promise((r) => idp?.close(r));
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,6 @@
 /** A token bucket per client (by IP address): `perMinute` requests a minute, bursts up to a tenth of it. */
 import type { NextFunction, Request, Response } from "express";
-import { ServiceError } from "../../relayer/src/errors.js";
+import { AppError } from "../errors.js";
 
 /** Takes a token for `key`; returns the seconds to wait when there is none (0: go on). */
 export function tokenBuckets(perMinute: number): (key: string) => number {
@@ -25,8 +25,8 @@ export function tokenBuckets(perMinute: number): (key: string) => number {
   };
 }
 
-export function rateLimited(retryAfter: number): ServiceError {
-  return new ServiceError("rate_limited", `too many requests; retry in ${retryAfter} s`, { status: 429, retryable: true });
+export function rateLimited(retryAfter: number): AppError {
+  return new AppError("rate_limited", `too many requests; retry in ${retryAfter} s`, { retryable: true });
 }
 
 /** Express middleware taking a token per client IP from `take` (see tokenBuckets). */

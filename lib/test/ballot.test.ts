@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Signature, Wallet, concat, keccak256, recoverAddress, toBeHex, toUtf8Bytes, verifyTypedData } from "ethers";
+import { AppError } from "../errors.js";
 import { nativeRecovery, recoverSigner } from "../recover.js";
 import {
   BALLOT_TYPES,
@@ -26,10 +27,10 @@ describe("ballot (shared EIP-712 definition)", function () {
     });
 
     it("refuses no answers, more than 64, and values that are not an answer", function () {
-      expect(() => packChoices([])).to.throw(RangeError, "1 to 64 questions, got 0");
-      expect(() => packChoices(Array(65).fill(Choice.For))).to.throw(RangeError, "got 65");
-      expect(() => packChoices([Choice.For, 0 as Choice])).to.throw(RangeError, "question 1");
-      expect(() => packChoices([4 as Choice])).to.throw(RangeError, "question 0");
+      expect(() => packChoices([])).to.throw(AppError, "1 to 64 questions, got 0").with.property("code", "malformed_choices");
+      expect(() => packChoices(Array(65).fill(Choice.For))).to.throw(AppError, "got 65").with.property("code", "malformed_choices");
+      expect(() => packChoices([Choice.For, 0 as Choice])).to.throw(AppError, "question 1").with.property("code", "malformed_choices");
+      expect(() => packChoices([4 as Choice])).to.throw(AppError, "question 0").with.property("code", "malformed_choices");
     });
   });
 

@@ -28,14 +28,18 @@ export class AgendaTexts {
       return;
     }
     if (mtime === this.loadedMtime) return;
+    this.loadedMtime = mtime;
+    let list: unknown;
     try {
-      const list = JSON.parse(readFileSync(this.file, "utf8")) as unknown;
-      if (!Array.isArray(list) || !list.every((s) => typeof s === "string")) throw new Error("expected a JSON array of strings");
-      this.texts = new Map(list.map((s: string) => [id(s).toLowerCase(), s]));
-      this.loadedMtime = mtime;
+      list = JSON.parse(readFileSync(this.file, "utf8"));
     } catch (err) {
       this.log.warn("agenda texts file cannot be read", { file: this.file, err });
-      this.loadedMtime = mtime;
+      return;
     }
+    if (!Array.isArray(list) || !list.every((s) => typeof s === "string")) {
+      this.log.warn("agenda texts file cannot be read", { file: this.file, reason: "expected a JSON array of strings" });
+      return;
+    }
+    this.texts = new Map(list.map((s: string) => [id(s).toLowerCase(), s]));
   }
 }

@@ -7,11 +7,13 @@
  *   anyone:     GET /v1/health
  * Errors are `{ error: { code, message } }`: 4xx for the client's mistakes, 5xx for ours.
  */
-import { randomUUID } from "node:crypto";
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import express, { type Express, type Request } from "express";
 import { isAddress } from "ethers";
 import { z } from "zod";
-import { NotifierError } from "./errors.js";
+import { AppError } from "#lib/errors.js";
+import { jsonBody, parseBody } from "#lib/http/body.js";
+import { errorHandler, notFound } from "#lib/http/errors.js";
+import { requestId } from "#lib/http/request-id.js";
 import { LANGUAGES } from "./config.js";
 import { contactWarnings, type Directory } from "./directory.js";
 import { feedOf } from "./channels/app.js";
@@ -19,6 +21,7 @@ import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
 import type { Outbox } from "./outbox.js";
 import type { ResidentAuth } from "./auth.js";
+import { NOTIFIER_STATUSES } from "./statuses.js";
 
 export interface ApiDeps {
   db: Database;
@@ -41,34 +44,12 @@ const residentSchema = z.strictObject({
 });
 const preferencesSchema = z.strictObject({ language: z.enum(LANGUAGES).optional(), optOut: optOutSchema.optional() });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new NotifierError("invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`, { status: 400 });
-  }
-  return r.data;
-}
-
-function sendError(res: Response, err: NotifierError): void {
-  res.status(err.status).json({ error: { code: err.code, message: err.message } });
-}
-
-function fromBodyParser(err: { type?: string; status?: number }): NotifierError | undefined {
-  if (err.type === "entity.too.large") return new NotifierError("payload_too_large", "the request body is too large", { status: 413 });
-  if (err.type === "entity.parse.failed") return new NotifierError("malformed_json", "the request body is not valid JSON", { status: 400 });
-  if (err.status && err.status >= 400 && err.status < 500) return new NotifierError("bad_request", "the request cannot be read", { status: err.status });
-  return undefined;
-}
-
 export function createApi(deps: ApiDeps): Express {
   const { directory, outbox, auth, log } = deps;
   const app = express();
   app.disable("x-powered-by");
+  app.use(requestId);
   app.use((req, res, next) => {
-    const given = req.get("x-request-id");
-    res.locals.requestId = given && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    res.setHeader("X-Request-Id", res.locals.requestId);
     // The web page reads the feed from another origin with a bearer token (no cookies).
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Allow-Headers", "authorization, content-type");
@@ -79,13 +60,13 @@ export function createApi(deps: ApiDeps): Express {
     }
     next();
   });
-  app.use(express.json({ limit: 8192, strict: true, type: () => true }));
+  app.use(jsonBody(8192));
 
   const registrar = (req: Request) => deps.requireRegistrar(req.get("authorization"));
   const me = async (req: Request) => {
     const id = await auth.residentOf(req.get("authorization"));
     const r = directory.find(id);
-    if (!r) throw new NotifierError("unknown_resident", "the resident is not in the notifier's directory", { status: 403 });
+    if (!r) throw new AppError("unknown_resident", "the resident is not in the notifier's directory");
     return r;
   };
 
@@ -95,8 +76,8 @@ export function createApi(deps: ApiDeps): Express {
 
   app.put("/v1/residents/:residentId", (req, res) => {
     registrar(req);
-    const id = parse(residentIdSchema, req.params.residentId);
-    const input = parse(residentSchema, req.body);
+    const id = parseBody(residentIdSchema, req.params.residentId);
+    const input = parseBody(residentSchema, req.body);
     const { resident, created } = directory.upsert(id, input);
     const warnings = contactWarnings(input);
     if (warnings.length) log.warn("resident contact malformed", { residentId: id, fields: warnings.map((w) => w.field) });
@@ -106,13 +87,13 @@ export function createApi(deps: ApiDeps): Express {
   app.get("/v1/residents/:residentId", (req, res) => {
     registrar(req);
     const r = directory.find(String(req.params.residentId));
-    if (!r) throw new NotifierError("not_found", "no such resident", { status: 404 });
+    if (!r) throw new AppError("not_found", "no such resident");
     res.json({ resident: r });
   });
 
   app.delete("/v1/residents/:residentId", (req, res) => {
     registrar(req);
-    if (!directory.remove(String(req.params.residentId))) throw new NotifierError("not_found", "no such resident", { status: 404 });
+    if (!directory.remove(String(req.params.residentId))) throw new AppError("not_found", "no such resident");
     res.status(204).end();
   });
 
@@ -137,21 +118,12 @@ export function createApi(deps: ApiDeps): Express {
 
   app.put("/v1/me/preferences", async (req, res) => {
     const r = await me(req);
-    const prefs = parse(preferencesSchema, req.body);
+    const prefs = parseBody(preferencesSchema, req.body);
     const updated = directory.setPreferences(r.residentId, prefs)!;
     res.json({ language: updated.language, optOut: updated.optOut });
   });
 
-  app.use((_req: Request, res: Response) => sendError(res, new NotifierError("not_found", "no such endpoint", { status: 404 })));
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const known = err instanceof NotifierError ? err : fromBodyParser(err as { type?: string; status?: number });
-    if (known) {
-      if (known.status >= 500) log.warn("request failed", { code: known.code, requestId: res.locals.requestId });
-      sendError(res, known);
-      return;
-    }
-    log.error("unexpected error", { requestId: res.locals.requestId, err });
-    sendError(res, new NotifierError("internal", "internal error", { status: 500 }));
-  });
+  app.use(notFound);
+  app.use(errorHandler(NOTIFIER_STATUSES, log));
   return app;
 }

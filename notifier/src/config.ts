@@ -3,7 +3,7 @@
  * the variable, the value and what was expected, e.g.
  * "NOTIFIER_MAX_ATTEMPTS: got 'ten', expected a whole number 1–100".
  */
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "#lib/errors.js";
 import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
 import { EnvReader, type Env } from "#lib/env-reader.js";
 

@@ -4,7 +4,7 @@
  * The address of each resident is asked of the custody service (onboarding is idempotent there).
  */
 import type { Directory } from "./directory.js";
-import { NotifierError } from "./errors.js";
+import { AppError } from "#lib/errors.js";
 import type { Language } from "./config.js";
 
 export interface DemoContactsOptions {
@@ -27,7 +27,7 @@ export async function registerDemoContacts(directory: Directory, options: DemoCo
     });
     const body = (await response.json().catch(() => ({}))) as { address?: string; error?: { code: string; message: string } };
     if (!response.ok || !body.address) {
-      throw new NotifierError("custody_lookup_failed", `custody service answered ${response.status} for '${residentId}': ${body.error?.message ?? "no address"}`);
+      throw new AppError("custody_lookup_failed", `custody service answered ${response.status} for '${residentId}': ${body.error?.message ?? "no address"}`);
     }
     const email = `${residentId}@${options.mailDomain ?? "demo.digital-home.local"}`;
     directory.upsert(residentId, { address: body.address, language: options.language ?? "ru", email });

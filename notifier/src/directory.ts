@@ -5,7 +5,7 @@
  */
 import { getAddress } from "ethers";
 import type { Database } from "./db.js";
-import { NotifierError } from "./errors.js";
+import { AppError } from "#lib/errors.js";
 import type { Language } from "./config.js";
 
 export type Channel = "app" | "email" | "sms";
@@ -88,7 +88,7 @@ export class Directory {
       const existing = this.find(residentId);
       const optOut = { ...(existing?.optOut ?? { app: false, email: false, sms: false }), ...(input.optOut ?? {}) };
       const holder = this.db.sql("SELECT resident_id FROM residents WHERE address = ? AND resident_id <> ?").get(address, residentId) as { resident_id: string } | undefined;
-      if (holder) throw new NotifierError("address_in_use", `address ${address} belongs to resident '${holder.resident_id}'; remove that entry first`, { status: 409 });
+      if (holder) throw new AppError("address_in_use", `address ${address} belongs to resident '${holder.resident_id}'; remove that entry first`);
       this.db
         .sql(
           `INSERT INTO residents (resident_id, address, language, email, phone, opt_out_app, opt_out_email, opt_out_sms, updated_at)

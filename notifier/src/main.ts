@@ -3,7 +3,7 @@
  * and stops cleanly on SIGTERM / SIGINT, finishing the sends in flight. With NOTIFIER_MAIL_CAPTURE=true
  * it also runs a local SMTP capture and sends e-mail there (a demo without a mail server).
  */
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "#lib/errors.js";
 import { loadConfig } from "./config.js";
 import { startMailCapture, type MailCapture } from "./mail-capture.js";
 import { startNotifier } from "./service.js";

@@ -9,11 +9,10 @@
  * again with the same key (e-mail Message-ID, SMS Idempotency-Key), so the provider or the mail
  * client can recognise the repeat.
  */
-import { NotifierError } from "./errors.js";
 import type { Database } from "./db.js";
 import type { Channel } from "./directory.js";
 import type { Logger } from "#lib/log.js";
-import type { ChannelAdapter, OutgoingMessage } from "./channels/types.js";
+import { DeliveryError, type ChannelAdapter, type OutgoingMessage } from "./channels/types.js";
 
 export interface NewOutboxRow {
   noticeId: string;
@@ -74,7 +73,7 @@ export interface OutboxOptions {
 function withDeadline<T>(promise: Promise<T>, ms: number, channel: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new NotifierError("send_timeout", `the ${channel} provider did not answer within ${ms} ms`, { retryable: true })), ms);
+    timer = setTimeout(() => reject(new DeliveryError("send_timeout", `the ${channel} provider did not answer within ${ms} ms`, { retryable: true })), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
@@ -239,7 +238,7 @@ export class Outbox {
       shortBody: row.short_body,
     };
     try {
-      if (!adapter) throw new NotifierError("channel_not_configured", `the ${row.channel} channel is not configured`);
+      if (!adapter) throw new DeliveryError("channel_not_configured", `the ${row.channel} channel is not configured`);
       const { providerResponse } = await withDeadline(adapter.send(message), this.options.sendTimeoutMs * 2, row.channel);
       this.db.transaction(() => {
         this.db.sql("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL WHERE id = ?").run(new Date().toISOString(), row.id);
@@ -247,7 +246,7 @@ export class Outbox {
       });
       this.log.debug("notice delivered", { noticeId: row.notice_id, channel: row.channel, address: row.address, attempt });
     } catch (err) {
-      const e = err instanceof NotifierError ? err : new NotifierError("send_failed", (err as Error).message ?? String(err), { retryable: true, cause: err });
+      const e = err instanceof DeliveryError ? err : new DeliveryError("send_failed", (err as Error).message ?? String(err), { retryable: true, cause: err });
       const invalid = e.code === "invalid_destination";
       const retry = e.retryable && attempt < this.options.maxAttempts;
       const delay = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1)) * (0.9 + Math.random() * 0.2);

@@ -2,14 +2,15 @@
  * Assembles the notifier: database, directory, chain follower, notice planner, outbox with its
  * channels, and the HTTP API. `startNotifier` is what `main.ts` and the project's `npm start` call.
  */
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { JsonRpcProvider } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import { checkDeployedChain } from "#lib/chain-check.js";
 import { readDeployment, type Deployment } from "#lib/deployment.js";
+import { registrarCheck } from "#lib/http/auth.js";
+import { listen, type RunningServer } from "#lib/http/server.js";
+import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { AgendaTexts } from "./agenda.js";
 import { createApi } from "./api.js";
-import { jwksAuth, noResidentAuth, registrarCheck } from "./auth.js";
+import { jwksAuth, noResidentAuth } from "./auth.js";
 import { FeedChannel } from "./channels/app.js";
 import { EmailChannel } from "./channels/email.js";
 import { JsonWebhookSms } from "./channels/sms.js";
@@ -17,7 +18,6 @@ import type { ChannelAdapter } from "./channels/types.js";
 import type { NotifierConfig } from "./config.js";
 import { Database } from "./db.js";
 import { Directory, type Channel } from "./directory.js";
-import { NotifierError } from "./errors.js";
 import { Follower } from "./follower.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { Meetings } from "./meetings.js";
@@ -42,27 +42,12 @@ export interface StartOptions {
   prepare?: (directory: Directory) => Promise<void> | void;
 }
 
-async function checkChain(provider: JsonRpcProvider, rpcUrl: string, deployment: Deployment): Promise<void> {
-  let chainId: bigint;
-  try {
-    chainId = BigInt(await provider.send("eth_chainId", []));
-  } catch (err) {
-    throw new NotifierError("chain_unavailable", `JSON-RPC endpoint ${rpcUrl} is unreachable: ${(err as Error).message.split("\n")[0]}`, { cause: err, retryable: true });
-  }
-  if (chainId !== BigInt(deployment.chainId)) {
-    throw new NotifierError("wrong_chain", `JSON-RPC endpoint ${rpcUrl} serves chain ${chainId}, the deployment record is for chain ${deployment.chainId}`);
-  }
-  if ((await provider.getCode(deployment.contracts.MeetingHall.address)) === "0x") {
-    throw new NotifierError("no_contract", `no MeetingHall at ${deployment.contracts.MeetingHall.address} on ${rpcUrl}`);
-  }
-}
-
 export async function startNotifier(config: NotifierConfig, options: StartOptions = {}): Promise<RunningNotifier> {
   const log = options.logger ?? createLogger(config.logLevel, { service: "notifier" });
   const deployment = options.deployment ?? (await readDeployment(config.deployment));
-  const provider = new JsonRpcProvider(config.rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 50 });
+  const provider = new HttpJsonRpcProvider(config.rpcUrl, deployment.chainId, { staticNetwork: true, cacheTimeout: -1, batchMaxCount: 50 });
   try {
-    await checkChain(provider, config.rpcUrl, deployment);
+    await checkDeployedChain(provider, deployment, { rpcUrl: config.rpcUrl });
   } catch (err) {
     provider.destroy();
     throw err;
@@ -135,21 +120,15 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     status: () => ({ cursor: follower.cursor, head: follower.head, outbox: outbox.counts() }),
     log,
   });
-  let server: Server;
+  let server: RunningServer;
   try {
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host);
-      s.once("error", reject);
-      s.once("listening", () => resolve(s));
-    });
+    server = await listen(app, config.host, config.port);
   } catch (err) {
     db.close();
     provider.destroy();
-    throw new NotifierError("listen_failed", `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`, { cause: err });
+    throw err;
   }
-  server.keepAliveTimeout = 5_000;
-  const address = server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = server.url;
 
   follower.start();
   outbox.start();
@@ -158,11 +137,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+      await server.close();
       await follower.stop();
       await outbox.stop();
       for (const adapter of adapters.values()) await adapter.close?.();
@@ -171,5 +146,5 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
       log.info("notifier stopped");
     })());
 
-  return { url, port: address.port, directory, outbox, follower, stop };
+  return { url, port: server.port, directory, outbox, follower, stop };
 }

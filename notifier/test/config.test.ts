@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../src/config.js";
-import { ConfigError } from "../src/errors.js";
+import { ConfigError } from "#lib/errors.js";
 
 const valid = { NOTIFIER_RPC_URL: "http://127.0.0.1:8545", NOTIFIER_REGISTRAR_TOKEN: "0123456789abcdef0123" };
 

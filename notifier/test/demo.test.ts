@@ -7,10 +7,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { loadConfig as loadServicesConfig } from "../../relayer/src/config.js";
-import { createLogger as createServicesLogger } from "#lib/log.js";
-import { startServices, type RunningServices } from "../../relayer/src/services.js";
+import { createLogger } from "#lib/log.js";
 import { SHARE_UNIT } from "#lib/domain.js";
+import { loadConfig as loadCustodyConfig } from "../../custody/src/config.js";
+import { startCustody, type RunningCustody } from "../../custody/src/service.js";
 import { QUESTION_SETS, announce, registerBuilding } from "../../dev/scenario.js";
 import { registerDemoContacts } from "../src/demo.js";
 import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
@@ -19,15 +19,14 @@ import { get, startInProcess, startWorld, until, writeTexts, type TestWorld } fr
 
 describe("demo wiring with the custody service", () => {
   let t: TestWorld;
-  let services: RunningServices;
+  let custodyService: RunningCustody;
   let mail: MailCapture;
   let notifier: RunningNotifier | undefined;
   const custodyToken = randomBytes(16).toString("hex");
 
   before(async () => {
     t = await startWorld();
-    const config = loadServicesConfig({
-      SERVICES: "custody",
+    const config = loadCustodyConfig({
       RPC_URL: t.chain.url,
       DEPLOYMENT: t.deploymentFile,
       LOG_LEVEL: "silent",
@@ -37,19 +36,19 @@ describe("demo wiring with the custody service", () => {
       CUSTODY_REGISTRAR_TOKEN: custodyToken,
       CUSTODY_REVEAL_OTP: "true",
     });
-    services = await startServices(config, { deployment: t.world.deployment, logger: createServicesLogger("silent") });
+    custodyService = await startCustody(config, { deployment: t.world.deployment, logger: createLogger("silent") });
     mail = await startMailCapture({ httpPort: 0 });
   });
 
   after(async () => {
     await notifier?.stop();
     await mail?.stop();
-    await services?.stop();
+    await custodyService?.stop();
     await t?.close();
   });
 
   it("sends the notice of a meeting announced before the notifier started, and the owner reads it with a custody token", async () => {
-    const custody = services.custodyUrl!;
+    const custody = custodyService.url;
     const onboard = async (residentId: string) =>
       ((await (await fetch(`${custody}/v1/residents`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${custodyToken}` }, body: JSON.stringify({ residentId }) })).json()) as { address: string }).address;
     const anna = await onboard("ivanova.anna");

@@ -1,5 +1,6 @@
 /** Configuration of the embedded query node from the environment, validated at start-up. */
 import path from "node:path";
+import { ConfigError } from "#lib/errors.js";
 
 export interface QueryNodeConfig {
   /** Deployment record: a network name (deployments/<network>.json) or a path to a JSON file. */
@@ -17,7 +18,7 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`${name}: got '${raw}', expected a whole number ${min}–${max}`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError([`${name}: got '${raw}', expected a whole number ${min}–${max}`]);
   return n;
 }
 
@@ -27,11 +28,11 @@ export function readConfig(env: NodeJS.ProcessEnv, projectRoot: string): QueryNo
   try {
     new URL(rpcUrl);
   } catch {
-    throw new Error(`SUBGRAPH_RPC_URL: got '${rpcUrl}', expected an http(s) URL`);
+    throw new ConfigError([`SUBGRAPH_RPC_URL: got '${rpcUrl}', expected an http(s) URL`]);
   }
   const name = env.SUBGRAPH_NAME || "digital-home";
   if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)?$/.test(name)) {
-    throw new Error(`SUBGRAPH_NAME: got '${name}', expected a name like 'digital-home' or 'org/digital-home'`);
+    throw new ConfigError([`SUBGRAPH_NAME: got '${name}', expected a name like 'digital-home' or 'org/digital-home'`]);
   }
   const network = path.basename(deployment, ".json");
   return {

@@ -10,6 +10,18 @@ import type { Subgraph, DataSource, EventHandler } from "./runtime/manifest.js";
 import { JsonRpc } from "./chain/rpc.js";
 import type { BlockPtr, IndexingError, SubgraphStore } from "./store/store.js";
 import { LogLevel } from "./runtime/host-functions.js";
+import { AppError } from "#lib/errors.js";
+
+/** A handler that failed on a log: which handler, and where (recorded in `_meta` as the indexing error). */
+export class HandlerError extends AppError {
+  constructor(
+    readonly handler: string,
+    message: string,
+    cause: unknown,
+  ) {
+    super("handler_failed", message, { cause, details: { handler } });
+  }
+}
 
 export interface IndexerOptions {
   rpcUrl: string;
@@ -40,6 +52,7 @@ export class Indexer {
   private stopping = false;
   private wake: (() => void) | null = null;
   private readonly log: NonNullable<IndexerOptions["log"]>;
+  private readonly rpc: JsonRpc;
 
   constructor(
     readonly subgraph: Subgraph,
@@ -48,8 +61,9 @@ export class Indexer {
   ) {
     this.log = options.log ?? (() => {});
     const startBlock = Math.min(...subgraph.dataSources.map((ds) => ds.startBlock));
+    this.rpc = new JsonRpc(options.rpcUrl);
     this.stream = new BlockStream({
-      rpc: new JsonRpc(options.rpcUrl),
+      rpc: this.rpc,
       addresses: subgraph.dataSources.map((ds) => ds.address),
       startBlock,
       confirmations: options.confirmations ?? 0,
@@ -104,7 +118,7 @@ export class Indexer {
           this.store.commitBlock(block.ptr);
         } catch (err) {
           this.store.discardBlock();
-          failure = { message: (err as Error).message, block: block.ptr, handler: (err as { handler?: string }).handler };
+          failure = { message: (err as Error).message, block: block.ptr, handler: err instanceof HandlerError ? err.handler : undefined };
           return;
         }
         this.stats.blocks++;
@@ -127,11 +141,8 @@ export class Indexer {
       try {
         this.runtime.run(trigger, block.header, block.transactions.get(txHash), transactionLogIndex);
       } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        throw Object.assign(
-          new Error(`${route.handler.handler} (log ${Number(log.logIndex)} of transaction ${log.transactionHash}): ${error.message}`),
-          { handler: route.handler.handler },
-        );
+        const message = err instanceof Error ? err.message : String(err);
+        throw new HandlerError(route.handler.handler, `${route.handler.handler} (log ${Number(log.logIndex)} of transaction ${log.transactionHash}): ${message}`, err);
       }
       this.stats.triggers++;
     }
@@ -178,5 +189,7 @@ export class Indexer {
     this.wake?.();
     await this.running;
     this.running = null;
+    // Closes the idle connections to the node; a later start opens new ones.
+    this.rpc.close();
   }
 }

@@ -10,6 +10,7 @@ import { buildGraphqlSchema, type QueryContext } from "./query/graphql-schema.js
 import { runQuery, startQueryServer, type GraphqlRequest, type QueryLimits, type QueryServer } from "./query/server.js";
 import { SqlQueries } from "./query/sql-query.js";
 import { SubgraphStore } from "./store/store.js";
+import { AppError } from "#lib/errors.js";
 
 export interface QueryNodeOptions extends IndexerOptions {
   /** The graph-cli build output (with subgraph.yaml). */
@@ -41,7 +42,7 @@ export class QueryNode {
     const stored = store.getMeta("deployment");
     if (stored !== null && stored !== subgraph.deployment) {
       store.close();
-      throw new Error(`${options.databaseFile} indexes deployment ${stored}, not ${subgraph.deployment}; use a new database file`);
+      throw new AppError("database_mismatch", `${options.databaseFile} indexes deployment ${stored}, not ${subgraph.deployment}; use a new database file`);
     }
     const indexer = new Indexer(subgraph, store, options);
     return new QueryNode(subgraph, store, indexer, buildGraphqlSchema(subgraph.schema), options);

@@ -6,8 +6,9 @@
  */
 import { toQuantity, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
-import { isUnreachable } from "./errors.js";
+import { isUnreachable } from "#lib/rpc.js";
 import type { BallotStore, BatchRecord } from "./queue.js";
+import { AppError } from "#lib/errors.js";
 
 export interface BatcherOptions {
   batchSize: number;
@@ -74,7 +75,7 @@ export function encodeCastBallotsBySig(
   ];
   for (const ballots of [sample, sample.slice(0, 1), []]) {
     if (encodeCastBallotsBySig(7n, ballots) !== meetingHallInterface.encodeFunctionData("castBallotsBySig", [7n, ballots])) {
-      throw new Error("the castBallotsBySig encoder disagrees with the ABI coder");
+      throw new AppError("self_check_failed", "the castBallotsBySig encoder disagrees with the ABI coder");
     }
   }
 }

@@ -5,7 +5,7 @@ import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { ballotDomain } from "#lib/ballot.js";
 import type { TypedDataDomain } from "ethers";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
-import { ServiceError } from "./errors.js";
+import { checkDeployedChain } from "#lib/chain-check.js";
 
 export const meetingHallInterface = IMeetingHall__factory.createInterface();
 
@@ -34,39 +34,25 @@ export function createProvider(rpcUrl: string, chainId: number, timeoutMs = 10_0
 }
 
 /**
- * Connects to the node and checks that it serves the chain of the deployment record and that
- * MeetingHall has code there. Retries while the node is starting.
+ * Connects to the node and checks that it serves the chain of the deployment record and that the
+ * record's contracts have code there (lib/chain-check.ts). Retries for 15 s while the node is starting.
  */
 export async function connectChain(rpcUrl: string, deploymentRef: string | Deployment, attempts = 30): Promise<ChainContext> {
   const deployment = typeof deploymentRef === "string" ? await readDeployment(deploymentRef) : deploymentRef;
   const provider = createProvider(rpcUrl, deployment.chainId);
   const hallAddress = deployment.contracts.MeetingHall.address;
-  let lastError: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      const chainIdHex: string = await provider.send("eth_chainId", []);
-      if (BigInt(chainIdHex) !== BigInt(deployment.chainId)) {
-        throw new ServiceError("wrong_chain", `the node at ${rpcUrl} serves chain ${BigInt(chainIdHex)}, the deployment record is for chain ${deployment.chainId}`);
-      }
-      const code = await provider.getCode(hallAddress);
-      if (code === "0x") throw new ServiceError("wrong_chain", `no MeetingHall code at ${hallAddress} on the node at ${rpcUrl}`);
-      return {
-        provider,
-        readProvider: createProvider(rpcUrl, deployment.chainId),
-        deployment,
-        chainId: BigInt(deployment.chainId),
-        hallAddress,
-        domain: ballotDomain(deployment.chainId, hallAddress),
-      };
-    } catch (err) {
-      lastError = err;
-      if (err instanceof ServiceError && err.code === "wrong_chain") {
-        provider.destroy();
-        throw err;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+  try {
+    await checkDeployedChain(provider, deployment, { rpcUrl, attempts });
+  } catch (err) {
+    provider.destroy();
+    throw err;
   }
-  provider.destroy();
-  throw new Error(`the node at ${rpcUrl} cannot be reached`, { cause: lastError });
+  return {
+    provider,
+    readProvider: createProvider(rpcUrl, deployment.chainId),
+    deployment,
+    chainId: BigInt(deployment.chainId),
+    hallAddress,
+    domain: ballotDomain(deployment.chainId, hallAddress),
+  };
 }

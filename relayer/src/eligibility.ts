@@ -12,7 +12,7 @@
  */
 import { getAddress, toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { IBuildingRegistry__factory, type IBuildingRegistry } from "#typechain/index.js";
-import { chainUnavailable, isUnreachable } from "./errors.js";
+import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import { KIND_POLL, type MeetingInfo } from "./meetings.js";
 
 const MAX_LOOKUP = 500;

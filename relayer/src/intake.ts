@@ -10,7 +10,8 @@ import { BallotHasher, isWellFormed } from "#lib/ballot.js";
 import { REJECT_CODES } from "#lib/domain.js";
 import { checksumAddress } from "#lib/keccak.js";
 import { recoverSigner } from "#lib/recover.js";
-import { ServiceError, chainUnavailable, isUnreachable } from "./errors.js";
+import { AppError } from "#lib/errors.js";
+import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import type { Eligibility } from "./eligibility.js";
 import { MeetingDirectory, STATUS_ANNOUNCED } from "./meetings.js";
 import type { BallotRecord, BallotStore } from "./queue.js";
@@ -69,8 +70,9 @@ function checksumHolds(given: string, checksummed: string): boolean {
   return digits === digits.toLowerCase() || digits === digits.toUpperCase() || given === checksummed;
 }
 
-function fail(code: string, status: number, message: string, details?: Record<string, unknown>): never {
-  throw new ServiceError(code, message, { status, details });
+/** Refuses the ballot with the step's code; the HTTP adapter answers it with the code's status. */
+function fail(code: string, message: string, details?: Record<string, unknown>): never {
+  throw new AppError(code, message, { details });
 }
 
 export class Intake {
@@ -93,24 +95,24 @@ export class Intake {
     const parsed = ballotRequestSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      fail("invalid_request", 400, `${issue.path.join(".") || "body"}: ${issue.message}`);
+      fail("invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`);
     }
     const req = parsed.data;
     const meetingId = BigInt(req.meetingId);
     const choices = BigInt(req.choices);
     const voter = checksumAddress(req.voter);
-    if (!checksumHolds(req.voter, voter)) fail("invalid_request", 400, "voter: the address checksum (mixed case) is wrong");
+    if (!checksumHolds(req.voter, voter)) fail("invalid_request", "voter: the address checksum (mixed case) is wrong");
     const contract = req.domain?.verifyingContract;
     if (contract !== undefined && !checksumHolds(contract, checksumAddress(contract))) {
-      fail("invalid_request", 400, "domain.verifyingContract: the address checksum (mixed case) is wrong");
+      fail("invalid_request", "domain.verifyingContract: the address checksum (mixed case) is wrong");
     }
 
     // 2. size
-    if (meetingId > UINT256_MAX) fail("value_too_large", 400, "meetingId: exceeds uint256");
-    if (choices > UINT128_MAX) fail("value_too_large", 400, "choices: exceeds uint128");
+    if (meetingId > UINT256_MAX) fail("value_too_large", "meetingId: exceeds uint256");
+    if (choices > UINT128_MAX) fail("value_too_large", "choices: exceeds uint128");
     const signatureBytes = (req.signature.length - 2) / 2;
     if (signatureBytes > this.options.maxSignatureBytes) {
-      fail("value_too_large", 400, `signature: ${signatureBytes} bytes, at most ${this.options.maxSignatureBytes}`);
+      fail("value_too_large", `signature: ${signatureBytes} bytes, at most ${this.options.maxSignatureBytes}`);
     }
 
     // 3. EIP-712 domain (when the client states what it signed)
@@ -134,10 +136,10 @@ export class Intake {
     // 8. durably queued
     const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
     if (result.kind === "conflict" && result.ballot.state === "confirmed") {
-      fail(REJECT_CODES.AlreadyVoted, 409, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
+      fail(REJECT_CODES.AlreadyVoted, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
     }
     if (result.kind === "conflict") {
-      fail("already_queued", 409, `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
+      fail("already_queued", `${voter} already has a ballot queued in meeting ${meetingId}`, { ballotId: result.ballot.id });
     }
     return { ballot: result.ballot, duplicate: result.kind === "duplicate" };
   }
@@ -164,23 +166,23 @@ export class Intake {
     let { timestamp, blockNumber } = await this.meetings.now(false, (read, projected) => open(read) && open(projected));
     if (!open(timestamp)) ({ timestamp, blockNumber } = await this.meetings.now(true));
     if (!open(timestamp)) {
-      fail(REJECT_CODES.NotOpen, 409, `meeting ${meetingId} is not open for voting`, {
+      fail(REJECT_CODES.NotOpen, `meeting ${meetingId} is not open for voting`, {
         votingStart: meeting.votingStart,
         votingEnd: meeting.votingEnd,
       });
     }
     if (!isWellFormed(choices, meeting.questionCount)) {
-      fail(REJECT_CODES.MalformedChoices, 400, `choices must answer each of the ${meeting.questionCount} questions with 1, 2 or 3`);
+      fail(REJECT_CODES.MalformedChoices, `choices must answer each of the ${meeting.questionCount} questions with 1, 2 or 3`);
     }
 
     // 6. eligible at the snapshot
     if ((await this.eligibility.weight(meeting, voter)) === 0n) {
-      fail(REJECT_CODES.NotEligible, 403, `${voter} may not vote in meeting ${meetingId} (checked at its snapshot)`);
+      fail(REJECT_CODES.NotEligible, `${voter} may not vote in meeting ${meetingId} (checked at its snapshot)`);
     }
 
     // 7. not already voted (on chain, as of the latest block) nor queued here (atomically, below)
     if (await this.votedIndex.hasVoted(meetingId, voter, blockNumber)) {
-      fail(REJECT_CODES.AlreadyVoted, 409, `${voter} has already voted in meeting ${meetingId}`);
+      fail(REJECT_CODES.AlreadyVoted, `${voter} has already voted in meeting ${meetingId}`);
     }
   }
 
@@ -194,7 +196,7 @@ export class Intake {
       mismatch.push("verifyingContract");
     }
     if (mismatch.length > 0) {
-      fail("wrong_domain", 400, `the ballot was signed for another EIP-712 domain (${mismatch.join(", ")})`, {
+      fail("wrong_domain", `the ballot was signed for another EIP-712 domain (${mismatch.join(", ")})`, {
         expected: { name: ours.name, version: ours.version, chainId: Number(ours.chainId), verifyingContract: ours.verifyingContract },
       });
     }
@@ -212,7 +214,7 @@ export class Intake {
         if (isUnreachable(err)) throw chainUnavailable(err);
       }
     }
-    fail(REJECT_CODES.BadSignature, 400, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
+    fail(REJECT_CODES.BadSignature, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
   }
 
   private async isContract(address: string): Promise<boolean> {

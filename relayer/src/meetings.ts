@@ -21,7 +21,8 @@
 import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory, type IMeetingHall } from "#typechain/index.js";
 import { Kind, Status } from "#lib/domain.js";
-import { ServiceError, chainUnavailable, isUnreachable } from "./errors.js";
+import { AppError } from "#lib/errors.js";
+import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 
 export interface MeetingInfo {
   meetingId: bigint;
@@ -158,7 +159,7 @@ export class MeetingDirectory {
       return info;
     } catch (err) {
       if (revertName(err) === "MeetingHallUnknownMeeting") {
-        throw new ServiceError("unknown_meeting", `no meeting has id ${meetingId}`, { status: 404 });
+        throw new AppError("unknown_meeting", `no meeting has id ${meetingId}`);
       }
       if (isUnreachable(err)) throw chainUnavailable(err);
       throw err;

@@ -6,6 +6,7 @@
  */
 import type { JsonRpcProvider } from "ethers";
 import type { BallotStore } from "./queue.js";
+import { AppError } from "#lib/errors.js";
 
 export class NonceManager {
   private readonly next = new Map<string, number>();
@@ -27,7 +28,7 @@ export class NonceManager {
   /** Takes the next nonce; the caller records a signed transaction with it before any await. */
   take(sender: string): number {
     const n = this.next.get(sender);
-    if (n === undefined) throw new Error(`nonces of ${sender} not initialised`);
+    if (n === undefined) throw new AppError("nonce_not_initialised", `nonces of ${sender} not initialised`);
     this.next.set(sender, n + 1);
     return n;
   }

@@ -7,7 +7,7 @@
  */
 import { toBeHex, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
-import { ServiceError } from "./errors.js";
+import { AppError } from "#lib/errors.js";
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "./intake.js";
 
@@ -69,7 +69,7 @@ export class MeetingPrefetcher {
           if (outcome !== "later") this.waiting.delete(id);
           if (outcome === "prepared") prepared++;
         } catch (err) {
-          if (err instanceof ServiceError && err.code === "unknown_meeting") this.waiting.delete(id);
+          if (err instanceof AppError && err.code === "unknown_meeting") this.waiting.delete(id);
           else this.log.debug("a meeting could not be prepared", { meetingId: id, err });
         }
       }

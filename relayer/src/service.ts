@@ -1,8 +1,14 @@
-/** Assembles the relayer: queue, intake, batcher, submitter and the HTTP API. */
-import type { ChainContext } from "./chain.js";
+/**
+ * Starts the relayer from its validated configuration: connects to the node (checking it against the
+ * deployment record), then assembles queue, intake, batcher, submitter and the HTTP API. main.ts
+ * runs it as a process; `npm start` embeds it.
+ */
+import { connectChain, type ChainContext } from "./chain.js";
 import type { RelayerConfig } from "./config.js";
+import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { listen, type RunningServer } from "#lib/http/server.js";
-import type { Logger } from "#lib/log.js";
+import { useNativeKeccak } from "#lib/keccak.js";
+import { createLogger, type Logger } from "#lib/log.js";
 import { createRelayerHandler } from "./http/app.js";
 import { Batcher } from "./batcher.js";
 import { FeeOracle } from "./fees.js";
@@ -25,12 +31,42 @@ export interface RunningRelayer {
   stop(): Promise<void>;
 }
 
-export async function startRelayer(
-  config: RelayerConfig,
-  chain: ChainContext,
-  log: Logger,
-  options: { defaultMetrics?: boolean; store?: BallotStore } = {},
-): Promise<RunningRelayer> {
+export interface StartOptions {
+  logger?: Logger;
+  /** A loaded deployment record instead of `config.deployment`. */
+  deployment?: Deployment;
+  defaultMetrics?: boolean;
+  store?: BallotStore;
+}
+
+export async function startRelayer(config: RelayerConfig, options: StartOptions = {}): Promise<RunningRelayer> {
+  useNativeKeccak();
+  const log = options.logger ?? createLogger(config.logLevel, { service: "relayer" });
+  const deployment = options.deployment ?? (await readDeployment(config.deployment));
+  const chain = await connectChain(config.rpcUrl, deployment);
+  const closeChain = () => {
+    chain.provider.destroy();
+    chain.readProvider.destroy();
+  };
+  try {
+    const relayer = await assemble(config, chain, log, options);
+    let stopped: Promise<void> | undefined;
+    return {
+      ...relayer,
+      stop: () =>
+        (stopped ??= (async () => {
+          await relayer.stop();
+          closeChain();
+        })()),
+    };
+  } catch (err) {
+    closeChain();
+    throw err;
+  }
+}
+
+/** The relayer's parts on a connected chain; prefetches open meetings before it listens. */
+async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger, options: StartOptions): Promise<RunningRelayer> {
   const store = options.store ?? new SqliteBallotStore(config.dbPath);
   const metrics = createRelayerMetrics(options.defaultMetrics ?? false);
   const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);

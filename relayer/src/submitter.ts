@@ -16,7 +16,7 @@
  */
 import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
-import { isUnreachable } from "./errors.js";
+import { isUnreachable } from "#lib/rpc.js";
 import type { Logger } from "#lib/log.js";
 import type { Batcher } from "./batcher.js";
 import type { FeeOracle } from "./fees.js";
@@ -26,6 +26,7 @@ import type { NonceManager } from "./nonce.js";
 import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
 import { signEip1559 } from "./tx.js";
 import { checksumAddress } from "#lib/keccak.js";
+import { AppError } from "#lib/errors.js";
 
 export interface SubmitterOptions {
   chainId: bigint;
@@ -309,7 +310,7 @@ export class Submitter {
       return;
     }
     const sender = this.senders.find((s) => s.address === previous.sender);
-    if (!sender) throw new Error(`no key for sender ${previous.sender}`);
+    if (!sender) throw new AppError("unknown_sender", `no key for sender ${previous.sender}`);
     const tx = Transaction.from(previous.raw);
     const { raw, hash } = signEip1559(
       {

@@ -1,11 +1,12 @@
 /**
- * Signs the submitter's EIP-1559 transactions with Buffers, native Keccak (scripts/lib/keccak.ts) and
+ * Signs the submitter's EIP-1559 transactions with Buffers, native Keccak (lib/keccak.ts) and
  * libsecp256k1 from the `secp256k1` package. ethers' Transaction converts a batch's calldata between
  * hex and bytes several times in JavaScript, which cost more per ballot than the whole intake
  * pipeline. The output is checked against ethers' Transaction when this module loads.
  */
 import { createRequire } from "node:module";
 import { SigningKey, Transaction, getBytes, keccak256 } from "ethers";
+import { AppError } from "#lib/errors.js";
 
 export interface Eip1559Fields {
   chainId: bigint;
@@ -31,7 +32,7 @@ try {
 
 function quantity(value: bigint | number): Buffer {
   const v = BigInt(value);
-  if (v < 0n) throw new RangeError("negative value in a transaction field");
+  if (v < 0n) throw new AppError("invalid_transaction", "negative value in a transaction field");
   if (v === 0n) return Buffer.alloc(0);
   let hex = v.toString(16);
   if (hex.length % 2) hex = "0" + hex;
@@ -112,6 +113,6 @@ export function signEip1559(tx: Eip1559Fields, privateKey: string): { raw: strin
     const ours = signEip1559(f, key);
     const theirs = Transaction.from({ type: 2, ...f, value: 0n });
     theirs.signature = new SigningKey(key).sign(theirs.unsignedHash);
-    if (ours.raw !== theirs.serialized || ours.hash !== theirs.hash) throw new Error("the transaction signer disagrees with ethers' Transaction");
+    if (ours.raw !== theirs.serialized || ours.hash !== theirs.hash) throw new AppError("self_check_failed", "the transaction signer disagrees with ethers' Transaction");
   }
 }

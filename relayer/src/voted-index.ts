@@ -11,7 +11,7 @@
 import { toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { checksumAddress } from "#lib/keccak.js";
 import { meetingHallInterface } from "./chain.js";
-import { chainUnavailable, isUnreachable } from "./errors.js";
+import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
 /** How many blocks the index may lag the chain head before intake waits for it. */

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
 import { createProvider } from "../src/chain.js";
-import { isUnreachable } from "../src/errors.js";
+import { isUnreachable } from "#lib/rpc.js";
 import { FeeOracle, type Fees } from "../src/fees.js";
 
 const GWEI = 1_000_000_000n;

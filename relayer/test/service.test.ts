@@ -10,7 +10,7 @@ import path from "node:path";
 import { deployFixture, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { postLoad, request, waitFor } from "./helpers/http.js";
 import { startProxy } from "./helpers/proxy.js";
-import { serviceEnv, startInProcess, startProcess, type ServiceProcess } from "./helpers/services.js";
+import { relayerEnv, startInProcess, startProcess, type ServiceProcess } from "./helpers/services.js";
 import { castCounts } from "./helpers/verify.js";
 
 let chain: ChainProcess;
@@ -59,7 +59,7 @@ async function assertConfirmedOnce(url: string, acked: Set<string>, items: Retur
 /** A relayer in this process that reaches the node through a TCP proxy the test controls. */
 async function relayerBehindProxy(db: string) {
   const proxy = await startProxy(fx.url);
-  const services = await startInProcess(fx, { SERVICES: "relayer", RPC_URL: proxy.url, RELAYER_DB_PATH: path.join(fx.tmpDir, db) });
+  const services = await startInProcess(fx, { RPC_URL: proxy.url, RELAYER_DB_PATH: path.join(fx.tmpDir, db) });
   return {
     proxy,
     url: services.relayerUrl!,
@@ -79,8 +79,7 @@ describe("relayer killed mid-load", () => {
 
   it("confirms every acknowledged ballot exactly once after SIGKILL and restart", async () => {
     const items = load(fx.meetings.slice(0, 4));
-    const env = serviceEnv(fx, {
-      SERVICES: "relayer",
+    const env = relayerEnv(fx, {
       RELAYER_DB_PATH: path.join(fx.tmpDir, "crash.sqlite"),
       RELAYER_BATCH_SIZE: "100",
     });
@@ -116,7 +115,7 @@ describe("relayer killed mid-load", () => {
 describe("relayer stopped with SIGTERM mid-load", () => {
   it("exits cleanly, keeps what it acknowledged, and finishes it after a restart", async () => {
     const items = load(fx.meetings.slice(6, 7));
-    const env = serviceEnv(fx, { SERVICES: "relayer", RELAYER_DB_PATH: path.join(fx.tmpDir, "sigterm.sqlite") });
+    const env = relayerEnv(fx, { RELAYER_DB_PATH: path.join(fx.tmpDir, "sigterm.sqlite") });
     let proc = await startProcess(env);
     let url = proc.relayerUrl;
     let acks = 0;

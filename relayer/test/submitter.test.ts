@@ -13,7 +13,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SqliteBallotStore } from "../src/sqlite-queue.js";
 import { startInProcess } from "./helpers/services.js";
-import type { RunningServices } from "../src/services.js";
+import type { RunningServices } from "./helpers/services.js";
 
 let chain: ChainProcess;
 let fx: Fixture;
@@ -22,7 +22,6 @@ let relayer: string;
 
 async function startRelayer() {
   services = await startInProcess(fx, {
-    SERVICES: "relayer",
     RELAYER_SENDER_KEYS: (await import("./helpers/chain.js")).devAccount(1).privateKey,
     RELAYER_STUCK_AFTER_MS: "1500",
     RELAYER_DB_PATH: path.join(fx.tmpDir, "submitter.sqlite"),

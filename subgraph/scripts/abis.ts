@@ -2,6 +2,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SUBGRAPH_DIR, PROJECT_ROOT } from "./paths.js";
+import { AppError } from "#lib/errors.js";
 
 export const DATA_SOURCE_CONTRACTS = ["BuildingRegistry", "MeetingHall"] as const;
 
@@ -15,11 +16,11 @@ export async function writeAbis(): Promise<string[]> {
     try {
       json = JSON.parse(await readFile(artifact, "utf8"));
     } catch (err) {
-      throw new Error(`artifact ${artifact} cannot be read (run \`npx hardhat build\`): ${(err as Error).message}`, {
+      throw new AppError("artifact_unreadable", `artifact ${artifact} cannot be read (run \`npx hardhat build\`): ${(err as Error).message}`, {
         cause: err,
       });
     }
-    if (!Array.isArray(json.abi)) throw new Error(`artifact ${artifact} has no abi`);
+    if (!Array.isArray(json.abi)) throw new AppError("artifact_unreadable", `artifact ${artifact} has no abi`);
     const file = path.join(out, `${name}.json`);
     await writeFile(file, JSON.stringify(json.abi, null, 2) + "\n");
     written.push(file);

@@ -8,6 +8,7 @@
  * `npm run bench:gas` (reports/bench-gas.json, README's table) come from `measureGas`, so the numbers
  * that are tracked and the numbers that are published are one measurement.
  */
+import { AppError } from "#lib/errors.js";
 import { network } from "hardhat";
 import { Wallet, ZeroHash, id, type ContractTransactionResponse } from "ethers";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
@@ -45,7 +46,7 @@ export interface GasMeasurement {
 
 async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<bigint> {
   const receipt = await (await tx).wait();
-  if (!receipt || receipt.status !== 1) throw new Error("a gas scenario's transaction failed");
+  if (!receipt || receipt.status !== 1) throw new AppError("gas_scenario_failed", "a gas scenario's transaction failed");
   return receipt.gasUsed;
 }
 

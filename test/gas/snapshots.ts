@@ -4,6 +4,7 @@
  * more than `tolerance` above a snapshot fails, below it is reported so that the snapshot is updated
  * (`npm run gas:snapshot`), and a scenario without a snapshot or a snapshot without a scenario fails.
  */
+import { AppError } from "#lib/errors.js";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT } from "#lib/deployment.js";
@@ -15,9 +16,9 @@ const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** How much more gas than its snapshot a scenario may take before the check fails: 1 %. */
 export const TOLERANCE = 0.01;
 
-export class GasSnapshotError extends Error {
+export class GasSnapshotError extends AppError {
   constructor(message: string) {
-    super(message);
+    super("gas_snapshot_invalid", message);
     this.name = "GasSnapshotError";
   }
 }

@@ -8,14 +8,15 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import ts from "typescript";
 import { PROJECT_ROOT } from "#lib/deployment.js";
+import { AppError } from "#lib/errors.js";
 
 export const DOMAIN_SOURCE = path.join(PROJECT_ROOT, "lib", "domain.ts");
 export const DOMAIN_MODULE = path.join(PROJECT_ROOT, "web", "public", "lib", "domain.js");
 const HEADER = "// Compiled from lib/domain.ts by `npm run build:web`: edit the source, not this file.\n";
 
-export class DomainModuleError extends Error {
+export class DomainModuleError extends AppError {
   constructor(message: string) {
-    super(message);
+    super("domain_module_invalid", message);
     this.name = "DomainModuleError";
   }
 }

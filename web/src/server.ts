@@ -8,6 +8,7 @@ import path from "node:path";
 import express, { type Request, type Response } from "express";
 import { id } from "ethers";
 import { PROJECT_ROOT } from "#lib/deployment.js";
+import { AppError } from "#lib/errors.js";
 
 export interface WebServerOptions {
   port?: number;
@@ -50,7 +51,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const texts: Record<string, string> = {};
   if (options.textsFile) {
     const list: unknown = JSON.parse(await readFile(options.textsFile, "utf8"));
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new Error(`${options.textsFile}: expected a JSON array of strings`);
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new AppError("invalid_texts_file", `${options.textsFile}: expected a JSON array of strings`);
     for (const text of list) texts[id(text).toLowerCase()] = text;
   }
   const app = express();

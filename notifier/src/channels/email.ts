@@ -1,9 +1,8 @@
 /** E-mail over SMTP with nodemailer. The Message-ID is derived from the outbox key, so a resend is recognisable. */
 import nodemailer, { type Transporter } from "nodemailer";
-import { NotifierError } from "../errors.js";
 import { wellFormedEmail } from "../directory.js";
 import type { SmtpConfig } from "../config.js";
-import type { ChannelAdapter, Delivery, OutgoingMessage } from "./types.js";
+import { DeliveryError, type ChannelAdapter, type Delivery, type OutgoingMessage } from "./types.js";
 
 const TRANSIENT_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET", "EPROTOCOL", "ETLS"]);
 
@@ -23,7 +22,7 @@ export class EmailChannel implements ChannelAdapter {
 
   async send(m: OutgoingMessage): Promise<Delivery> {
     if (!wellFormedEmail(m.destination)) {
-      throw new NotifierError("invalid_destination", `malformed e-mail address '${m.destination}'`);
+      throw new DeliveryError("invalid_destination", `malformed e-mail address '${m.destination}'`);
     }
     try {
       const info = await this.transport.sendMail({
@@ -34,19 +33,19 @@ export class EmailChannel implements ChannelAdapter {
         messageId: `<${m.key}@${this.domain}>`,
         headers: { "X-Digital-Home-Notice": m.noticeId, "Content-Language": m.language },
       });
-      if (info.rejected.length > 0) throw new NotifierError("rejected", `the SMTP server rejected ${info.rejected.join(", ")}`, { details: { response: info.response } });
+      if (info.rejected.length > 0) throw new DeliveryError("rejected", `the SMTP server rejected ${info.rejected.join(", ")}`, { details: { response: info.response } });
       return { providerResponse: `${info.response} (${info.messageId})` };
     } catch (err) {
-      if (err instanceof NotifierError) throw err;
+      if (err instanceof DeliveryError) throw err;
       const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
       const reply = e.response ?? e.message ?? String(err);
       if (e.responseCode !== undefined) {
         const temporary = e.responseCode >= 400 && e.responseCode < 500;
         const invalid = e.responseCode === 553 || e.responseCode === 501;
-        throw new NotifierError(invalid ? "invalid_destination" : temporary ? "smtp_temporary" : "smtp_rejected", reply, { retryable: temporary, cause: err });
+        throw new DeliveryError(invalid ? "invalid_destination" : temporary ? "smtp_temporary" : "smtp_rejected", reply, { retryable: temporary, cause: err });
       }
-      if (e.code === "EENVELOPE") throw new NotifierError("invalid_destination", reply, { cause: err });
-      throw new NotifierError("smtp_unavailable", reply, { retryable: e.code === undefined || TRANSIENT_CODES.has(e.code), cause: err });
+      if (e.code === "EENVELOPE") throw new DeliveryError("invalid_destination", reply, { cause: err });
+      throw new DeliveryError("smtp_unavailable", reply, { retryable: e.code === undefined || TRANSIENT_CODES.has(e.code), cause: err });
     }
   }
 

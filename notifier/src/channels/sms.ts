@@ -2,10 +2,9 @@
  * SMS through an HTTP gateway. A provider adapter implements ChannelAdapter; the first is a generic
  * JSON webhook: POST { to, text, reference } with an Idempotency-Key header, 2xx when accepted.
  */
-import { NotifierError } from "../errors.js";
 import { normalisePhone } from "../directory.js";
 import type { SmsConfig } from "../config.js";
-import type { ChannelAdapter, Delivery, OutgoingMessage } from "./types.js";
+import { DeliveryError, type ChannelAdapter, type Delivery, type OutgoingMessage } from "./types.js";
 
 export class JsonWebhookSms implements ChannelAdapter {
   readonly channel = "sms" as const;
@@ -14,7 +13,7 @@ export class JsonWebhookSms implements ChannelAdapter {
 
   async send(m: OutgoingMessage): Promise<Delivery> {
     const to = normalisePhone(m.destination);
-    if (!to) throw new NotifierError("invalid_destination", `malformed phone number '${m.destination}', expected +<country code><number>`);
+    if (!to) throw new DeliveryError("invalid_destination", `malformed phone number '${m.destination}', expected +<country code><number>`);
     let response: Response;
     try {
       response = await fetch(this.config.webhookUrl, {
@@ -28,12 +27,12 @@ export class JsonWebhookSms implements ChannelAdapter {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      throw new NotifierError("sms_gateway_unavailable", `SMS gateway unreachable: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new DeliveryError("sms_gateway_unavailable", `SMS gateway unreachable: ${(err as Error).message}`, { retryable: true, cause: err });
     }
     const body = (await response.text().catch(() => "")).slice(0, 500);
     const answer = `HTTP ${response.status}${body ? ` ${body}` : ""}`;
     if (response.ok) return { providerResponse: answer };
     const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    throw new NotifierError(retryable ? "sms_gateway_error" : "sms_rejected", answer, { retryable });
+    throw new DeliveryError(retryable ? "sms_gateway_error" : "sms_rejected", answer, { retryable });
   }
 }

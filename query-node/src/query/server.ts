@@ -63,7 +63,11 @@ function depthLimit(maxDepth: number) {
   };
 }
 
-export class ResultTooLarge extends QueryError {}
+export class ResultTooLarge extends QueryError {
+  constructor(message: string) {
+    super(message, "result_too_large");
+  }
+}
 
 export interface GraphqlRequest {
   query?: unknown;

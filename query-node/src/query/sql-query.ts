@@ -6,12 +6,16 @@ import { graphqlToColumn, type SqlValue } from "../store/codec.js";
 import { quote } from "../store/store.js";
 import type { SqliteDatabase } from "#lib/sqlite.js";
 import { storedFields, type EntityDef, type FieldDef, type SubgraphSchema } from "../store/subgraph-schema.js";
+import { AppError } from "#lib/errors.js";
 
 /** A block to read at: a number, or null for the latest indexed state. */
 export type BlockRef = number | null;
 
-export class QueryError extends Error {
-  override name = "QueryError";
+/** A query the node refuses: its message is shown to the client as The Graph words it. */
+export class QueryError extends AppError {
+  constructor(message: string, code = "invalid_query") {
+    super(code, message);
+  }
 }
 
 export const FILTER_SUFFIXES = [

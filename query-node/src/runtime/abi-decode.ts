@@ -5,6 +5,7 @@
  */
 import type { EventFragment, ParamType } from "ethers";
 import { hexToBytes } from "./values.js";
+import { AppError } from "#lib/errors.js";
 
 /** The keccak hash a topic holds for an indexed string, bytes, array or tuple. */
 export class TopicHash {
@@ -34,7 +35,7 @@ function headSize(t: ParamType): number {
 }
 
 function word(buf: Uint8Array, pos: number): bigint {
-  if (pos + 32 > buf.length) throw new RangeError("ABI data too short");
+  if (pos + 32 > buf.length) throw new AppError("abi_decode_failed", "ABI data too short");
   const view = new DataView(buf.buffer, buf.byteOffset + pos, 32);
   const low = view.getBigUint64(24);
   if (view.getUint32(0) === 0 && view.getUint32(4) === 0 && view.getBigUint64(8) === 0n && view.getBigUint64(16) === 0n) {
@@ -45,7 +46,7 @@ function word(buf: Uint8Array, pos: number): bigint {
 
 function offset(buf: Uint8Array, pos: number): number {
   const v = word(buf, pos);
-  if (v > BigInt(buf.length)) throw new RangeError("ABI offset out of range");
+  if (v > BigInt(buf.length)) throw new AppError("abi_decode_failed", "ABI offset out of range");
   return Number(v);
 }
 
@@ -57,7 +58,7 @@ function decodeStatic(t: ParamType, buf: Uint8Array, pos: number): Decoded {
   if (base.startsWith("int")) return BigInt.asIntN(256, word(buf, pos));
   const fixed = /^bytes(\d+)$/.exec(base);
   if (fixed) return buf.slice(pos, pos + Number(fixed[1]));
-  throw new Error(`unsupported ABI type ${t.type}`);
+  throw new AppError("unsupported_abi_type", `unsupported ABI type ${t.type}`);
 }
 
 /** Decodes a sequence (function arguments, tuple or array elements) starting at `start`. */
@@ -81,20 +82,20 @@ function decodeInline(t: ParamType, buf: Uint8Array, pos: number): Decoded {
 function decodeAt(t: ParamType, buf: Uint8Array, pos: number): Decoded {
   if (t.baseType === "string" || t.baseType === "bytes") {
     const length = Number(word(buf, pos));
-    if (pos + 32 + length > buf.length) throw new RangeError("ABI data too short");
+    if (pos + 32 + length > buf.length) throw new AppError("abi_decode_failed", "ABI data too short");
     const bytes = buf.slice(pos + 32, pos + 32 + length);
     return t.baseType === "string" ? utf8.decode(bytes) : bytes;
   }
   if (t.baseType === "array") {
     if (t.arrayLength === -1) {
       const length = Number(word(buf, pos));
-      if (length > buf.length) throw new RangeError("ABI array length out of range");
+      if (length > buf.length) throw new AppError("abi_decode_failed", "ABI array length out of range");
       return decodeSequence(repeat(t.arrayChildren!, length), buf, pos + 32);
     }
     return decodeSequence(repeat(t.arrayChildren!, t.arrayLength!), buf, pos);
   }
   if (t.baseType === "tuple") return decodeSequence(t.components!, buf, pos);
-  throw new Error(`unsupported ABI type ${t.type}`);
+  throw new AppError("unsupported_abi_type", `unsupported ABI type ${t.type}`);
 }
 
 /** The parameters of a log, in the order of the event's inputs. */
@@ -102,7 +103,7 @@ export function decodeEventLog(fragment: EventFragment, topics: readonly string[
   const indexed = fragment.inputs.filter((i) => i.indexed);
   const expectedTopics = indexed.length + (fragment.anonymous ? 0 : 1);
   if (topics.length !== expectedTopics) {
-    throw new Error(`${fragment.name}: expected ${expectedTopics} topics, got ${topics.length}`);
+    throw new AppError("abi_decode_failed", `${fragment.name}: expected ${expectedTopics} topics, got ${topics.length}`);
   }
   const body = decodeSequence(
     fragment.inputs.filter((i) => !i.indexed),

@@ -4,6 +4,7 @@
  * payload size at -4; strings in UTF-16; typed arrays and arrays as views on an ArrayBuffer.
  */
 import { bigIntToLeBytes, bigIntValueFromLe, leBytesToBigInt, ValueKind, type EntityData, type Value } from "./values.js";
+import { AppError } from "#lib/errors.js";
 
 /** graph-ts `TypeId`: the discriminants `id_of_type` maps to class ids. */
 export enum TypeId {
@@ -106,7 +107,7 @@ export class AscMemory {
   }
 
   string(ptr: number): string {
-    if (ptr === 0) throw new Error("null string");
+    if (ptr === 0) throw new AppError("invalid_value", "null string");
     let s = this.strings.get(ptr);
     if (s === undefined) {
       const size = this.rtSize(ptr);
@@ -181,7 +182,7 @@ export class AscMemory {
       case ValueKind.Timestamp:
         return { kind, value: this.i64(payload) };
       default:
-        throw new Error(`unknown store value kind ${kind as number}`);
+        throw new AppError("invalid_value", `unknown store value kind ${kind as number}`);
     }
   }
 
@@ -354,7 +355,7 @@ export function formatBigDecimal(digits: bigint, exp: number): string {
 
 export function parseBigDecimal(text: string): { digits: bigint; exp: number } {
   const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
-  if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new Error(`not a decimal number: ${text}`);
+  if (!m || (m[2] === "" && (m[3] ?? "") === "")) throw new AppError("invalid_value", `not a decimal number: ${text}`);
   const int = m[2] ?? "";
   const frac = m[3] ?? "";
   let digits = BigInt((int + frac).replace(/^0+(?=\d)/, "") || "0");

@@ -5,6 +5,7 @@
 import { getAddress, keccak256, encodeBase58 } from "ethers";
 import { AscMemory, formatBigDecimal, parseBigDecimal } from "./asc-memory.js";
 import { bytesToHex, type EntityData } from "./values.js";
+import { AppError, type AppErrorOptions } from "#lib/errors.js";
 
 /** What the mappings read and write through `store.*`. */
 export interface HostStore {
@@ -30,8 +31,10 @@ export interface HostContext {
 }
 
 /** A mapping called `abort`, `log.critical` or a host function with bad input: the handler fails. */
-export class MappingError extends Error {
-  override name = "MappingError";
+export class MappingError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super("mapping_failed", message, options);
+  }
 }
 
 type HostFn = (...args: number[]) => number | bigint | void;

@@ -9,6 +9,7 @@ import path from "node:path";
 import { encodeBase58, getAddress, Interface, type EventFragment } from "ethers";
 import { parse as parseYaml } from "yaml";
 import { loadSubgraphSchema, type SubgraphSchema } from "../store/subgraph-schema.js";
+import { AppError } from "#lib/errors.js";
 
 export interface EventHandler {
   /** The manifest's event signature, e.g. `BallotCast(indexed uint256,indexed address,uint256,uint128)`. */
@@ -59,7 +60,7 @@ export async function loadSubgraph(buildDir: string, overrides: DataSourceOverri
   const dataSources: DataSource[] = [];
   for (const ds of manifest.dataSources) {
     const abiFile = ds.mapping.abis.find((a) => a.name === ds.source.abi);
-    if (!abiFile) throw new Error(`data source ${ds.name}: ABI ${ds.source.abi} is not listed`);
+    if (!abiFile) throw new AppError("invalid_manifest", `data source ${ds.name}: ABI ${ds.source.abi} is not listed`);
     const abi = new Interface(JSON.parse(await readFile(path.join(buildDir, abiFile.file), "utf8")));
     const handlers = (ds.mapping.eventHandlers ?? []).map((h) => {
       const sighash = h.event.replace(/indexed /g, "");
@@ -67,7 +68,7 @@ export async function loadSubgraph(buildDir: string, overrides: DataSourceOverri
       abi.forEachEvent((e) => {
         if (e.format("sighash") === sighash) fragment = e;
       });
-      if (fragment === null) throw new Error(`data source ${ds.name}: event ${h.event} is not in the ABI`);
+      if (fragment === null) throw new AppError("invalid_manifest", `data source ${ds.name}: event ${h.event} is not in the ABI`);
       const f = fragment as EventFragment;
       return { event: h.event, handler: h.handler, topic0: f.topicHash, fragment: f };
     });

@@ -6,10 +6,11 @@
 import type { ParamType } from "ethers";
 import { TopicHash, type Decoded } from "./abi-decode.js";
 import { AscMemory, TypeId, type AscExports } from "./asc-memory.js";
-import { graphHostFunctions, linkImports, type HostStore, type LogLevel } from "./host-functions.js";
+import { MappingError, graphHostFunctions, linkImports, type HostStore, type LogLevel } from "./host-functions.js";
 import type { DataSource, EventHandler } from "./manifest.js";
 import type { RpcBlock, RpcLog, RpcTransaction } from "../chain/rpc.js";
 import { hexToBytes } from "./values.js";
+import { AppError } from "#lib/errors.js";
 
 enum EthereumValueKind {
   Address = 0,
@@ -101,7 +102,7 @@ export class MappingRuntime {
       0,
     ]);
     const handler = instance.exports[trigger.handler.handler] as ((ptr: number) => void) | undefined;
-    if (typeof handler !== "function") throw new Error(`the mapping exports no handler ${trigger.handler.handler}`);
+    if (typeof handler !== "function") throw new MappingError(`the mapping exports no handler ${trigger.handler.handler}`);
     handler(event);
   }
 
@@ -164,6 +165,6 @@ export class MappingRuntime {
       const items = type.components!.map((c, i) => this.writeValue(m, c, (value as Decoded[])[i]!));
       return V(EthereumValueKind.Tuple, m.newArrayU32(TypeId.ArrayEthereumValue, items));
     }
-    throw new Error(`unsupported ABI type ${type.type}`);
+    throw new AppError("unsupported_abi_type", `unsupported ABI type ${type.type}`);
   }
 }

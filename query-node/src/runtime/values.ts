@@ -2,6 +2,7 @@
  * Store values as graph-ts and graph-node know them (`ValueKind` of graph-ts' common/value.ts), in
  * their JavaScript form.
  */
+import { AppError } from "#lib/errors.js";
 
 export enum ValueKind {
   String = 0,
@@ -39,7 +40,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 
 export function hexToBytes(hex: string): Uint8Array {
   const h = hex.startsWith("0x") ? hex.slice(2) : hex;
-  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new Error(`not a hex string: ${hex}`);
+  if (h.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(h)) throw new AppError("invalid_value", `not a hex string: ${hex}`);
   return new Uint8Array(Buffer.from(h, "hex"));
 }
 
@@ -48,7 +49,7 @@ export function idKey(value: Value): string {
   if (value.kind === ValueKind.String) return value.value;
   if (value.kind === ValueKind.Bytes) return bytesToHex(value.value);
   if (value.kind === ValueKind.Int8) return value.value.toString();
-  throw new Error(`an id must be a String, Bytes or Int8, got ${ValueKind[value.kind]}`);
+  throw new AppError("invalid_value", `an id must be a String, Bytes or Int8, got ${ValueKind[value.kind]}`);
 }
 
 /** The text graph-node and matchstick show for a value (used by assert.fieldEquals). */

@@ -5,6 +5,7 @@
  */
 import type { FieldDef, ScalarName } from "./subgraph-schema.js";
 import { bytesToHex, hexToBytes, ValueKind, type Value } from "../runtime/values.js";
+import { AppError } from "#lib/errors.js";
 
 export type SqlValue = string | number | bigint | Uint8Array | null;
 
@@ -43,7 +44,7 @@ export function encodeBigInt(n: bigint): Buffer {
   let hex = n === 0n ? "" : (negative ? -n : n).toString(16);
   if (hex.length % 2) hex = "0" + hex;
   const length = hex.length / 2;
-  if (length > 126) throw new RangeError("BigInt too large to store");
+  if (length > 126) throw new AppError("value_too_large", "BigInt too large to store");
   const out = Buffer.allocUnsafe(1 + length);
   out.write(hex, 1, "hex");
   if (!negative) {
@@ -87,12 +88,12 @@ export function valueKindOf(field: FieldDef): ValueKind {
 export function toColumn(field: FieldDef, value: Value): SqlValue {
   if (value.kind === ValueKind.Null) return null;
   if (field.list) {
-    if (value.kind !== ValueKind.Array) throw new TypeError(`expected a list, got ${ValueKind[value.kind]}`);
+    if (value.kind !== ValueKind.Array) throw new AppError("wrong_value_kind", `expected a list, got ${ValueKind[value.kind]}`);
     return JSON.stringify(value.value.map((v) => toJsonElement(field, v)));
   }
   const expected = SCALAR_KIND[field.scalar];
   if (value.kind !== expected && !(expected === ValueKind.Int8 && value.kind === ValueKind.Int)) {
-    throw new TypeError(`expected ${ValueKind[expected]}, got ${ValueKind[value.kind]}`);
+    throw new AppError("wrong_value_kind", `expected ${ValueKind[expected]}, got ${ValueKind[value.kind]}`);
   }
   switch (value.kind) {
     case ValueKind.String:
@@ -110,13 +111,13 @@ export function toColumn(field: FieldDef, value: Value): SqlValue {
     case ValueKind.BigInt:
       return (value.le && encodeLeBytes(value.le)) || encodeBigInt(value.value);
     default:
-      throw new TypeError(`cannot store ${ValueKind[value.kind]}`);
+      throw new AppError("wrong_value_kind", `cannot store ${ValueKind[value.kind]}`);
   }
 }
 
 function toJsonElement(field: FieldDef, value: Value): unknown {
   const expected = SCALAR_KIND[field.scalar];
-  if (value.kind !== expected) throw new TypeError(`list element: expected ${ValueKind[expected]}, got ${ValueKind[value.kind]}`);
+  if (value.kind !== expected) throw new AppError("wrong_value_kind", `list element: expected ${ValueKind[expected]}, got ${ValueKind[value.kind]}`);
   switch (value.kind) {
     case ValueKind.Bytes:
       return bytesToHex(value.value);

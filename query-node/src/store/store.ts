@@ -9,6 +9,7 @@ import { MappingError, type HostStore } from "../runtime/host-functions.js";
 import { SqliteDatabase, type Statement } from "#lib/sqlite.js";
 import { storedFields, type EntityDef, type FieldDef, type SubgraphSchema } from "./subgraph-schema.js";
 import { bytesToHex, hexToBytes, idKey, ValueKind, type EntityData } from "../runtime/values.js";
+import { AppError } from "#lib/errors.js";
 
 export interface BlockPtr {
   number: number;
@@ -64,7 +65,7 @@ export class SubgraphStore implements HostStore {
     `);
     const storedSchema = this.getMeta("schema");
     if (storedSchema !== null && storedSchema !== this.schema.source) {
-      throw new Error("the database holds another schema's entities; use a new database file");
+      throw new AppError("database_mismatch", "the database holds another schema's entities; use a new database file");
     }
     this.setMeta("schema", this.schema.source);
     for (const entity of this.schema.entities.values()) {

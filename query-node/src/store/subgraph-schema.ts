@@ -1,5 +1,6 @@
 /** The entity types of a subgraph's schema.graphql, as the store and the query API need them. */
 import { buildASTSchema, parse, type DocumentNode, type TypeNode, Kind } from "graphql";
+import { AppError } from "#lib/errors.js";
 
 export type ScalarName = "ID" | "String" | "Bytes" | "BigInt" | "BigDecimal" | "Int" | "Int8" | "Boolean" | "Timestamp";
 
@@ -59,7 +60,7 @@ function unwrap(type: TypeNode): { name: string; list: boolean; nonNull: boolean
     t = t.type;
     if (t.kind === Kind.NON_NULL_TYPE) t = t.type;
   }
-  if (t.kind !== Kind.NAMED_TYPE) throw new Error("nested lists are not supported");
+  if (t.kind !== Kind.NAMED_TYPE) throw new AppError("invalid_schema", "nested lists are not supported");
   return { name: t.name.value, list, nonNull };
 }
 
@@ -95,7 +96,7 @@ export function loadSubgraphSchema(source: string): SubgraphSchema {
       const derived = f.directives?.find((d) => d.name.value === "derivedFrom");
       const derivedArg = derived?.arguments?.find((a) => a.name.value === "field");
       const kind = SCALARS.has(name) ? "scalar" : enums.has(name) ? "enum" : entityNames.has(name) ? "entity" : null;
-      if (kind === null) throw new Error(`${def.name.value}.${f.name.value}: unknown type ${name}`);
+      if (kind === null) throw new AppError("invalid_schema", `${def.name.value}.${f.name.value}: unknown type ${name}`);
       fields.push({
         name: f.name.value,
         typeName: name,
@@ -108,7 +109,7 @@ export function loadSubgraphSchema(source: string): SubgraphSchema {
       });
     }
     const id = fields.find((f) => f.name === "id");
-    if (!id) throw new Error(`entity ${def.name.value} has no id field`);
+    if (!id) throw new AppError("invalid_schema", `entity ${def.name.value} has no id field`);
     entities.set(def.name.value, {
       name: def.name.value,
       table: tableName(def.name.value),

@@ -10,8 +10,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express } from "express";
 import type { TypedDataDomain } from "ethers";
-import { ServiceError } from "../errors.js";
-import { errorHandler, errorResponse, notFound, requestId, requestIdFrom } from "#lib/http/errors.js";
+import { AppError } from "#lib/errors.js";
+import { errorHandler, errorResponse, notFound } from "#lib/http/errors.js";
+import { requestId, requestIdFrom } from "#lib/http/request-id.js";
 import { rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "../intake.js";
@@ -20,6 +21,7 @@ import { readBallotBody } from "./ballot-body.js";
 import { ballotStatus, type BallotAcknowledgement } from "./ballot-status.js";
 import { relayerOpenApi } from "./openapi.js";
 import type { BallotStore } from "../queue.js";
+import { RELAYER_STATUSES } from "./statuses.js";
 
 export interface RelayerAppDeps {
   intake: Intake;
@@ -40,7 +42,7 @@ async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: s
     deps.metrics.intake.inc({ result: duplicate ? "duplicate" : "accepted" });
     return { id: ballot.id, json: { ...ballotStatus(ballot, deps.store), duplicate } };
   } catch (err) {
-    deps.metrics.intake.inc({ result: err instanceof ServiceError ? err.code : "internal" });
+    deps.metrics.intake.inc({ result: err instanceof AppError ? err.code : "internal" });
     throw err;
   } finally {
     deps.metrics.intakeSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
@@ -63,7 +65,7 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
     res.end(text);
   };
   const sendFailure = (res: ServerResponse, requestId: string, err: unknown, headers: Record<string, string> = {}) => {
-    const { status, body } = errorResponse(err, log, requestId);
+    const { status, body } = errorResponse(err, RELAYER_STATUSES, log, requestId);
     send(res, status, body, { ...headers, "X-Request-Id": requestId });
   };
 
@@ -137,14 +139,14 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
   app.get("/v1/ballots/:id", (req, res) => {
     const id = req.params.id.toLowerCase();
     if (!/^0x[0-9a-f]{64}$/.test(id)) {
-      throw new ServiceError("invalid_request", "id: expected a 0x-prefixed 32-byte ballot id", { status: 400 });
+      throw new AppError("invalid_request", "id: expected a 0x-prefixed 32-byte ballot id");
     }
     const ballot = store.get(id);
-    if (!ballot) throw new ServiceError("unknown_ballot", `no ballot has id ${id}`, { status: 404 });
+    if (!ballot) throw new AppError("unknown_ballot", `no ballot has id ${id}`);
     res.json(ballotStatus(ballot, store));
   });
 
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(errorHandler(RELAYER_STATUSES, log));
   return app;
 }

@@ -15,9 +15,9 @@
 import type { IncomingMessage } from "node:http";
 import type { Transform } from "node:stream";
 import zlib from "node:zlib";
-import { ServiceError } from "../errors.js";
+import { AppError } from "#lib/errors.js";
 
-export type BallotBody = { ok: true; value: unknown } | { ok: false; error: ServiceError; close: boolean };
+export type BallotBody = { ok: true; value: unknown } | { ok: false; error: AppError; close: boolean };
 
 const DECOMPRESSORS: Record<string, () => Transform> = {
   gzip: () => zlib.createGunzip(),
@@ -54,8 +54,8 @@ export function readBallotBody(req: IncomingMessage, maxBytes: number, done: (bo
     finished = true;
     done(body);
   };
-  const tooLarge = () => finish({ ok: false, error: new ServiceError("payload_too_large", "the request body is too large", { status: 413 }), close: true });
-  const refuse = (error: ServiceError) => {
+  const tooLarge = () => finish({ ok: false, error: new AppError("payload_too_large", "the request body is too large"), close: true });
+  const refuse = (error: AppError) => {
     req.resume();
     finish({ ok: false, error, close: false });
   };
@@ -111,7 +111,7 @@ export function readBallotBody(req: IncomingMessage, maxBytes: number, done: (bo
   });
   stream.on("error", () => {
     if (!finished) req.resume();
-    finish({ ok: false, error: new ServiceError("bad_request", `the request body is not valid ${encoding} data`, { status: 400 }), close: false });
+    finish({ ok: false, error: new AppError("bad_request", `the request body is not valid ${encoding} data`), close: false });
   });
   stream.on("end", complete);
   req.pipe(stream);
@@ -123,16 +123,17 @@ function parse(bytes: Buffer, charset: "utf-8" | "utf-16le" | "utf-16be"): Ballo
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
   if (first === undefined) return { ok: true, value: {} };
+  const malformed: BallotBody = { ok: false, error: new AppError("malformed_json", "the request body is not valid JSON"), close: false };
+  if (first !== "{" && first !== "[") return malformed;
   try {
-    if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
     return { ok: true, value: JSON.parse(text) };
   } catch {
-    return { ok: false, error: new ServiceError("malformed_json", "the request body is not valid JSON", { status: 400 }), close: false };
+    return malformed;
   }
 }
 
-function unsupported(message: string): ServiceError {
-  return new ServiceError("unsupported_encoding", message, { status: 415 });
+function unsupported(message: string): AppError {
+  return new AppError("unsupported_encoding", message);
 }
 
 /** A header value fit to quote in an error message: short, printable ASCII. */

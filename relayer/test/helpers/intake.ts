@@ -8,7 +8,8 @@
 import type { TypedDataDomain } from "ethers";
 import { ballotDomain } from "#lib/ballot.js";
 import type { Eligibility } from "../../src/eligibility.js";
-import { ServiceError, chainUnavailable } from "../../src/errors.js";
+import { AppError } from "#lib/errors.js";
+import { chainUnavailable } from "#lib/rpc.js";
 import { Intake } from "../../src/intake.js";
 import { STATUS_ANNOUNCED, type MeetingDirectory, type MeetingInfo } from "../../src/meetings.js";
 import { SqliteBallotStore } from "../../src/sqlite-queue.js";
@@ -80,7 +81,7 @@ export function scriptedIntake(options: { maxSignatureBytes?: number } = {}): Sc
     meeting: async (meetingId: bigint) => {
       read("meeting");
       const info = chain.meetings.get(meetingId);
-      if (!info) throw new ServiceError("unknown_meeting", `no meeting has id ${meetingId}`);
+      if (!info) throw new AppError("unknown_meeting", `no meeting has id ${meetingId}`);
       return info;
     },
     now: async (fresh = false) => {
@@ -120,12 +121,12 @@ export function scriptedIntake(options: { maxSignatureBytes?: number } = {}): Sc
   return { intake, store, chain, domain, close: () => store.close() };
 }
 
-/** The error code `promise` rejects with (a ServiceError), failing if it resolves or throws anything else. */
+/** The error code `promise` rejects with (a AppError), failing if it resolves or throws anything else. */
 export async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string; details?: Record<string, unknown> }> {
   try {
     await promise;
   } catch (err) {
-    if (err instanceof ServiceError) return { code: err.code, message: err.message, details: err.details };
+    if (err instanceof AppError) return { code: err.code, message: err.message, details: err.details };
     throw err;
   }
   throw new Error("expected a refusal, the ballot was accepted");

@@ -11,8 +11,7 @@ import { ballotDigest, ballotDomain } from "#lib/ballot.js";
 import { MeetingHall__factory, OwnedWallet__factory } from "#typechain/index.js";
 import { CHOICES, deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "../helpers/chain.js";
 import { request, waitFor } from "../helpers/http.js";
-import { REGISTRAR_TOKEN, startInProcess } from "../helpers/services.js";
-import type { RunningServices } from "../../src/services.js";
+import { REGISTRAR_TOKEN, startInProcess, startWithCustody, type RunningServices } from "../helpers/services.js";
 import { MAX_LAG_BLOCKS } from "../../src/voted-index.js";
 
 let chain: ChainProcess;
@@ -57,8 +56,8 @@ async function confirmed(id: string): Promise<any> {
 before(async () => {
   chain = await startChainProcess(1000);
   fx = await deployFixture(chain.url, { voters: 20, meetings: 2 });
-  services = await startInProcess(fx);
-  relayer = services.relayerUrl!;
+  services = await startWithCustody(fx);
+  relayer = services.relayerUrl;
   custody = services.custodyUrl!;
 });
 
@@ -274,7 +273,6 @@ describe("bad input at the relayer", () => {
 
   it("limits submissions per client", async () => {
     const limited = await startInProcess(fx, {
-      SERVICES: "relayer",
       RELAYER_RATE_LIMIT_PER_MINUTE: "60",
       RELAYER_SENDER_KEYS: devAccount(7).privateKey,
       RELAYER_DB_PATH: `${fx.tmpDir}/limited.sqlite`,

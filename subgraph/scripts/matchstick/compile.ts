@@ -2,6 +2,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PROJECT_ROOT, SUBGRAPH_DIR } from "../paths.js";
+import { AppError } from "#lib/errors.js";
 
 const require = createRequire(import.meta.url);
 
@@ -44,6 +45,6 @@ export async function compileTest(testFile: string, outFile: string): Promise<vo
     return 0;
   });
   if (failure !== null || code !== 0) {
-    throw new Error(`compiling ${path.relative(SUBGRAPH_DIR, testFile)} failed:\n${output}`);
+    throw new AppError("compile_failed", `compiling ${path.relative(SUBGRAPH_DIR, testFile)} failed:\n${output}`);
   }
 }

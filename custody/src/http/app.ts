@@ -2,17 +2,20 @@
  * The custodial wallet's HTTP API, version 1. It signs nothing but `Ballot` typed data of this
  * system's domain, only for the authenticated resident's own address, and logs every signature.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import express, { type Express, type Request } from "express";
 import { Signature, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { ballotDigest, MAX_QUESTIONS } from "#lib/ballot.js";
-import { ServiceError } from "../../relayer/src/errors.js";
-import { errorHandler, notFound, requestId } from "#lib/http/errors.js";
+import { AppError } from "#lib/errors.js";
+import { registrarCheck } from "#lib/http/auth.js";
+import { jsonBody, parseBody } from "#lib/http/body.js";
+import { errorHandler, notFound } from "#lib/http/errors.js";
 import { rateLimit } from "#lib/http/rate-limit.js";
+import { requestId } from "#lib/http/request-id.js";
 import type { Logger } from "#lib/log.js";
-import type { Authenticator, DemoLogin } from "./auth.js";
-import type { Keystore } from "./keystore.js";
+import type { Authenticator, DemoLogin } from "../auth.js";
+import type { Keystore } from "../keystore.js";
+import { CUSTODY_STATUSES } from "./statuses.js";
 
 export interface CustodyAppDeps {
   keystore: Keystore;
@@ -42,15 +45,6 @@ const signSchema = z.strictObject({
   voter: z.string().optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new ServiceError("invalid_request", `${issue.path.join(".") || "body"}: ${issue.message}`, { status: 400 });
-  }
-  return r.data;
-}
-
 /** Answers 1..n questions with nothing unanswered below the last and fits uint128. */
 function plausibleChoices(choices: bigint): boolean {
   if (choices <= 0n || choices >> BigInt(2 * MAX_QUESTIONS) !== 0n) return false;
@@ -60,30 +54,24 @@ function plausibleChoices(choices: bigint): boolean {
 
 export function createCustodyApp(deps: CustodyAppDeps): Express {
   const { keystore, auth, log } = deps;
-  const registrarHash = createHash("sha256").update(deps.registrarToken).digest();
+  const registrar = registrarCheck(deps.registrarToken);
   const app = express();
   app.disable("x-powered-by");
   app.use(requestId);
   app.use(rateLimit(deps.rateLimitPerMinute));
-  app.use(express.json({ limit: 4096, strict: true, type: () => true }));
+  app.use(jsonBody(4096));
 
-  const requireRegistrar = (req: Request) => {
-    const m = /^Bearer (.+)$/.exec(req.get("authorization") ?? "");
-    const given = createHash("sha256").update(m?.[1] ?? "").digest();
-    if (!m || !timingSafeEqual(given, registrarHash)) {
-      throw new ServiceError("forbidden", "registrar credentials required", { status: m ? 403 : 401 });
-    }
-  };
+  const requireRegistrar = (req: Request) => registrar(req.get("authorization"));
 
   const resident = async (req: Request) => {
     const id = await auth.residentOf(req.get("authorization"));
     const found = keystore.find(id);
-    if (!found) throw new ServiceError("unknown_resident", "the resident has not been onboarded", { status: 403 });
+    if (!found) throw new AppError("unknown_resident", "the resident has not been onboarded");
     return found;
   };
 
   app.get("/.well-known/jwks.json", (_req, res) => {
-    if (!auth.jwks) throw new ServiceError("not_found", "this custody service issues no tokens", { status: 404 });
+    if (!auth.jwks) throw new AppError("not_found", "this custody service issues no tokens");
     res.json(auth.jwks);
   });
 
@@ -94,7 +82,7 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
   // Registrar: onboard a resident, returning their address.
   app.post("/v1/residents", (req, res) => {
     requireRegistrar(req);
-    const { residentId: id } = parse(onboardSchema, req.body);
+    const { residentId: id } = parseBody(onboardSchema, req.body);
     const { resident: r, created } = keystore.onboard(id);
     if (created) log.info("resident onboarded", { residentId: id, address: r.address });
     res.status(created ? 201 : 200).json(r);
@@ -109,8 +97,8 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
 
   // Demo login with one-time codes.
   app.post("/v1/auth/code", (req, res) => {
-    if (!deps.demo) throw new ServiceError("not_found", "one-time code login is off (CUSTODY_AUTH_MODE=jwt)", { status: 404 });
-    const { residentId: id } = parse(codeRequestSchema, req.body);
+    if (!deps.demo) throw new AppError("not_found", "one-time code login is off (CUSTODY_AUTH_MODE=jwt)");
+    const { residentId: id } = parseBody(codeRequestSchema, req.body);
     let code: string | undefined;
     if (keystore.find(id)) {
       code = deps.demo.issueCode(id);
@@ -120,8 +108,8 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
   });
 
   app.post("/v1/auth/token", async (req, res) => {
-    if (!deps.demo) throw new ServiceError("not_found", "one-time code login is off (CUSTODY_AUTH_MODE=jwt)", { status: 404 });
-    const { residentId: id, code } = parse(tokenSchema, req.body);
+    if (!deps.demo) throw new AppError("not_found", "one-time code login is off (CUSTODY_AUTH_MODE=jwt)");
+    const { residentId: id, code } = parseBody(tokenSchema, req.body);
     res.json(await deps.demo.exchange(id, code));
   });
 
@@ -131,15 +119,15 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
 
   const signBallot = async (req: Request) => {
     const r = await resident(req);
-    const body = parse(signSchema, req.body);
+    const body = parseBody(signSchema, req.body);
     if (body.voter !== undefined && body.voter.toLowerCase() !== r.address.toLowerCase()) {
-      throw new ServiceError("foreign_voter", "a resident may only sign their own ballot", { status: 403 });
+      throw new AppError("foreign_voter", "a resident may only sign their own ballot");
     }
     const meetingId = BigInt(body.meetingId);
     const choices = BigInt(body.choices);
-    if (meetingId >= 1n << 256n) throw new ServiceError("value_too_large", "meetingId: exceeds uint256", { status: 400 });
+    if (meetingId >= 1n << 256n) throw new AppError("value_too_large", "meetingId: exceeds uint256");
     if (!plausibleChoices(choices)) {
-      throw new ServiceError("malformed_choices", "choices must answer each question with 1, 2 or 3", { status: 400 });
+      throw new AppError("malformed_choices", "choices must answer each question with 1, 2 or 3");
     }
     const ballot = { meetingId, voter: r.address, choices };
     const digest = ballotDigest(deps.domain, ballot);
@@ -164,7 +152,7 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
 
   // Sign and hand to the relayer; answers with the relayer's answer.
   app.post("/v1/ballots", async (req, res) => {
-    if (!deps.relayerUrl) throw new ServiceError("no_relayer", "no relayer is configured (CUSTODY_RELAYER_URL)", { status: 501 });
+    if (!deps.relayerUrl) throw new AppError("no_relayer", "no relayer is configured (CUSTODY_RELAYER_URL)");
     const signed = await signBallot(req);
     let response: Response;
     try {
@@ -175,8 +163,7 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      throw new ServiceError("relayer_unavailable", "the relayer cannot be reached; the signed ballot is returned", {
-        status: 502,
+      throw new AppError("relayer_unavailable", "the relayer cannot be reached; the signed ballot is returned", {
         cause: err,
         details: { signed },
       });
@@ -186,6 +173,6 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
   });
 
   app.use(notFound);
-  app.use(errorHandler(log));
+  app.use(errorHandler(CUSTODY_STATUSES, log));
   return app;
 }

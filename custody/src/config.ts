@@ -1,0 +1,89 @@
+/**
+ * The custodial wallet's configuration from the environment, validated at start-up: `RPC_URL`,
+ * `DEPLOYMENT`, `LOG_LEVEL` and `CUSTODY_*` (see custody/.env.example). It shares no setting with the
+ * relayer: the two are separate trust domains, each with its own keys, config and process. Every
+ * problem is reported at once with the variable and what was expected; secrets are never shown.
+ */
+import { ConfigError } from "#lib/errors.js";
+import { EnvReader, type Env } from "#lib/env-reader.js";
+import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
+
+export type AuthMode = "demo" | "jwt";
+
+export interface CustodyConfig {
+  /**
+   * JSON-RPC endpoint of a node of the voting chain (optional). When set, custody checks at start-up
+   * that the node serves the deployment record's chain and contracts before it signs for them.
+   */
+  rpcUrl?: string;
+  /** Deployment record: a network name under deployments/ or a path to a JSON file; gives the EIP-712 domain. */
+  deployment: string;
+  logLevel: LogLevel;
+  host: string;
+  port: number;
+  dbPath: string;
+  /** 32-byte key that encrypts residents' keys (AES-256-GCM). */
+  masterKey: Buffer;
+  /** Bearer token of the registrar for onboarding residents. */
+  registrarToken: string;
+  authMode: AuthMode;
+  jwksUrl?: string;
+  jwtIssuer: string;
+  jwtAudience: string;
+  otpTtlSeconds: number;
+  /** Demo only: return the one-time code in the response instead of sending it. */
+  revealOtp: boolean;
+  /** Relayer to forward signed ballots to (optional). */
+  relayerUrl?: string;
+  rateLimitPerMinute: number;
+}
+
+function masterKey(r: EnvReader, name: string): Buffer {
+  const v = r.raw(name);
+  if (v === undefined) {
+    r.problems.push(`${name}: missing, expected 32 bytes as 64 hex digits or base64`);
+    return Buffer.alloc(32);
+  }
+  const hex = v.startsWith("0x") ? v.slice(2) : v;
+  let key: Buffer | undefined;
+  if (/^[0-9a-fA-F]{64}$/.test(hex)) key = Buffer.from(hex, "hex");
+  else if (/^[A-Za-z0-9+/]{43}=?$/.test(v)) key = Buffer.from(v, "base64");
+  if (!key || key.length !== 32) {
+    r.problems.push(`${name}: expected 32 bytes as 64 hex digits or base64 (the value is not shown)`);
+    return Buffer.alloc(32);
+  }
+  return key;
+}
+
+/** Reads the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: Env = process.env): CustodyConfig {
+  const r = new EnvReader(env);
+  const authMode = r.oneOf<AuthMode>("CUSTODY_AUTH_MODE", "demo", ["demo", "jwt"]);
+  const registrarToken = r.string("CUSTODY_REGISTRAR_TOKEN");
+  if (registrarToken && registrarToken.length < 16) {
+    r.problems.push("CUSTODY_REGISTRAR_TOKEN: expected at least 16 characters (the value is not shown)");
+  }
+  const config: CustodyConfig = {
+    rpcUrl: r.url("RPC_URL"),
+    deployment: r.string("DEPLOYMENT", "localhost"),
+    logLevel: r.oneOf("LOG_LEVEL", "info", LOG_LEVELS),
+    host: r.host("CUSTODY_HOST", "127.0.0.1"),
+    port: r.whole("CUSTODY_PORT", 8548, 0, 65535),
+    dbPath: r.string("CUSTODY_DB_PATH", "data/custody.sqlite"),
+    masterKey: masterKey(r, "CUSTODY_MASTER_KEY"),
+    registrarToken,
+    authMode,
+    jwksUrl: r.url("CUSTODY_JWKS_URL"),
+    jwtIssuer: r.string("CUSTODY_JWT_ISSUER", "digital-home-custody"),
+    jwtAudience: r.string("CUSTODY_JWT_AUDIENCE", "digital-home"),
+    otpTtlSeconds: r.whole("CUSTODY_OTP_TTL_SECONDS", 300, 30, 3600),
+    revealOtp: r.bool("CUSTODY_REVEAL_OTP", false),
+    relayerUrl: r.url("CUSTODY_RELAYER_URL"),
+    rateLimitPerMinute: r.whole("CUSTODY_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000_000),
+  };
+  if (authMode === "jwt" && config.jwksUrl === undefined && r.raw("CUSTODY_JWKS_URL") === undefined) {
+    r.problems.push("CUSTODY_JWKS_URL: missing, expected the identity provider's JWKS URL when CUSTODY_AUTH_MODE=jwt");
+  }
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -1,0 +1,64 @@
+/** The custodial wallet's own configuration: validated at start-up, every problem named, secrets never shown. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ConfigError } from "#lib/errors.js";
+import { loadConfig } from "../src/config.js";
+
+const valid = {
+  CUSTODY_MASTER_KEY: "11".repeat(32),
+  CUSTODY_REGISTRAR_TOKEN: "a-registrar-token-of-some-length",
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    return err.problems;
+  }
+  return [];
+}
+
+describe("loadConfig", () => {
+  it("accepts a minimal valid environment with defaults, without a chain node", () => {
+    const c = loadConfig(valid);
+    assert.equal(c.authMode, "demo");
+    assert.equal(c.masterKey.length, 32);
+    assert.equal(c.port, 8548);
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.deployment, "localhost");
+    assert.equal(c.rpcUrl, undefined);
+    assert.equal(c.revealOtp, false);
+  });
+
+  it("takes the master key as 64 hex digits or base64", () => {
+    assert.deepEqual(loadConfig({ ...valid, CUSTODY_MASTER_KEY: Buffer.alloc(32, 7).toString("base64") }).masterKey, Buffer.alloc(32, 7));
+    assert.deepEqual(loadConfig({ ...valid, CUSTODY_MASTER_KEY: "0x" + "07".repeat(32) }).masterKey, Buffer.alloc(32, 7));
+  });
+
+  it("reports every problem at once, without showing secrets", () => {
+    const p = problems({ CUSTODY_MASTER_KEY: "secret", CUSTODY_REGISTRAR_TOKEN: "short", LOG_LEVEL: "loud", CUSTODY_PORT: "eighty", RPC_URL: "ftp://node" });
+    assert.ok(p.includes("LOG_LEVEL: got 'loud', expected one of debug, info, warn, error, silent"));
+    assert.ok(p.includes("CUSTODY_PORT: got 'eighty', expected a whole number 0–65535"));
+    assert.ok(p.includes("RPC_URL: got 'ftp://node', expected an http(s) URL"));
+    assert.ok(p.some((m) => m.startsWith("CUSTODY_MASTER_KEY:") && !m.includes("secret")));
+    assert.ok(p.some((m) => m.startsWith("CUSTODY_REGISTRAR_TOKEN:") && !m.includes("short")));
+    assert.deepEqual(problems({}), [
+      "CUSTODY_REGISTRAR_TOKEN: missing, expected a value",
+      "CUSTODY_MASTER_KEY: missing, expected 32 bytes as 64 hex digits or base64",
+    ]);
+  });
+
+  it("requires a JWKS URL in jwt mode", () => {
+    assert.deepEqual(problems({ ...valid, CUSTODY_AUTH_MODE: "jwt" }), [
+      "CUSTODY_JWKS_URL: missing, expected the identity provider's JWKS URL when CUSTODY_AUTH_MODE=jwt",
+    ]);
+    assert.equal(loadConfig({ ...valid, CUSTODY_AUTH_MODE: "jwt", CUSTODY_JWKS_URL: "https://id.example.org/jwks.json" }).authMode, "jwt");
+  });
+
+  it("holds custody's settings only: the relayer's sender keys are neither read nor required", () => {
+    const c = loadConfig({ ...valid, RELAYER_SENDER_KEYS: "0x1234" });
+    assert.ok(Object.keys(c).every((k) => !/relayer(?!Url)|sender|batch/i.test(k)), Object.keys(c).join(", "));
+    assert.equal(JSON.stringify(c).includes("0x1234"), false);
+  });
+});

@@ -1,0 +1,8 @@
+/** The HTTP status of each error code the notifier's API answers: the toolkit's base table and the notifier's own codes. */
+import { statusTable } from "#lib/http/statuses.js";
+
+export const NOTIFIER_STATUSES = statusTable({
+  unknown_resident: 403,
+  address_in_use: 409,
+  auth_not_configured: 503,
+});
