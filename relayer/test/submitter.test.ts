@@ -13,18 +13,23 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SqliteBallotStore } from "../src/sqlite-queue.js";
 import { startInProcess } from "./helpers/services.js";
+import { startProxy, type TcpProxy } from "./helpers/proxy.js";
 import type { RunningServices } from "./helpers/services.js";
 
 let chain: ChainProcess;
 let fx: Fixture;
 let services: RunningServices;
 let relayer: string;
+// The relayer reaches the node through this proxy, so that a block whose contract code the test
+// replaces for a moment is mined and restored between two of the relayer's requests.
+let proxy: TcpProxy;
 
 async function startRelayer() {
   services = await startInProcess(fx, {
     RELAYER_SENDER_KEYS: (await import("./helpers/chain.js")).devAccount(1).privateKey,
     RELAYER_STUCK_AFTER_MS: "1500",
     RELAYER_DB_PATH: path.join(fx.tmpDir, "submitter.sqlite"),
+    RPC_URL: proxy.url,
   });
   relayer = services.relayerUrl!;
 }
@@ -32,11 +37,13 @@ async function startRelayer() {
 before(async () => {
   chain = await startChainProcess(1000);
   fx = await deployFixture(chain.url, { voters: 10, meetings: 1 });
+  proxy = await startProxy(chain.url);
   await startRelayer();
 });
 
 after(async () => {
   await services?.stop();
+  await proxy?.close();
   fx?.cleanup();
   await chain?.stop();
 });
@@ -155,9 +162,17 @@ describe("batches that cannot land", () => {
   async function mineReverting(): Promise<Set<string>> {
     const hall = fx.deployment.contracts.MeetingHall.address;
     const code = await fx.provider.getCode(hall);
-    await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
-    await fx.provider.send("evm_mine", []);
-    await fx.provider.send("hardhat_setCode", [hall, code]);
+    // The relayer must not simulate against the reverting code: its requests wait at the proxy
+    // (those already on their way are answered first) until the code is back.
+    proxy.hold();
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      await fx.provider.send("hardhat_setCode", [hall, "0x60006000fd"]); // PUSH1 0 PUSH1 0 REVERT
+      await fx.provider.send("evm_mine", []);
+      await fx.provider.send("hardhat_setCode", [hall, code]);
+    } finally {
+      proxy.release();
+    }
     const mined = new Set<string>((await fx.provider.send("eth_getBlockByNumber", ["latest", false])).transactions);
     for (const hash of mined) {
       const receipt = await fx.provider.send("eth_getTransactionReceipt", [hash]);

@@ -504,7 +504,28 @@ async function auditMeeting(m) {
 
 // ---------------------------------------------------------------- router
 
-async function route() {
+// One route renders at a time: a hash change while a view is still loading waits for it and then
+// renders the new hash, so a view that finishes late neither covers the current one nor leaves its
+// refresh timer running.
+let routing;
+let routeAgain = false;
+function route() {
+  if (routing) {
+    routeAgain = true;
+    return routing;
+  }
+  routing = (async () => {
+    do {
+      routeAgain = false;
+      await renderRoute();
+    } while (routeAgain);
+  })().finally(() => {
+    routing = undefined;
+  });
+  return routing;
+}
+
+async function renderRoute() {
   clearTimeout(refreshTimer);
   renderHeader();
   const [path, query = ""] = location.hash.replace(/^#/, "").split("?");

@@ -4,6 +4,7 @@
  * codes it throws, and where it constructs a bare Error. Parsed with the TypeScript compiler, so
  * comments and strings never count.
  */
+import { REJECT_CODES } from "../../domain.js";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
@@ -159,6 +160,11 @@ function literals(expr: ts.Expression | undefined): string[] {
   if (ts.isStringLiteral(expr) || ts.isNoSubstitutionTemplateLiteral(expr)) return [expr.text];
   if (ts.isParenthesizedExpression(expr)) return literals(expr.expression);
   if (ts.isConditionalExpression(expr)) return [...literals(expr.whenTrue), ...literals(expr.whenFalse)];
+  // a reject reason's public code from the domain module: `REJECT_CODES.NotOpen`
+  if (ts.isPropertyAccessExpression(expr) && ts.isIdentifier(expr.expression) && expr.expression.text === "REJECT_CODES") {
+    const code = (REJECT_CODES as Record<string, string>)[expr.name.text];
+    return code === undefined ? [] : [code];
+  }
   return [];
 }
 

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 that a test can cut (every connection reset, new ones refused) and restore,
- * or stall (requests still reach the node, its answers are held back, as from a node busy for a
- * while) and resume.
+ * stall (requests still reach the node, its answers are held back, as from a node busy for a while)
+ * and resume, or hold (requests are kept from the node until released, so that what the test does
+ * to the node meanwhile happens between two of the client's requests).
  */
 import net from "node:net";
 
@@ -11,6 +12,8 @@ export interface TcpProxy {
   restore(): void;
   stall(): void;
   resume(): void;
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -19,7 +22,9 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let down = false;
   let stalled = false;
+  let holding = false;
   const held: Array<() => void> = [];
+  const withheld: Array<() => void> = [];
   const server = net.createServer((client) => {
     if (down) {
       client.destroy();
@@ -36,7 +41,10 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream);
+    client.on("data", (chunk: Buffer) => {
+      if (holding) withheld.push(() => upstream.write(chunk));
+      else upstream.write(chunk);
+    });
     upstream.on("data", (chunk: Buffer) => {
       if (stalled) held.push(() => client.write(chunk));
       else client.write(chunk);
@@ -49,6 +57,7 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
     cut() {
       down = true;
       held.length = 0;
+      withheld.length = 0;
       for (const s of sockets) s.destroy();
       sockets.clear();
     },
@@ -61,6 +70,13 @@ export async function startProxy(targetUrl: string): Promise<TcpProxy> {
     resume() {
       stalled = false;
       for (const send of held.splice(0)) send();
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const send of withheld.splice(0)) send();
     },
     close: () =>
       new Promise<void>((resolve) => {
