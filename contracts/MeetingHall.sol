@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IMeetingHall} from "./interfaces/IMeetingHall.sol";
 import {IBuildingRegistry} from "./interfaces/IBuildingRegistry.sol";
@@ -455,6 +455,9 @@ contract MeetingHall is IMeetingHall, EIP712 {
 
     /// @dev An EOA's 65-byte signature is recovered first, without touching the voter's account; a voter
     /// with code is then asked through ERC-1271, so contract wallets and EIP-7702 accounts both work.
+    /// The ERC-1271 question is asked here rather than through OpenZeppelin's `SignatureChecker`: since
+    /// 5.4 that library imports `Bytes`, whose `mcopy` cannot be compiled for `paris`, the EVM of the
+    /// networks this contract runs on.
     function _isValidSignature(address voter, bytes32 digest, bytes calldata signature) private view returns (bool) {
         if (signature.length == 65) {
             bytes32 r;
@@ -468,6 +471,14 @@ contract MeetingHall is IMeetingHall, EIP712 {
             (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v, r, s);
             if (err == ECDSA.RecoverError.NoError && recovered == voter) return true;
         }
-        return voter.code.length != 0 && SignatureChecker.isValidERC1271SignatureNow(voter, digest, signature);
+        return voter.code.length != 0 && _isValidERC1271Signature(voter, digest, signature);
+    }
+
+    /// @dev Whether the contract at `voter` accepts `signature` of `digest`: a successful static call of
+    /// `isValidSignature` that returns at least a word, whose first word is the ERC-1271 magic value. A
+    /// revert, a short answer or any other value is a refusal, never a failure of the batch.
+    function _isValidERC1271Signature(address voter, bytes32 digest, bytes calldata signature) private view returns (bool) {
+        (bool success, bytes memory result) = voter.staticcall(abi.encodeCall(IERC1271.isValidSignature, (digest, signature)));
+        return success && result.length >= 32 && abi.decode(result, (bytes32)) == bytes32(IERC1271.isValidSignature.selector);
     }
 }
