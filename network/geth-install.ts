@@ -34,9 +34,12 @@ export interface GoToolchain {
   version: string;
 }
 
-/** The `go` on PATH, else /usr/local/go/bin/go; throws GO_MISSING when neither is there or it is older than 1.23. */
+/**
+ * The Go toolchain to build with: DH_GO when set (and then only it), else `go` on PATH, else
+ * /usr/local/go/bin/go. Throws GO_MISSING when there is none, or it is older than 1.23.
+ */
 export async function findGo(env: NodeJS.ProcessEnv = process.env): Promise<GoToolchain> {
-  const candidates = ["go", ...GO_FALLBACKS];
+  const candidates = env.DH_GO ? [env.DH_GO] : ["go", ...GO_FALLBACKS];
   for (const binary of candidates) {
     let version: string;
     try {
@@ -54,7 +57,7 @@ export async function findGo(env: NodeJS.ProcessEnv = process.env): Promise<GoTo
   }
   throw new NetworkError(
     "GO_MISSING",
-    `the local network needs Go ≥ ${MIN_GO.major}.${MIN_GO.minor} to build geth ${GETH_VERSION}: no 'go' on PATH nor at ${GO_FALLBACKS.join(", ")}`,
+    `the local network needs Go ≥ ${MIN_GO.major}.${MIN_GO.minor} to build geth ${GETH_VERSION}: ${env.DH_GO ? `DH_GO=${env.DH_GO} does not run` : `no 'go' on PATH nor at ${GO_FALLBACKS.join(", ")}`}`,
   );
 }
 

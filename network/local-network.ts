@@ -358,21 +358,36 @@ export class LocalNetwork {
 
   /**
    * Splits the network: every link between nodes of different groups is cut (nodes in no group keep
-   * theirs). Waits until no node has a peer in another group.
+   * theirs). Waits until no node has a peer in another group, cutting again any link redialled meanwhile.
    */
   async partition(groups: string[][], options: WaitOptions = {}): Promise<void> {
     const groupOf = new Map(groups.flatMap((g, i) => g.map((n) => [this.node(n).name, i] as const)));
     const cuts: Array<[string, string]> = [];
     for (const [a, ga] of groupOf) for (const [b, gb] of groupOf) if (a < b && ga !== gb) cuts.push([a, b]);
     await Promise.all(cuts.map(([a, b]) => this.disconnect(a, b)));
+    let crossing: string[] = [];
     await waitFor(
       `partition into ${groups.map((g) => `{${g.join(", ")}}`).join(" ")}`,
       async () => {
-        for (const [name, g] of groupOf) if ((await this.peers(name)).some((p) => groupOf.has(p) && groupOf.get(p) !== g)) return false;
-        return true;
+        crossing = [];
+        const again: Array<[string, string]> = [];
+        for (const [name, g] of groupOf) {
+          for (const p of await this.peers(name)) {
+            if (groupOf.has(p) && groupOf.get(p) !== g) {
+              crossing.push(`${name}–${p}`);
+              again.push([name, p]);
+            }
+          }
+        }
+        // A link dropped by one side can be redialled by the other before that side has forgotten the
+        // first as a static peer; once both have, cutting it again is final.
+        await Promise.all(again.map(([a, b]) => this.disconnect(a, b)));
+        return crossing.length === 0;
       },
       options,
-    );
+    ).catch((err) => {
+      throw new NetworkError("TIMEOUT", `${(err as Error).message}; still connected: ${crossing.join(", ")}`, { cause: err });
+    });
   }
 
   /** Restores every link between running nodes and waits until each is connected to all the others. */
