@@ -316,10 +316,11 @@ export class LocalNetwork {
     return getAddress(await this.rpc(name).call<string>("clique_getSigner", ["0x" + number.toString(16)]));
   }
 
-  /** The names of the nodes this node is connected to (peers outside the network are shown by id). */
+  /** The names of the nodes this node is connected to (a peer outside the network is shown by its enode). */
   async peers(name: string): Promise<string[]> {
-    const peers = await this.rpc(name).call<Array<{ id: string; enode: string }>>("admin_peers");
-    return peers.map((p) => this.spec.nodes.find((n) => n.enode.includes(p.id) || n.enode.split("@")[0] === p.enode.split("@")[0])?.name ?? p.id).sort();
+    const peers = await this.rpc(name).call<Array<{ enode: string }>>("admin_peers");
+    const key = (enode: string) => enode.split("@")[0];
+    return peers.map((p) => this.spec.nodes.find((n) => key(n.enode) === key(p.enode))?.name ?? p.enode).sort();
   }
 
   /** The Clique signers at the node's head. */
