@@ -26,6 +26,12 @@ export interface SeedOptions {
   relayerUrl: string;
   /** Where the agenda texts are written (a JSON array, served to the page by hash). */
   textsFile: string;
+  /**
+   * How the demo's time passes (the notice period before voting, the finished meeting's window):
+   * "travel" moves the embedded chain's clock (`evm_increaseTime`); "wait" waits for a real network's
+   * blocks, whose timestamps no one can move. Default "travel".
+   */
+  clock?: "travel" | "wait";
   progress?: (message: string) => void;
 }
 
@@ -106,6 +112,14 @@ export async function seedDemo(options: SeedOptions): Promise<SeedResult> {
   };
   const latest = async () => (await provider.getBlock("latest"))!.timestamp;
   const travel = async (seconds: number) => {
+    if (options.clock === "wait") {
+      const until = (await latest()) + seconds;
+      for (let i = 0; (await latest()) < until; i++) {
+        if (i > (seconds + 120) * 5) throw new AppError("seed_failed", `the chain's clock did not pass ${until} in ${seconds + 120} s: no blocks are sealed`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return;
+    }
     await provider.send("evm_increaseTime", [seconds]);
     await provider.send("evm_mine", []);
   };
