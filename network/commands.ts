@@ -3,6 +3,7 @@
  * before anything is touched; a wrong one is a message naming it and exit code 2, a node or toolchain
  * that fails is exit code 1.
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { getAddress, isAddress } from "ethers";
@@ -10,6 +11,7 @@ import { PROJECT_ROOT } from "#lib/deployment.js";
 import { generateBesuNetwork, BESU_DEFAULTS } from "./besu/generate.js";
 import { NetworkError } from "./errors.js";
 import { GETH_VERSION, installGeth } from "./geth-install.js";
+import { checkJoin, joinNetwork } from "./join.js";
 import { DEFAULTS, LIMITS, LocalNetwork, createNetwork } from "./local-network.js";
 
 export const USAGE = `usage: npm run network -- <command> [options]
@@ -19,6 +21,9 @@ export const USAGE = `usage: npm run network -- <command> [options]
                                  generate a local Clique network (default ${DEFAULTS.signers} signers, ${DEFAULTS.observers} observer, in data/network)
   init --client besu [--dir D] [--validators N] [--observers M] [--chain-id ID] [--hosts ip,ip,…] [--accounts 0x…,0x…]
                                  generate the production files of a Besu QBFT network (default in data/besu)
+  join --genesis FILE --peer ENODE[,ENODE…] [--dir D]
+                                 an observer of a published network, from its genesis and a node's enode
+                                 (default in data/observer; then up, status and down with the same --dir)
   up [--dir D]                   start every node; returns once blocks are sealed and peers connected
   down [--dir D]                 stop every node of the network
   status [--dir D] [--json]      head, peers and signers of each node
@@ -57,6 +62,7 @@ function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>,
 const dirOf = (values: Record<string, unknown>, fallback: string) => path.resolve(PROJECT_ROOT, (values.dir as string | undefined) ?? fallback);
 const DEFAULT_DIR = "data/network";
 const DEFAULT_BESU_DIR = "data/besu";
+const DEFAULT_OBSERVER_DIR = "data/observer";
 const shortHash = (h: string) => `${h.slice(0, 10)}…${h.slice(-4)}`;
 
 async function install(args: string[]) {
@@ -114,6 +120,22 @@ async function init(args: string[]) {
   console.log(`Start it with: npm run network -- up${values.dir ? ` --dir ${values.dir}` : ""}`);
 }
 
+async function join(args: string[]) {
+  const { values } = parse(args, { dir: { type: "string" }, genesis: { type: "string" }, peer: { type: "string" } });
+  if (values.genesis === undefined) throw bad("--genesis: expected the network's published genesis.json");
+  if (values.peer === undefined) throw bad("--peer: expected the enode of a node of the network");
+  const peers = (values.peer as string).split(",").map((p) => p.trim()).filter(Boolean);
+  const dir = dirOf(values, DEFAULT_OBSERVER_DIR);
+  const options = { genesisFile: path.resolve(PROJECT_ROOT, values.genesis as string), peers };
+  await checkJoin(dir, options);
+  await installGeth({ log: step });
+  const network = await joinNetwork(dir, options);
+  const { spec } = network;
+  step(`an observer of chain id ${spec.chainId} (genesis signers ${spec.genesisSigners.join(", ")}) in ${dir}`);
+  step(`  observer-1  p2p ${spec.nodes[0]!.ports.p2p}, http ${spec.nodes[0]!.ports.http}; peers ${spec.externalPeers.join(", ")}`);
+  console.log(`Start it with: npm run network -- up --dir ${values.dir ?? DEFAULT_OBSERVER_DIR}`);
+}
+
 async function up(args: string[]) {
   const { values } = parse(args, { dir: { type: "string" } });
   const network = await LocalNetwork.open(dirOf(values, DEFAULT_DIR));
@@ -127,8 +149,9 @@ The local network is running (chain id ${network.spec.chainId}, head #${head.num
 ${network.spec.nodes
   .map((n) => `  ${n.name.padEnd(11)} ${network.url(n.name).padEnd(24)} ${n.role === "signer" ? `signer ${n.address}   (${network.modules(n.name).join(",")})` : `observer, public JSON-RPC (${network.modules(n.name).join(",")})`}`)
   .join("\n")}
-  Genesis            ${network.genesisFile}
-  Funded accounts    ${network.accountsFile}   (deployer and relayer senders, private keys)
+  Genesis            ${network.genesisFile}${existsSync(network.accountsFile) ? `
+  Funded accounts    ${network.accountsFile}   (deployer and relayer senders, private keys)` : ""}${network.spec.externalPeers.length ? `
+  Following          ${network.spec.externalPeers.join(", ")}` : ""}
   Logs               ${path.join(network.dir, "<node>", "geth.log")}
 Stop it with: npm run network -- down${values.dir ? ` --dir ${values.dir}` : ""}`);
 }
@@ -181,7 +204,7 @@ async function propose(args: string[]) {
   step(`${target} ${auth ? "is now a signer" : "is no longer a signer"}; ${signers.length} signers: ${signers.join(", ")}`);
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { install, init, up, down, status, propose };
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = { install, init, join, up, down, status, propose };
 
 /** Runs one command; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {

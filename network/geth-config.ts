@@ -25,9 +25,9 @@ export const NET_RESTRICT = "127.0.0.0/8";
 const str = (s: string) => JSON.stringify(s);
 const list = (xs: readonly string[]) => `[${xs.map(str).join(", ")}]`;
 
-/** The other nodes this node keeps connections to: every other node of the network. */
+/** The other nodes this node keeps connections to: every other node of the folder, and the network's nodes outside it. */
 export function staticPeers(spec: NetworkSpec, node: NodeSpec): string[] {
-  return spec.nodes.filter((n) => n.name !== node.name).map((n) => n.enode);
+  return [...spec.nodes.filter((n) => n.name !== node.name).map((n) => n.enode), ...spec.externalPeers];
 }
 
 export function gethConfigToml(spec: NetworkSpec, node: NodeSpec): string {

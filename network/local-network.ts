@@ -138,6 +138,7 @@ export async function createNetwork(dir: string, options: CreateOptions = {}): P
     gasLimit: DEFAULTS.gasLimit,
     genesisSigners: sortSigners(signerKeys.map((k) => k.address)),
     nodes,
+    externalPeers: [],
     funded: [...new Set(funded)],
     createdAt: new Date().toISOString(),
   };
@@ -289,7 +290,7 @@ export class LocalNetwork {
     }
     progress("waiting for every node to connect to all the others");
     await this.waitForFullMesh(options);
-    progress("waiting for blocks to be sealed");
+    progress(this.nodes("signer").length > 0 ? "waiting for blocks to be sealed" : "waiting for blocks from the network's nodes");
     const from = Math.max(...(await Promise.all(this.spec.nodes.map(async (n) => (await this.head(n.name)).number))));
     await this.waitForHead(from + 2, options);
   }

@@ -19,6 +19,8 @@ const address = z
   .refine((s) => isAddress(s), { message: "expected a 0x-prefixed 20-byte address" })
   .transform((s) => getAddress(s));
 const port = z.number().int().min(1).max(65535);
+/** A node on this machine: only 127.0.0.0/8 may connect (`--netrestrict`). */
+export const LOCAL_ENODE = /^enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+$/;
 
 const nodeSpec = z.object({
   /** Folder name and handle: signer-1, observer-1, … */
@@ -27,7 +29,7 @@ const nodeSpec = z.object({
   /** The signer's account (signers only): etherbase and Clique sealing key. */
   address: address.optional(),
   /** enode://<public key>@127.0.0.1:<p2p port> */
-  enode: z.string().regex(/^enode:\/\/[0-9a-f]{128}@127\.0\.0\.1:\d+$/),
+  enode: z.string().regex(LOCAL_ENODE),
   ports: z.object({ p2p: port, http: port, authrpc: port }),
 });
 
@@ -41,6 +43,11 @@ export const networkSpecSchema = z.object({
   /** The signers written into the genesis extraData (others join by votes). */
   genesisSigners: z.array(address).min(1),
   nodes: z.array(nodeSpec).min(1),
+  /**
+   * Nodes of the network that this folder does not hold (an auditor's observer follows the city's
+   * network through them): every node here keeps them as static peers beside its own.
+   */
+  externalPeers: z.array(z.string().regex(LOCAL_ENODE)).default([]),
   funded: z.array(address),
   createdAt: z.string(),
 });

@@ -38,7 +38,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm run network: arguments", () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ["an unknown command", ["frobnicate"], /unknown command 'frobnicate'; expected one of install, init, up, down, status, propose/],
+    ["an unknown command", ["frobnicate"], /unknown command 'frobnicate'; expected one of install, init, join, up, down, status, propose/],
     ["no command", [], /usage: npm run network/],
     ["zero signers", ["init", "--signers", "0"], /--signers: got '0', expected a whole number 1–16/],
     ["signers that are not a number", ["init", "--signers", "four"], /--signers: got 'four', expected a whole number 1–16/],
@@ -59,6 +59,34 @@ describe("npm run network: arguments", () => {
       const target = path.join(dir, `bad-${what.replace(/\W+/g, "-")}`);
       const withDir = args[0] === "init" ? [...args, "--dir", target] : args;
       const { code, stdout, stderr } = await network(...withDir);
+      assert.equal(code, 2, stdout + stderr);
+      assert.match(stdout + stderr, message);
+      assert.equal(existsSync(target), false, "nothing was written");
+    });
+  }
+});
+
+describe("npm run network -- join: arguments", () => {
+  const enode = `enode://${"ab".repeat(64)}@127.0.0.1:30303`;
+  const files = () => {
+    const notClique = path.join(dir, "not-clique.json");
+    writeFileSync(notClique, JSON.stringify({ config: { chainId: 5, ethash: {} }, extraData: "0x", gasLimit: "0x1c9c380" }));
+    const noSigners = path.join(dir, "no-signers.json");
+    writeFileSync(noSigners, JSON.stringify({ config: { chainId: 5, clique: { period: 1 } }, extraData: "0x" + "00".repeat(97), gasLimit: "0x1c9c380" }));
+    return { notClique, noSigners };
+  };
+  const cases: Array<[string, (f: ReturnType<typeof files>) => string[], RegExp]> = [
+    ["no genesis", () => ["--peer", enode], /--genesis: expected the network's published genesis\.json/],
+    ["no peer", (f) => ["--genesis", f.noSigners], /--peer: expected the enode of a node of the network/],
+    ["a peer that is not an enode on 127.0.0.1", (f) => ["--genesis", f.noSigners, "--peer", "enode://abcd@10.0.0.1:30303"], /--peer: 'enode:\/\/abcd@10\.0\.0\.1:30303' is not an enode on 127\.0\.0\.1/],
+    ["a genesis that cannot be read", () => ["--genesis", path.join(dir, "missing.json"), "--peer", enode], /--genesis: .*missing\.json cannot be read as JSON/],
+    ["a genesis that is not Clique's", (f) => ["--genesis", f.notClique, "--peer", enode], /--genesis: .*not-clique\.json is not a Clique genesis/],
+    ["a genesis that names no signer", (f) => ["--genesis", f.noSigners, "--peer", enode], /--genesis: .*no-signers\.json: the extraData names no Clique signers/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`refuses ${what} with exit code 2, writing nothing`, async () => {
+      const target = path.join(dir, `join-${what.replace(/\W+/g, "-")}`);
+      const { code, stdout, stderr } = await network("join", ...args(files()), "--dir", target);
       assert.equal(code, 2, stdout + stderr);
       assert.match(stdout + stderr, message);
       assert.equal(existsSync(target), false, "nothing was written");
