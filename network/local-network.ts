@@ -208,7 +208,12 @@ export class LocalNetwork {
   /** JSON-RPC with every module the tool needs: HTTP for a signer, IPC for an observer. */
   rpc(name: string): NodeRpc {
     const node = this.node(name);
-    return node.role === "signer" ? new HttpNodeRpc(this.url(name)) : new IpcNodeRpc(path.join(this.nodeDir(name), "geth.ipc"));
+    return node.role === "signer" ? new HttpNodeRpc(this.url(name)) : this.ipc(name);
+  }
+
+  /** The node's IPC socket: every module, the miner's too, for the operator's user only. */
+  ipc(name: string): NodeRpc {
+    return new IpcNodeRpc(path.join(this.nodeDir(name), "geth.ipc"));
   }
 
   /** Writes the node's config.toml and initialises its database from the genesis. */
@@ -226,7 +231,8 @@ export class LocalNetwork {
     const dataDir = path.join(this.dir, node.name);
     const args = ["--config", path.join(dataDir, "config.toml"), "--netrestrict", NET_RESTRICT, "--nat", "none", "--cache", "128", "--verbosity", "3"];
     if (node.role === "signer") {
-      args.push("--mine", "--unlock", node.address!, "--password", path.join(dataDir, "password.txt"), "--allow-insecure-unlock");
+      // Unlocked for sealing, but not sealing yet (no --mine): see startSealing.
+      args.push("--unlock", node.address!, "--password", path.join(dataDir, "password.txt"), "--allow-insecure-unlock");
     }
     return args;
   }
@@ -241,9 +247,10 @@ export class LocalNetwork {
 
   /**
    * Starts one node and waits until it answers JSON-RPC. `detach`: the node outlives this process
-   * (the command line); otherwise it is killed if this process exits without stopping it.
+   * (the command line); otherwise it is killed if this process exits without stopping it. A signer
+   * then seals once it has joined the running nodes (`seal`, default true; see startSealing).
    */
-  async start(name: string, options: { detach?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  async start(name: string, options: { detach?: boolean; timeoutMs?: number; seal?: boolean } = {}): Promise<void> {
     const node = this.node(name);
     const dataDir = this.nodeDir(name);
     for (const [what, port] of Object.entries(node.ports)) await assertPortFree(port, `${name} (${what})`);
@@ -260,6 +267,36 @@ export class LocalNetwork {
       if (err instanceof NetworkError && err.code === "TIMEOUT") throw new NetworkError("NODE_FAILED", `${err.message}\n${logTail(dataDir)}`, { cause: err });
       throw err;
     });
+    if (node.role === "signer" && options.seal !== false) await this.joinAndSeal(name, options);
+  }
+
+  /**
+   * A signer seals only once it is connected to the other running nodes and holds their chain. geth's
+   * `--mine` seals from the moment the node starts, before any peer is connected: signers started one
+   * after another each sealed the first blocks of a chain of their own, and a fresh network could
+   * stall for good with every signer having "signed recently" on its own fork. So a signer starts
+   * without it, and sealing is switched on here (`miner_start`, over IPC) once the node has joined.
+   */
+  async startSealing(name: string): Promise<void> {
+    if (this.node(name).role !== "signer") throw new NetworkError("BAD_ARGUMENT", `${name} is not a signer`);
+    await this.ipc(name).call("miner_start");
+  }
+
+  private async joinAndSeal(name: string, options: WaitOptions): Promise<void> {
+    const others = (await this.runningNames()).filter((n) => n !== name);
+    if (others.length > 0) {
+      await waitFor(
+        `${name} connected to ${others.join(", ")} and holding their chain`,
+        async () => {
+          const peers = await this.peers(name);
+          if (!others.every((o) => peers.includes(o))) return false;
+          const [own, ...theirs] = await Promise.all([this.head(name), ...others.map((o) => this.head(o))]);
+          return own!.number >= Math.max(...theirs.map((h) => h!.number)) - 1;
+        },
+        { timeoutMs: 120_000, intervalMs: 200, ...options },
+      );
+    }
+    await this.startSealing(name);
   }
 
   /** Stops one node gracefully (SIGTERM: geth writes its state and exits). */
@@ -286,10 +323,12 @@ export class LocalNetwork {
         continue;
       }
       progress(`starting ${node.name} (${node.role}) on ${this.url(node.name)}`);
-      await this.start(node.name, { detach: options.detach });
+      await this.start(node.name, { detach: options.detach, seal: false });
     }
     progress("waiting for every node to connect to all the others");
     await this.waitForFullMesh(options);
+    // sealing starts on every signer together, all peered (a signer already sealing is not affected)
+    for (const signer of this.nodes("signer")) if (await this.isRunning(signer.name)) await this.startSealing(signer.name);
     progress(this.nodes("signer").length > 0 ? "waiting for blocks to be sealed" : "waiting for blocks from the network's nodes");
     const from = Math.max(...(await Promise.all(this.spec.nodes.map(async (n) => (await this.head(n.name)).number))));
     await this.waitForHead(from + 2, options);
