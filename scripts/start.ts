@@ -1,27 +1,42 @@
 /**
  * `npm start`: runs all of Digital Home on one machine.
  *
- *  1. the embedded chain: Hardhat's simulated network as a JSON-RPC node on 127.0.0.1, one block a second;
- *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
- *  3. the relayer and the custodial wallet, each from its own configuration;
- *  4. the embedded query node indexing the subgraph and serving GraphQL;
- *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll;
+ *  1. the chain: the embedded chain (Hardhat's simulated network as a JSON-RPC node on 127.0.0.1, one
+ *     block a second), or with `--network local` the local geth network (4 Clique signers and an
+ *     observer, network/README.md), created on the first start and resumed on every other;
+ *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json,
+ *     or deployments/local.json once for the local network;
+ *  3. the relayer and the custodial wallet, each from its own configuration (on the local network
+ *     against the signers);
+ *  4. the embedded query node indexing the subgraph and serving GraphQL (on the local network from the
+ *     observer);
+ *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll
+ *     (on the local network seeded once, on its first start);
  *  6. the web page;
  *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
  *
- * Every start is a fresh demo (a new chain; the services' databases go to data/demo/, replaced).
- * Environment: DH_RPC_PORT (8545), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000), DH_RELAYER_PORT (8547),
- * DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one), DH_BLOCK_TIME_MS (1000); a port
- * in use is replaced by a free one.
+ * The embedded chain is a fresh demo every start (a new chain; the services' databases go to
+ * data/demo/, replaced). The local network keeps everything in data/local/ (DH_LOCAL_DIR): the nodes'
+ * chain, the services' databases and cursors, and the secrets generated on the first start
+ * (dev/local-state.ts); Ctrl-C stops every process this started, the nodes too.
+ *
+ * Environment: DH_RPC_PORT (8545, embedded chain only), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000),
+ * DH_RELAYER_PORT (8547), DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one),
+ * DH_BLOCK_TIME_MS (1000, embedded chain only); a port in use is replaced by a free one. On the first
+ * start of the local network, DH_MIN_NOTICE, DH_MIN_WINDOW and DH_MAX_WINDOW (seconds) set the
+ * deployment's parameters (default 10 s, 60 s and 60 days).
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
-import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
-import { seedDemo } from "../dev/seed.js";
+import { LocalFolder } from "../dev/local-state.js";
+import { PROJECT_ROOT, contractSources, writeDeployment, type Deployment } from "#lib/deployment.js";
+import { seedDemo, type SeedResult } from "../dev/seed.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
@@ -38,8 +53,15 @@ import {
   type MailCapture,
   type RunningNotifier,
 } from "../notifier/src/index.js";
+import { cliqueConfirmations } from "../network/finality.js";
+import { NetworkError } from "../network/errors.js";
+import { installGeth } from "../network/geth-install.js";
+import { LocalNetwork, createNetwork } from "../network/local-network.js";
+import { waitFor } from "../network/wait.js";
 
 const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600 };
+/** The local network runs on a real clock: a short notice and window, so the first start seeds the demo in about two minutes. */
+const LOCAL_PARAMETERS = { minNotice: 10, minWindow: 60, maxWindow: 60 * 24 * 3600 };
 const SUBGRAPH_NAME = "digital-home";
 // Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
 // #1 is the management organisation, #2–#4 send the relayer's batches.
@@ -61,6 +83,29 @@ function envPort(name: string, fallback: number): number {
   return Number(raw);
 }
 
+function envSeconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 10 * 365 * 24 * 3600) throw new ConfigError([`${name}: got '${raw}', expected a whole number of seconds`]);
+  return Number(raw);
+}
+
+function chosenNetwork(): "embedded" | "local" {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: process.argv.slice(2), options: { network: { type: "string" } }, strict: true, allowPositionals: false }));
+  } catch (err) {
+    console.error(`npm start: ${(err as Error).message}\nusage: npm start [-- --network local]`);
+    process.exit(2);
+  }
+  const network = values.network ?? "embedded";
+  if (network !== "embedded" && network !== "local") {
+    console.error(`npm start: --network: got '${network}', expected local (the local geth network) or embedded (the default)`);
+    process.exit(2);
+  }
+  return network;
+}
+
 /** Tries the preferred port, then a free one. */
 async function onPort<T>(preferred: number, label: string, start: (port: number) => Promise<T>): Promise<T> {
   try {
@@ -75,7 +120,35 @@ async function onPort<T>(preferred: number, label: string, start: (port: number)
 const started = Date.now();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
 
-let chain: LocalChain | undefined;
+/** What the services run against: the chain, the contracts on it, and where their data and secrets are. */
+interface Chain {
+  /** For the banner. */
+  description: string;
+  /** The node the relayer sends to; custody's; the one the query node, the notifier and the public read. */
+  relayerRpc: string;
+  custodyRpc: string;
+  publicRpc: string;
+  chainId: number;
+  dataDir: string;
+  deployment: Deployment;
+  deploymentFile: string;
+  senderKeys: string[];
+  custodyMasterKey: string;
+  registrarToken: string;
+  /** Blocks the relayer, the query node and the notifier wait before they treat a block as final. */
+  confirmations: number;
+  /** The demo as seeded before (the local network), or how to seed it now. */
+  seeded?: SeedResult;
+  seed(services: { custodyUrl: string; relayerUrl: string; textsFile: string }): Promise<SeedResult>;
+  /** Lines for the banner about the chain itself. */
+  bannerLines: string[];
+  stop(): Promise<void>;
+}
+
+const mode = chosenNetwork();
+let chain: Chain | undefined;
+let embedded: LocalChain | undefined;
+let localNetworkDir: string | undefined;
 let relayer: RunningRelayer | undefined;
 let custody: RunningCustody | undefined;
 let queryNode: QueryNode | undefined;
@@ -95,14 +168,23 @@ async function stop(code: number) {
   await custody?.stop().catch(() => undefined);
   await relayer?.stop().catch(() => undefined);
   await queryNode?.close().catch(() => undefined);
-  await chain?.close().catch(() => undefined);
+  await embedded?.close().catch(() => undefined);
+  if (localNetworkDir !== undefined && existsSync(path.join(localNetworkDir, "network.json"))) {
+    // Read the folder again: a node may have been added to the network (a signer voted in) since it started.
+    const network = await LocalNetwork.open(localNetworkDir).catch(() => undefined);
+    const nodes = await network?.stopAll().catch((err: Error) => {
+      console.error(`stopping the nodes failed: ${err.message}`);
+      return [];
+    });
+    if (nodes?.length) console.log(`stopped the nodes ${nodes.join(", ")}.`);
+  }
   console.log("stopped.");
   process.exit(code);
 }
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
 
-try {
+async function embeddedChain(): Promise<Chain> {
   const dataDir = path.join(PROJECT_ROOT, "data", "demo");
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
@@ -110,79 +192,253 @@ try {
   const blockTimeMs = Number(process.env.DH_BLOCK_TIME_MS ?? 1000);
   if (!Number.isInteger(blockTimeMs) || blockTimeMs < 0 || blockTimeMs > 60_000) throw new ConfigError([`DH_BLOCK_TIME_MS: got '${process.env.DH_BLOCK_TIME_MS}', expected 0–60000`]);
   step(`starting the embedded chain (one block every ${blockTimeMs} ms)`);
-  chain = await onPort(envPort("DH_RPC_PORT", 8545), "chain", (port) => startLocalChain({ port, blockTimeMs }));
-  const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
+  embedded = await onPort(envPort("DH_RPC_PORT", 8545), "chain", (port) => startLocalChain({ port, blockTimeMs }));
+  const url = embedded.url;
+  const provider = new JsonRpcProvider(url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
   const deployer = new Wallet(DEV_KEYS[0], provider);
   const organiser = new Wallet(DEV_KEYS[1], provider);
 
   step("deploying BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
+  const registrarToken = randomBytes(24).toString("hex");
+  return {
+    description: "a fresh demo",
+    relayerRpc: url,
+    custodyRpc: url,
+    publicRpc: url,
+    chainId: deployment.chainId,
+    dataDir,
+    deployment,
+    deploymentFile,
+    senderKeys: DEV_KEYS.slice(2),
+    custodyMasterKey: randomBytes(32).toString("hex"),
+    registrarToken,
+    confirmations: 0,
+    seed: (services) =>
+      seedDemo({ rpcUrl: url, deployment, registrar: deployer, organiser, registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
+    bannerLines: [`  JSON-RPC           ${url}   (chain id ${deployment.chainId})`],
+    stop: async () => provider.destroy(),
+  };
+}
+
+/**
+ * The local geth network: made in the folder on the first start (the network tool's defaults: 4
+ * signers, 1 observer; the deployer and the relayer's senders funded in the genesis, the management
+ * organisation too), its nodes started (and stopped by Ctrl-C), and the contracts deployed once.
+ */
+async function localChain(): Promise<Chain> {
+  const folder = await LocalFolder.open(path.resolve(PROJECT_ROOT, process.env.DH_LOCAL_DIR || path.join("data", "local")));
+  await folder.lock();
+  localNetworkDir = folder.networkDir;
+  if (folder.state.seed?.status === "started") {
+    throw new AppError(
+      "seed_interrupted",
+      `the demo seed of the first start in ${folder.dir} was interrupted, so its chain holds half a demo: remove ${folder.dir} to start over (the record ${localRecordFile(folder.dir)} is rewritten then)`,
+    );
+  }
+  const secrets = await folder.secrets();
+  const organiserAddress = new Wallet(secrets.organiserKey).address;
+  const geth = await installGeth({ log: (m) => step(`  ${m}`) });
+  if (geth.built) step(`built geth ${geth.version} in ${geth.seconds.toFixed(0)} s`);
+
+  let network: LocalNetwork;
+  if (!folder.state.networkCreated) {
+    if (folder.deployment) throw new AppError("local_state_invalid", `${folder.dir}/state.json records a deployment but no network: remove ${folder.dir} to start over`);
+    // A network folder left by a first start that stopped while making it holds no chain yet.
+    await rm(folder.networkDir, { recursive: true, force: true });
+    step(`creating the local network in ${folder.networkDir} (4 signers, 1 observer, one block a second)`);
+    network = await createNetwork(folder.networkDir, { fund: [organiserAddress] });
+    await folder.update({ networkCreated: true });
+  } else {
+    network = await LocalNetwork.open(folder.networkDir);
+  }
+  const resumed = folder.deployment !== undefined;
+  step(resumed ? "starting the nodes of the local network (the chain resumes where it stopped)" : "starting the nodes of the local network");
+  await network.startAll({ progress: (m) => step(`  ${m}`) });
+
+  const signers = network.nodes("signer").map((n) => n.name);
+  const [relayerNode, custodyNode] = [signers[0]!, signers[1] ?? signers[0]!];
+  const observer = network.nodes("observer")[0]?.name ?? relayerNode;
+  const signerCount = (await network.signers(relayerNode)).length;
+  const confirmations = cliqueConfirmations(signerCount);
+  const accounts = await network.accounts();
+  const chainId = network.spec.chainId;
+  const provider = new JsonRpcProvider(network.url(relayerNode), chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+  const deployer = new Wallet(accounts.deployer.privateKey, provider);
+  const organiser = new Wallet(secrets.organiserKey, provider);
+
+  let deployment = folder.deployment;
+  if (deployment === undefined) {
+    const parameters = {
+      minNotice: envSeconds("DH_MIN_NOTICE", LOCAL_PARAMETERS.minNotice),
+      minWindow: envSeconds("DH_MIN_WINDOW", LOCAL_PARAMETERS.minWindow),
+      maxWindow: envSeconds("DH_MAX_WINDOW", LOCAL_PARAMETERS.maxWindow),
+    };
+    step(`deploying BuildingRegistry and MeetingHall (notice ${parameters.minNotice} s, windows of ${parameters.minWindow} s to ${parameters.maxWindow} s)`);
+    deployment = await finalDeployment(provider, await deployDigitalHome(deployer, { network: "local", parameters }), confirmations);
+    await folder.update({ deployment });
+  } else {
+    step(`the contracts are deployed since block ${deployment.startBlock}: MeetingHall ${deployment.contracts.MeetingHall.address}`);
+  }
+  const deploymentFile = await writeDeployment(deployment, localRecordFile(folder.dir));
+  const head = await provider.getBlockNumber();
+  const final = deployment;
+  return {
+    description: resumed ? `resumed at block ${head} of the local network` : "a new local network",
+    relayerRpc: network.url(relayerNode),
+    custodyRpc: network.url(custodyNode),
+    publicRpc: network.url(observer),
+    chainId,
+    dataDir: folder.dir,
+    deployment,
+    deploymentFile,
+    senderKeys: accounts.senders.map((k) => k.privateKey),
+    custodyMasterKey: secrets.custodyMasterKey,
+    registrarToken: secrets.registrarToken,
+    confirmations,
+    seeded: folder.seed,
+    seed: async (services) => {
+      await folder.seedStarted();
+      const result = await seedDemo({
+        rpcUrl: network.url(relayerNode),
+        deployment: final,
+        registrar: deployer,
+        organiser,
+        registrarToken: secrets.registrarToken,
+        ...services,
+        clock: "wait",
+        progress: (m) => step(`  ${m}`),
+      });
+      await folder.seedDone(result);
+      return result;
+    },
+    bannerLines: [
+      `  JSON-RPC           ${network.url(observer)}   (${observer}, public; chain id ${chainId})`,
+      `  Signers            ${signers.map((s) => `${s} ${network.url(s)}`).join(", ")}`,
+      `                     (the relayer sends to ${relayerNode}, custody checks ${custodyNode}; ${signerCount} Clique signers)`,
+      `  Confirmations      ${confirmations} blocks before the relayer, the index and the notifier take a block as final (⌊${signerCount}/2⌋+2)`,
+      `  Data               ${folder.dir}   (kept: 'npm start -- --network local' resumes it)`,
+    ],
+    stop: async () => provider.destroy(),
+  };
+}
+
+/** The record of the local network: deployments/local.json, or beside the data when DH_LOCAL_DIR moves it, so a second system never overwrites the first's. */
+function localRecordFile(dir: string): string {
+  return process.env.DH_LOCAL_DIR ? path.join(dir, "deployments", "local.json") : path.join(PROJECT_ROOT, "deployments", "local.json");
+}
+
+/**
+ * The deployment as the chain holds it once its transactions are final: a reorganization may have
+ * moved them into later blocks (the same transactions, sealed again), and the indexers start from
+ * the recorded blocks.
+ */
+async function finalDeployment(provider: JsonRpcProvider, deployment: Deployment, confirmations: number): Promise<Deployment> {
+  const last = Math.max(deployment.contracts.BuildingRegistry.deploymentBlock, deployment.contracts.MeetingHall.deploymentBlock);
+  await waitFor(`block ${last + confirmations - 1}`, async () => (await provider.getBlockNumber()) >= last + confirmations - 1, { timeoutMs: 120_000, intervalMs: 250 });
+  const blockOf = async (hash: string) => {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (!receipt || receipt.status !== 1) throw new AppError("deployment_failed", `deployment transaction ${hash} is not on the chain`);
+    return receipt.blockNumber;
+  };
+  const registryBlock = await blockOf(deployment.contracts.BuildingRegistry.transactionHash);
+  const hallBlock = await blockOf(deployment.contracts.MeetingHall.transactionHash);
+  return {
+    ...deployment,
+    startBlock: Math.min(registryBlock, hallBlock),
+    contracts: {
+      BuildingRegistry: { ...deployment.contracts.BuildingRegistry, deploymentBlock: registryBlock },
+      MeetingHall: { ...deployment.contracts.MeetingHall, deploymentBlock: hallBlock },
+    },
+  };
+}
+
+/**
+ * Opens the query node's index. On the local network the index is kept; if the subgraph has changed
+ * since it was made (another build), it is a cache of the chain: it is set aside and made again.
+ */
+async function openQueryNode(c: Chain, port: number): Promise<QueryNode> {
+  const databaseFile = path.join(c.dataDir, "subgraph.sqlite");
+  const options = {
+    buildDir: path.join(PROJECT_ROOT, "subgraph", "build"),
+    databaseFile,
+    name: SUBGRAPH_NAME,
+    rpcUrl: c.publicRpc,
+    overrides: contractSources(c.deployment),
+    port,
+    confirmations: c.confirmations,
+    pollIntervalMs: 250,
+  };
+  try {
+    return await QueryNode.open(options);
+  } catch (err) {
+    if (!(err instanceof AppError) || err.code !== "database_mismatch") throw err;
+    const aside = `${databaseFile}.${new Date().toISOString().replace(/[:.]/g, "-")}.old`;
+    for (const suffix of ["", "-wal", "-shm"]) if (existsSync(databaseFile + suffix)) await rename(databaseFile + suffix, aside + suffix);
+    step(`  the subgraph changed since the index was made: indexing again from the chain (the old index is ${aside})`);
+    return QueryNode.open(options);
+  }
+}
+
+try {
+  chain = mode === "local" ? await localChain() : await embeddedChain();
+  const c = chain;
+  const logLevel = process.env.LOG_LEVEL ?? "warn";
 
   step("starting the relayer and the custodial wallet");
-  const registrarToken = randomBytes(24).toString("hex");
-  const logLevel = process.env.LOG_LEVEL ?? "warn";
   // Two services, two configurations: the relayer's sender keys are never in custody's, nor residents' keys in the relayer's.
   const relayerConfig = loadRelayerConfig({
-    RPC_URL: chain.url,
-    DEPLOYMENT: deploymentFile,
+    RPC_URL: c.relayerRpc,
+    DEPLOYMENT: c.deploymentFile,
     LOG_LEVEL: logLevel,
     RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
-    RELAYER_DB_PATH: path.join(dataDir, "relayer.sqlite"),
-    RELAYER_SENDER_KEYS: DEV_KEYS.slice(2).join(","),
+    RELAYER_DB_PATH: path.join(c.dataDir, "relayer.sqlite"),
+    RELAYER_SENDER_KEYS: c.senderKeys.join(","),
     // the seed votes for dozens of residents at once; the page itself is a handful of users
     RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
+    ...(c.confirmations > 0 ? { RELAYER_CONFIRMATIONS: String(c.confirmations) } : {}),
   });
-  relayer = await startRelayer(relayerConfig, { deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
+  relayer = await startRelayer(relayerConfig, { deployment: c.deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
   const custodyConfig = loadCustodyConfig({
-    RPC_URL: chain.url,
-    DEPLOYMENT: deploymentFile,
+    RPC_URL: c.custodyRpc,
+    DEPLOYMENT: c.deploymentFile,
     LOG_LEVEL: logLevel,
     CUSTODY_PORT: String(envPort("DH_CUSTODY_PORT", 8548)),
-    CUSTODY_DB_PATH: path.join(dataDir, "custody.sqlite"),
-    CUSTODY_MASTER_KEY: randomBytes(32).toString("hex"),
-    CUSTODY_REGISTRAR_TOKEN: registrarToken,
+    CUSTODY_DB_PATH: path.join(c.dataDir, "custody.sqlite"),
+    CUSTODY_MASTER_KEY: c.custodyMasterKey,
+    CUSTODY_REGISTRAR_TOKEN: c.registrarToken,
     CUSTODY_REVEAL_OTP: "true",
     CUSTODY_RELAYER_URL: relayer.url,
     // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
   });
-  custody = await startCustody(custodyConfig, { deployment, logger: createLogger(custodyConfig.logLevel, { service: "custody" }) });
+  custody = await startCustody(custodyConfig, { deployment: c.deployment, logger: createLogger(custodyConfig.logLevel, { service: "custody" }) });
 
-  step("starting the query node (indexing the subgraph)");
-  queryNode = await QueryNode.open({
-    buildDir: path.join(PROJECT_ROOT, "subgraph", "build"),
-    databaseFile: path.join(dataDir, "subgraph.sqlite"),
-    name: SUBGRAPH_NAME,
-    rpcUrl: chain.url,
-    overrides: contractSources(deployment),
-    port: envPort("DH_GRAPHQL_PORT", 8000),
-    confirmations: 0,
-    pollIntervalMs: 250,
-  });
+  queryNode = await openQueryNode(c, envPort("DH_GRAPHQL_PORT", 8000));
+  const cursor = queryNode.store.cursor();
+  step(cursor ? `starting the query node (its index resumes after block ${cursor.number})` : "starting the query node (indexing the subgraph)");
   const graphqlServer = await queryNode.start();
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
-  const textsFile = path.join(dataDir, "agenda-texts.json");
-  step("seeding the demo: buildings, owners, a finished meeting, an open meeting and a poll");
-  const seed = await seedDemo({
-    rpcUrl: chain.url,
-    deployment,
-    registrar: deployer,
-    organiser,
-    custodyUrl: custody.url,
-    registrarToken,
-    relayerUrl: relayer.url,
-    textsFile,
-    progress: (m) => step(`  ${m}`),
-  });
+  const textsFile = path.join(c.dataDir, "agenda-texts.json");
+  let seed: SeedResult;
+  if (c.seeded) {
+    seed = c.seeded;
+    step(`the demo was seeded on the first start: meetings №${seed.meetings.finished}, №${seed.meetings.open} and poll №${seed.meetings.poll}`);
+  } else {
+    step("seeding the demo: buildings, owners, a finished meeting, an open meeting and a poll");
+    seed = await c.seed({ custodyUrl: custody.url, relayerUrl: relayer.url, textsFile });
+  }
   step("waiting for the query node to index up to the chain head");
-  const head = await provider.getBlockNumber();
+  const provider = new JsonRpcProvider(c.publicRpc, c.chainId, { staticNetwork: true, cacheTimeout: -1 });
+  const head = (await provider.getBlockNumber()) - c.confirmations;
+  provider.destroy();
   for (let i = 0; ; i++) {
     const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
     const body = (await response.json().catch(() => null)) as { data?: { _meta: { block: { number: number } } } } | null;
     if ((body?.data?._meta.block.number ?? -1) >= head) break;
-    if (i >= 600) throw new AppError("start_failed", `the query node did not reach block ${head} within a minute`);
+    if (i >= 1200) throw new AppError("start_failed", `the query node did not reach block ${head} within two minutes`);
     await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -201,42 +457,42 @@ try {
       else held.push(line);
     },
   });
-  const rpcUrl = chain.url;
   const custodyUrl = custody.url;
   const smtpPort = mail.port;
   const webUrl = web.url;
   notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
     loadNotifierConfig({
-      RPC_URL: rpcUrl,
-      DEPLOYMENT: deploymentFile,
+      RPC_URL: c.publicRpc,
+      DEPLOYMENT: c.deploymentFile,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       NOTIFIER_PORT: String(port),
-      NOTIFIER_DB_PATH: path.join(dataDir, "notifier.sqlite"),
-      NOTIFIER_REGISTRAR_TOKEN: registrarToken,
+      NOTIFIER_DB_PATH: path.join(c.dataDir, "notifier.sqlite"),
+      NOTIFIER_REGISTRAR_TOKEN: c.registrarToken,
       NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       NOTIFIER_TEXTS_FILE: textsFile,
       NOTIFIER_VOTE_URL: webUrl,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
+      NOTIFIER_CONFIRMATIONS: String(c.confirmations),
     }),
     {
-      deployment,
+      deployment: c.deployment,
       prepare: async (directory) => {
-        await registerDemoContacts(directory, { custodyUrl, registrarToken, residentIds: seed.residents });
+        await registerDemoContacts(directory, { custodyUrl, registrarToken: c.registrarToken, residentIds: seed.residents });
       },
     },
   ));
-  provider.destroy();
+  await c.stop();
 
   console.log(`
-Digital Home is running (a fresh demo).
+Digital Home is running (${c.description}).
   Web page           ${web.url}
   GraphQL            ${graphqlUrl}
   Relayer API        ${relayer.url}/v1   (OpenAPI: ${relayer.url}/v1/openapi.json)
   Custodial wallet   ${custody.url}/v1
   Notifier           ${notifier.url}/v1   (captured e-mail: ${mail.httpUrl}/)
-  JSON-RPC           ${chain.url}   (chain id ${deployment.chainId})
-  Deployment record  ${deploymentFile}
+${c.bannerLines.join("\n")}
+  Deployment record  ${c.deploymentFile}
 Demo logins (one-time codes are shown on the login page):
 ${seed.logins.map((l) => `  ${l.residentId.padEnd(18)} ${l.role}`).join("\n")}
 Meetings: finished №${seed.meetings.finished}, open №${seed.meetings.open}, poll №${seed.meetings.poll}.
@@ -245,6 +501,8 @@ Press Ctrl-C to stop.`);
   for (const line of held.slice(0, 5)) console.log(line);
   if (held.length > 5) console.log(`✉  … and ${held.length - 5} more notices so far: ${mail.httpUrl}/`);
 } catch (err) {
-  console.error(`start failed: ${(err as Error).stack ?? err}`);
+  // the project's own errors say what is wrong; anything else is a fault, with its stack
+  const known = err instanceof AppError || err instanceof NetworkError;
+  console.error(`start failed: ${known ? (err as Error).message : ((err as Error).stack ?? err)}`);
   await stop(1);
 }
