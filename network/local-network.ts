@@ -278,7 +278,12 @@ export class LocalNetwork {
    * without it, and sealing is switched on here (`miner_start`, over IPC) once the node has joined.
    */
   async startSealing(name: string): Promise<void> {
-    if (this.node(name).role !== "signer") throw new NetworkError("BAD_ARGUMENT", `${name} is not a signer`);
+    const node = this.node(name);
+    if (node.role !== "signer") throw new NetworkError("BAD_ARGUMENT", `${name} is not a signer`);
+    // geth unlocks the key (--unlock) only after it serves JSON-RPC; a seal tried before fails
+    // ("authentication needed") and is not tried again until another block arrives, which on a network
+    // of one signer never happens. The key signs once it is unlocked.
+    await waitFor(`${name}'s sealing key to be unlocked`, async () => (await this.ipc(name).call<string>("eth_sign", [node.address, "0x00"])).length > 2, { timeoutMs: 30_000, intervalMs: 100 });
     await this.ipc(name).call("miner_start");
   }
 
