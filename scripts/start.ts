@@ -56,6 +56,7 @@ import {
 import { cliqueConfirmations } from "../network/finality.js";
 import { NetworkError } from "../network/errors.js";
 import { installGeth } from "../network/geth-install.js";
+import { GethProvider } from "../network/geth-provider.js";
 import { LocalNetwork, createNetwork } from "../network/local-network.js";
 import { waitFor } from "../network/wait.js";
 
@@ -264,7 +265,7 @@ async function localChain(): Promise<Chain> {
   const confirmations = cliqueConfirmations(signerCount);
   const accounts = await network.accounts();
   const chainId = network.spec.chainId;
-  const provider = new JsonRpcProvider(network.url(relayerNode), chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
+  const provider = new GethProvider(network.url(relayerNode), chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
   const deployer = new Wallet(accounts.deployer.privateKey, provider);
   const organiser = new Wallet(secrets.organiserKey, provider);
 
