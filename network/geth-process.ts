@@ -52,10 +52,15 @@ export function logTail(dataDir: string, lines = 8): string {
   return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/** Pids this process started, killed if it exits without stopping them (a crashed test leaves nothing). */
-const started = new Set<number>();
+/**
+ * Nodes this process started (pid → folder), killed if it exits without stopping them (a crashed
+ * test leaves nothing). Another process may have stopped one meanwhile (`down`, or the system that
+ * shares the folder), and its pid may since belong to someone else: only a geth of that folder is killed.
+ */
+const started = new Map<number, string>();
 process.on("exit", () => {
-  for (const pid of started) {
+  for (const [pid, dataDir] of started) {
+    if (!isGethOf(pid, dataDir)) continue;
     try {
       process.kill(pid, "SIGKILL");
     } catch {
@@ -84,7 +89,7 @@ export async function launchGeth(launch: GethLaunch, options: { keepAfterExit?: 
     throw new NetworkError("NODE_FAILED", `${launch.binary} did not start: ${err.message}`, { cause: err });
   }
   child.unref();
-  if (!options.keepAfterExit) started.add(pid);
+  if (!options.keepAfterExit) started.set(pid, launch.dataDir);
   child.once("exit", () => started.delete(pid));
   await writeFile(path.join(launch.dataDir, PID_FILE), `${pid}\n`);
   return pid;
