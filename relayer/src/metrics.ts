@@ -27,6 +27,11 @@ export function createRelayerMetrics(withDefaults: boolean) {
     }),
     txSent: new Counter({ name: "relayer_transactions_sent_total", help: "Batch transactions signed and broadcast", registers: [registry] }),
     txReplaced: new Counter({ name: "relayer_transactions_replaced_total", help: "Stuck transactions replaced with a higher fee", registers: [registry] }),
+    txReorged: new Counter({
+      name: "relayer_transactions_reorged_total",
+      help: "Mined batches whose block a chain reorganization dropped (broadcast again)",
+      registers: [registry],
+    }),
     txReverted: new Counter({ name: "relayer_transactions_reverted_total", help: "Batches mined but reverted (then split)", registers: [registry] }),
     gasUsed: new Counter({ name: "relayer_gas_used_total", help: "Gas used by mined batches", registers: [registry] }),
     rpcErrors: new Counter({ name: "relayer_rpc_errors_total", help: "Failed calls to the chain node", registers: [registry] }),

@@ -6,6 +6,9 @@
  *   to rebroadcast and track.
  * - A transaction not mined after RELAYER_STUCK_AFTER_MS (underpriced, or dropped from the pool) is
  *   replaced by one with the same nonce and bumped fees.
+ * - A mined transaction whose block a reorganization drops (on a chain with probabilistic finality,
+ *   before RELAYER_CONFIRMATIONS) is broadcast again at once: the node that held the dropped block
+ *   usually takes it back into its pool, but nothing obliges a node to, and any other node never had it.
  * - A mined batch is settled from its events: BallotCast confirms, BallotRejected rejects with the
  *   reason; an AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since
  *   the ballot may have landed in an earlier transaction of ours.
@@ -61,6 +64,8 @@ export class Submitter {
   private readonly lastAttempt = new Map<number, number>();
   /** The block at which a sent batch was last found without a receipt: none can appear before the next block. */
   private readonly noReceiptAt = new Map<number, number>();
+  /** Batches seen mined and not yet settled: the transaction found, for noticing a reorganization that drops it. */
+  private readonly minedUnsettled = new Map<number, string>();
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private currentTick: Promise<void> | undefined;
@@ -232,9 +237,10 @@ export class Submitter {
   private async track(): Promise<Map<string, number>> {
     const batches = this.store.sentBatches();
     const inflight = new Map<string, number>();
-    if (this.noReceiptAt.size > batches.length) {
+    if (this.noReceiptAt.size > batches.length || this.minedUnsettled.size > batches.length) {
       const live = new Set(batches.map((b) => b.id));
       for (const id of this.noReceiptAt.keys()) if (!live.has(id)) this.noReceiptAt.delete(id);
+      for (const id of this.minedUnsettled.keys()) if (!live.has(id)) this.minedUnsettled.delete(id);
     }
     if (batches.length === 0) return inflight;
     this.lastBlock = Number(BigInt(await this.provider.send("eth_blockNumber", [])));
@@ -264,11 +270,21 @@ export class Submitter {
         this.noReceiptAt.delete(batch.id);
         this.suspects.delete(batch.id);
         this.lastAttempt.delete(batch.id);
-        if (this.lastBlock - Number(BigInt(receipt.blockNumber)) + 1 < this.options.confirmations) return;
+        if (this.lastBlock - Number(BigInt(receipt.blockNumber)) + 1 < this.options.confirmations) {
+          this.minedUnsettled.set(batch.id, receipt.transactionHash);
+          return;
+        }
+        this.minedUnsettled.delete(batch.id);
         await this.settle(batch, receipt);
         return;
       }
       this.noReceiptAt.set(batch.id, checkedAt);
+      const dropped = this.minedUnsettled.get(batch.id);
+      if (dropped !== undefined) {
+        this.minedUnsettled.delete(batch.id);
+        await this.rebroadcastDropped(batch, dropped);
+        return;
+      }
     }
     // A transaction recorded but not broadcast (a crash between the two) is broadcast here, unless
     // `send` is still at it (its batch is claimed until then). The batch was read before the receipt
@@ -294,6 +310,24 @@ export class Submitter {
       return;
     }
     await this.replace(latest);
+  }
+
+  /**
+   * The batch's transaction had a receipt, and has none now: a reorganization dropped its block. The
+   * same signed transaction is broadcast again (a node that took it back already knows it), and the
+   * wait before replacing it as stuck starts over.
+   */
+  private async rebroadcastDropped(batch: BatchRecord, txHash: string): Promise<void> {
+    const tx = batch.txs.find((t) => t.hash === txHash) ?? batch.txs[batch.txs.length - 1]!;
+    this.metrics.txReorged.inc();
+    this.log.warn("a reorganization dropped a mined batch; broadcasting it again", { batchId: batch.id, meetingId: batch.meetingId, txHash: tx.hash, nonce: tx.nonce });
+    try {
+      await this.provider.send("eth_sendRawTransaction", [tx.raw]);
+    } catch (err) {
+      if (isUnreachable(err)) throw err;
+      // already known: the node's pool took it back
+    }
+    this.lastAttempt.set(batch.id, Date.now());
   }
 
   private async replace(previous: TxRecord): Promise<void> {
