@@ -18,6 +18,7 @@ import { QUESTION_SETS, announce, randomChoices, random, registerBuilding, relay
 import { LocalNetwork, createNetwork, type Head } from "../local-network.js";
 import { sleep, waitFor } from "../wait.js";
 import { gethSkipReason } from "./helpers/geth.js";
+import { partitionOnce } from "./helpers/partition.js";
 
 const skip = await gethSkipReason();
 
@@ -181,93 +182,3 @@ describe("the local geth Clique network", { skip, timeout: 600_000 }, () => {
     for (const name of heads.keys()) assert.equal(await network.blockHash(name, checkpoint), expected, `${name} holds the same chain`);
   });
 });
-
-interface PartitionOutcome {
-  height: number;
-  hashes: [string, string];
-  winner: string;
-  loserNodes: string[];
-}
-
-/**
- * Clique lets a signer seal at most one of any ⌊N/2⌋+1 = 3 consecutive blocks, so a half of two
- * signers seals at most two blocks and stalls. If both halves stall with equal total difficulty,
- * neither asks the other for its chain when they meet again and the network stays stuck — Clique's
- * known deadlock. So the halves are chosen from the last two sealers and the in-turn rotation such
- * that both seal at least one block (a fork) and their difficulties differ (one chain wins).
- */
-function chooseHalves(sorted: string[], head: number, recent: [string, string]): [string[], string[]] | undefined {
-  const inTurn = (n: number) => sorted[n % sorted.length];
-  // the total difficulties a half can reach: [min, max] over the order its out-of-turn signers take
-  const reach = (half: string[]): { blocks: number; min: number; max: number } => {
-    let outcomes = [{ recent: [...recent], td: 0, blocks: 0 }];
-    for (let n = head + 1; n <= head + 3; n++) {
-      const next = [];
-      for (const o of outcomes) {
-        const eligible = half.filter((s) => !o.recent.slice(-2).includes(s));
-        if (eligible.length === 0) next.push(o);
-        else if (eligible.includes(inTurn(n))) next.push({ recent: [...o.recent, inTurn(n)], td: o.td + 2, blocks: o.blocks + 1 });
-        else for (const s of eligible) next.push({ recent: [...o.recent, s], td: o.td + 1, blocks: o.blocks + 1 });
-      }
-      outcomes = next;
-    }
-    return { blocks: Math.min(...outcomes.map((o) => o.blocks)), min: Math.min(...outcomes.map((o) => o.td)), max: Math.max(...outcomes.map((o) => o.td)) };
-  };
-  const [a, ...rest] = sorted;
-  for (const partner of rest) {
-    const x = [a, partner];
-    const y = sorted.filter((s) => !x.includes(s));
-    const rx = reach(x);
-    const ry = reach(y);
-    if (rx.blocks >= 1 && ry.blocks >= 1 && (rx.min > ry.max || ry.min > rx.max)) return [x, y];
-  }
-  return undefined;
-}
-
-async function partitionOnce(network: LocalNetwork): Promise<PartitionOutcome | undefined> {
-  try {
-    return await splitAndHeal(network);
-  } catch (err) {
-    // leave the network whole for the tests after this one
-    await network.heal({ timeoutMs: 120_000 }).catch(() => undefined);
-    throw err;
-  }
-}
-
-async function splitAndHeal(network: LocalNetwork): Promise<PartitionOutcome | undefined> {
-  const sorted = network.spec.genesisSigners;
-  const nodeOf = (address: string) => network.spec.nodes.find((n) => n.address === address)!.name;
-  // act right after a new block, so the split is in place before the next one is due
-  const start = (await network.head("signer-1")).number;
-  const head = await waitFor("a new block", async () => {
-    const h = await network.head("signer-1");
-    return h.number > start ? h : undefined;
-  }, { intervalMs: 20 });
-  const recent: [string, string] = [await network.sealer("signer-1", head.number - 1), await network.sealer("signer-1", head.number)];
-  const halves = chooseHalves(sorted, head.number, recent);
-  if (!halves) return undefined;
-  const [x, y] = halves.map((h) => h.map(nodeOf));
-  await network.partition([[...x, "observer-1"], y]);
-  const heads = await Promise.all(network.spec.nodes.map((n) => network.head(n.name)));
-  if (heads.some((h) => h.hash !== head.hash)) {
-    // a block was sealed before the split took hold: the choice no longer fits
-    await network.heal({ timeoutMs: 120_000 });
-    return undefined;
-  }
-  const height = head.number + 1;
-  const [hx, hy] = await Promise.all([
-    waitFor("the first half to seal", async () => network.blockHash(x[0], height), { timeoutMs: 20_000 }),
-    waitFor("the second half to seal", async () => network.blockHash(y[0], height), { timeoutMs: 20_000 }),
-  ]);
-  // both halves stall after at most two blocks each; give them the time to
-  await sleep(3_000);
-  // a node that dialled a peer in the last 35 s does not dial it again before then (geth's dial history)
-  await network.heal({ timeoutMs: 120_000 });
-  const winner = await waitFor(`every node to agree on block ${height}`, async () => {
-    const hashes = await Promise.all(network.spec.nodes.map((n) => network.blockHash(n.name, height)));
-    return hashes.every((h) => h === hashes[0]) ? hashes[0] : undefined;
-  }, { timeoutMs: 60_000 });
-  const top = Math.max(...(await Promise.all(network.spec.nodes.map(async (n) => (await network.head(n.name)).number))));
-  await network.waitForHead(top + 2);
-  return { height, hashes: [hx!, hy!], winner: winner!, loserNodes: winner === hx ? y : x };
-}
