@@ -11,12 +11,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { deployFixture, devAccount, signedBallot, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
-import { postLoad, request } from "../relayer/test/helpers/http.js";
-import { relayerEnv, startProcess } from "../relayer/test/helpers/services.js";
-import { castCounts } from "../relayer/test/helpers/verify.js";
+import { deployFixture, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
+import { MEETINGS, RELAYER_SETTINGS, SENDERS, runWorkload } from "../relayer/test/helpers/workload.js";
 
-const MEETINGS = 50;
 const { values } = parseArgs({
   options: {
     ballots: { type: "string", default: "20000" },
@@ -34,117 +31,6 @@ for (const [name, v] of [["ballots", N], ["naive-ballots", NAIVE_N], ["concurren
   }
 }
 
-const SENDERS = 6;
-/**
- * intakePerSecond counts the whole run from the first post. intakePerSecondAfterWarmup leaves out the
- * first WARM_ACKS acknowledgements (connections opening, code being compiled) and is reported beside
- * it, never instead of it.
- */
-const WARM_ACKS = 1_000;
-const RELAYER_SETTINGS = {
-  RELAYER_SENDER_KEYS: Array.from({ length: SENDERS }, (_, i) => devAccount(i + 1).privateKey).join(","),
-  RELAYER_BATCH_SIZE: "500",
-  RELAYER_BATCH_WAIT_MS: "250",
-  RELAYER_MAX_INFLIGHT_PER_SENDER: "10",
-  RELAYER_MAX_BATCH_GAS: "20000000",
-  RELAYER_POLL_INTERVAL_MS: "200",
-  RELAYER_STUCK_AFTER_MS: "20000",
-  LOG_LEVEL: "warn",
-};
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-interface RunResult {
-  ballots: number;
-  intakePerSecond: number;
-  intakePerSecondAfterWarmup: number;
-  intakeLatencyMsP50: number;
-  intakeLatencyMsP99: number;
-  confirmedPerSecond: number;
-  gasPerBallot: number;
-  transactions: number;
-  lost: number;
-  refused: number;
-  seconds: number;
-}
-
-async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: number, settings: Record<string, string>, label: string): Promise<RunResult> {
-  const items = [];
-  for (let v = 0; v < perMeeting && items.length < total; v++) {
-    for (const m of meetings) {
-      if (items.length >= total) break;
-      items.push(signedBallot(fx.domain, fx.voters[v]!, m));
-    }
-  }
-  const proc = await startProcess(relayerEnv(fx, { RELAYER_DB_PATH: path.join(fx.tmpDir, `${label}.sqlite`), ...settings }));
-  try {
-    const url = proc.relayerUrl;
-    const latencies: number[] = [];
-    const started = performance.now();
-    let lastAck = started;
-    let warmAt = 0;
-    // Latency of each acknowledgement from the writing of its (last) attempt.
-    const sentAt = new Map<string, number>();
-    const { acked, refused } = await postLoad(() => url, items, CONCURRENCY, {
-      onSend: (id) => sentAt.set(id, performance.now()),
-      onAck: (id) => {
-        const now = performance.now();
-        latencies.push(now - sentAt.get(id)!);
-        lastAck = now;
-        if (latencies.length === WARM_ACKS) warmAt = now;
-      },
-    });
-    const intakeSeconds = (lastAck - started) / 1000;
-    const steady = warmAt > 0 && lastAck > warmAt ? Math.round((acked.size - WARM_ACKS) / ((lastAck - warmAt) / 1000)) : 0;
-    process.stdout.write(`${label}: ${acked.size} acknowledged in ${intakeSeconds.toFixed(1)} s; waiting for confirmations\n`);
-    let confirmedAt = performance.now();
-    for (;;) {
-      const q = (await request(`${url}/v1/health`)).body.queue;
-      if (q && q.queued + q.batched + q.submitted === 0) {
-        confirmedAt = performance.now();
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const confirmed = await metric(url, "relayer_ballots_confirmed_total");
-    const gas = await metric(url, "relayer_gas_used_total");
-    const transactions = await metric(url, "relayer_transactions_sent_total");
-    const counts = await castCounts(fx, fx.provider);
-    const byId = new Map(items.map((i) => [i.id, i]));
-    let lost = 0;
-    for (const id of acked) {
-      const b = byId.get(id)!.body;
-      if (counts.get(`${b.meetingId}:${b.voter}`) !== 1) lost++;
-    }
-    latencies.sort((a, b) => a - b);
-    const seconds = (confirmedAt - started) / 1000;
-    return {
-      ballots: items.length,
-      intakePerSecond: Math.round(acked.size / intakeSeconds),
-      intakePerSecondAfterWarmup: steady,
-      intakeLatencyMsP50: Math.round(percentile(latencies, 50) * 10) / 10,
-      intakeLatencyMsP99: Math.round(percentile(latencies, 99) * 10) / 10,
-      confirmedPerSecond: Math.round((confirmed / seconds) * 10) / 10,
-      gasPerBallot: confirmed > 0 ? Math.round(gas / confirmed) : 0,
-      transactions,
-      lost,
-      refused: refused.size,
-      seconds: Math.round(seconds * 10) / 10,
-    };
-  } finally {
-    await proc.stop();
-  }
-}
-
 const chain = await startChainProcess(1000);
 let fx: Fixture | undefined;
 try {
@@ -152,8 +38,8 @@ try {
   const naivePerMeeting = Math.ceil(NAIVE_N / MEETINGS);
   process.stdout.write(`setting up: ${Math.max(perMeeting, naivePerMeeting)} voters, ${2 * MEETINGS} meetings\n`);
   fx = await deployFixture(chain.url, { voters: Math.max(perMeeting, naivePerMeeting), meetings: 2 * MEETINGS });
-  const batched = await run(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched");
-  const naive = await run(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive");
+  const batched = await runWorkload(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched", { concurrency: CONCURRENCY });
+  const naive = await runWorkload(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive", { concurrency: CONCURRENCY });
   const report = {
     ballots: N,
     meetings: MEETINGS,
