@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { JsonRpcProvider, NonceManager, Wallet, getAddress, type Signer } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
 import { ballotDomain } from "#lib/ballot.js";
@@ -123,6 +123,8 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   let voters: Wallet[];
   /** Every ballot acknowledged in the tests, followed across the restart. */
   const followed: string[] = [];
+  /** Loads and watchers a test started, stopped after it however it ended. */
+  const cleanups: Array<() => Promise<void>> = [];
   const env = () => ({ DH_LOCAL_DIR: path.join(dir, "local"), ...PARAMETERS });
   const relayerUrl = () => system.urls.relayer;
 
@@ -146,6 +148,10 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
       registry: BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, operator),
       hall: MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, operator),
     };
+  });
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   });
 
   after(async () => {
@@ -189,9 +195,11 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     const building = await registerBuilding(world, 41, 300, 300);
     voters = building.owners;
     const ids: bigint[] = [];
-    for (let m = 0; m < 3; m++) ids.push((await announce(world, building.buildingId, QUESTION_SETS.courtyard, { delay: 8, window: 3600 })).meetingId);
+    for (let m = 0; m < 5; m++) ids.push((await announce(world, building.buildingId, QUESTION_SETS.courtyard, { delay: 8, window: 3600 })).meetingId);
     const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
-    loadItems = new Map(["kill", "partition", "votes"].map((k, i) => [k, ballotsOf(domain, voters, [ids[i]!], QUESTION_SETS.courtyard.length)]));
+    const ballots = (meetings: bigint[]) => ballotsOf(domain, voters, meetings, QUESTION_SETS.courtyard.length);
+    // the partition may take a few tries: its load lasts long enough for all of them
+    loadItems = new Map([["kill", ballots([ids[0]!])], ["partition", ballots(ids.slice(1, 4))], ["votes", ballots([ids[4]!])]]);
     const opens = Number((await world.hall.getMeeting(ids[0]!)).votingStart);
     await waitFor("the load's meetings to open", async () => ((await observer.getBlock("latest"))!.timestamp >= opens ? true : undefined), { timeoutMs: 60_000 });
   });
@@ -254,6 +262,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   it("keeps sealing while the relayer's signer is killed under ballot load, and counts every acknowledged ballot once when it is back", async (t) => {
     const items = loadItems.get("kill")!;
     const load = new BallotLoad(relayerUrl, items, 12);
+    cleanups.push(() => load.stop());
     await waitFor("ballots to flow", async () => load.count >= 30, { timeoutMs: 60_000 });
     const killed = "signer-1";
     assert.ok(await network.kill(killed), `${killed} was running`);
@@ -276,19 +285,27 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
 
   it("survives a partition of the signers that reorganizes the head: the index shows only what the final chain holds, the relayer re-sends what the reorg dropped", async (t) => {
     const items = loadItems.get("partition")!;
-    const meetingId = items[0]!.meetingId.toString();
-    const load = new BallotLoad(relayerUrl, items, 15);
+    const meetingIds = [...new Set(items.map((i) => i.meetingId.toString()))];
+    const load = new BallotLoad(relayerUrl, items, 20);
+    cleanups.push(() => load.stop());
     // everything the query node ever showed of the meeting while the network split and healed
-    const shown = new Map<string, { id: string; transactionHash: string; voter: string; blockNumber: string }>();
+    const shown = new Map<string, { id: string; meetingId: string; transactionHash: string; voter: string; blockNumber: string }>();
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        const data = await graphql(system.urls.graphql, `{ ballots(first: 1000, where: { meeting: "${meetingId}" }) { id transactionHash voter blockNumber } }`).catch(() => undefined);
-        for (const b of data?.ballots ?? []) shown.set(b.id, b);
+        for (const meetingId of meetingIds) {
+          const data = await graphql(system.urls.graphql, `{ ballots(first: 1000, where: { meeting: "${meetingId}" }) { id meeting { id } transactionHash voter blockNumber } }`).catch(() => undefined);
+          for (const b of data?.ballots ?? []) shown.set(b.id, { ...b, meetingId: b.meeting.id });
+        }
         await sleep(300);
       }
     })();
+    cleanups.push(async () => {
+      watching = false;
+      await watcher;
+    });
     await waitFor("ballots to flow", async () => load.count >= 30, { timeoutMs: 60_000 });
+    /** A transaction the halves sealed, with the `meetingId:voter` of each ballot it counted. */
     type SplitTx = { hash: string; voters: string[] };
     const sealedBy = async (node: string, heights: number[]): Promise<SplitTx[]> => {
       const txs: SplitTx[] = [];
@@ -296,7 +313,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
         const block = await network.rpc(node).call<{ transactions: Array<{ hash: string }> } | null>("eth_getBlockByNumber", ["0x" + n.toString(16), true]);
         for (const tx of block?.transactions ?? []) {
           const receipt = await network.rpc(node).call<{ logs: Array<{ topics: string[] }> }>("eth_getTransactionReceipt", [tx.hash]);
-          txs.push({ hash: tx.hash, voters: receipt.logs.filter((l) => l.topics[0] === CAST_TOPIC).map((l) => getAddress("0x" + l.topics[2]!.slice(26))) });
+          txs.push({ hash: tx.hash, voters: receipt.logs.filter((l) => l.topics[0] === CAST_TOPIC).map((l) => `${BigInt(l.topics[1]!)}:${getAddress("0x" + l.topics[2]!.slice(26))}`) });
         }
       }
       return txs;
@@ -315,13 +332,14 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
         },
       });
       if (outcome && outcome.loserNodes.includes("signer-1") && dropped.length > 0) break;
-      t.diagnostic(`try ${attempt}: ${outcome ? `the losing half (${outcome.loserNodes.join(", ")}) sealed no ballot of its own` : "no split fitted the moment"}`);
+      t.diagnostic(`try ${attempt}: ${outcome ? `the losing half (${outcome.loserNodes.join(", ")}) sealed no ballot of its own` : "a block was sealed before the split took hold"}`);
       assert.ok(attempt < 8, "a partition that dropped ballots of the relayer within 8 tries");
     }
     const { height, hashes, winner, loserNodes } = outcome;
     assert.notEqual(hashes[0], hashes[1], `the halves sealed different blocks at height ${height}`);
     for (const name of loserNodes) assert.equal(await network.blockHash(name, height), winner, `${name} reorganized onto the other half's chain`);
-    await load.finish();
+    await sleep(3_000);
+    await load.stop();
     const result = await countAcknowledged(system.urls.relayer, observer, deployment, load.ackedItems(), CONFIRMATIONS);
     watching = false;
     await watcher;
@@ -333,8 +351,8 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     let sealedAgain = 0;
     for (const d of dropped) {
       if ((await observer.getTransactionReceipt(d.hash)) !== null) sealedAgain++;
-      for (const voter of d.voters) {
-        assert.equal((casts.get(`${meetingId}:${voter.toLowerCase()}`) ?? []).length, 1, `the dropped ballot of ${voter} is counted once on the final chain`);
+      for (const key of d.voters) {
+        assert.equal((casts.get(key.toLowerCase()) ?? []).length, 1, `the dropped ballot ${key} is counted once on the final chain`);
       }
     }
     // Which of the two re-sent it is a race: the node that held the dropped block takes its transactions
@@ -351,7 +369,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
       const receipt = await observer.getTransactionReceipt(b.transactionHash);
       assert.ok(receipt !== null && receipt.status === 1, `ballot ${b.id} shown by the index is in transaction ${b.transactionHash} of the final chain`);
       assert.equal(String(receipt.blockNumber), b.blockNumber, `ballot ${b.id} shown at the block where the final chain holds it`);
-      const onChain = casts.get(`${meetingId}:${b.voter.toLowerCase()}`) ?? [];
+      const onChain = casts.get(`${b.meetingId}:${b.voter.toLowerCase()}`) ?? [];
       assert.deepEqual(onChain.map((c) => c.txHash), [b.transactionHash]);
     }
   });
@@ -359,6 +377,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   it("adds a signer and removes one by Clique votes while ballots flow", async (t) => {
     const items = loadItems.get("votes")!;
     const load = new BallotLoad(relayerUrl, items, 10);
+    cleanups.push(() => load.stop());
     await waitFor("ballots to flow", async () => load.count >= 20, { timeoutMs: 60_000 });
     const added = await network.addNode("signer", { start: true });
     assert.equal(added.name, "signer-5");

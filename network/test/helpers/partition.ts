@@ -38,6 +38,12 @@ export interface HalvesPlan {
  * such split, the one pairing the lowest signer with the next first.
  */
 export function chooseHalves(sorted: string[], head: number, recent: [string, string]): HalvesPlan[] {
+  const [a, ...rest] = sorted;
+  return rest.map((partner) => planFor(sorted, head, recent, [a!, partner])).filter((p): p is HalvesPlan => p !== undefined);
+}
+
+/** The split of `sorted` into `x` and the others after block `head`, if both halves fork the chain and one of them is to win. */
+export function planFor(sorted: string[], head: number, recent: [string, string], x: string[]): HalvesPlan | undefined {
   const inTurn = (n: number) => sorted[n % sorted.length];
   // the total difficulties a half can reach: [min, max] over the order its out-of-turn signers take
   const reach = (half: string[]): { blocks: number; min: number; max: number } => {
@@ -54,19 +60,14 @@ export function chooseHalves(sorted: string[], head: number, recent: [string, st
     }
     return { blocks: Math.min(...outcomes.map((o) => o.blocks)), min: Math.min(...outcomes.map((o) => o.td)), max: Math.max(...outcomes.map((o) => o.td)) };
   };
-  const [a, ...rest] = sorted;
-  const plans: HalvesPlan[] = [];
-  for (const partner of rest) {
-    const x = [a!, partner];
-    const y = sorted.filter((s) => !x.includes(s));
-    const rx = reach(x);
-    const ry = reach(y);
-    if (rx.blocks >= 1 && ry.blocks >= 1 && (rx.min > ry.max || ry.min > rx.max)) plans.push({ halves: [x, y], winner: rx.min > ry.max ? 0 : 1 });
-  }
-  return plans;
+  const y = sorted.filter((s) => !x.includes(s));
+  const rx = reach(x);
+  const ry = reach(y);
+  if (rx.blocks >= 1 && ry.blocks >= 1 && (rx.min > ry.max || ry.min > rx.max)) return { halves: [x, y], winner: rx.min > ry.max ? 0 : 1 };
+  return undefined;
 }
 
-/** One try: undefined when no split fits the moment, or a block was sealed before the split took hold. */
+/** One try: undefined when a block was sealed before the split took hold (or no split fitted 30 blocks in a row). */
 export async function partitionOnce(network: LocalNetwork, options: SplitOptions = {}): Promise<PartitionOutcome | undefined> {
   try {
     return await splitAndHeal(network, options);
@@ -81,28 +82,36 @@ async function splitAndHeal(network: LocalNetwork, options: SplitOptions): Promi
   const sorted = network.spec.genesisSigners;
   const nodeOf = (address: string) => network.spec.nodes.find((n) => n.address === address)!.name;
   const observers = network.nodes("observer").map((n) => n.name);
-  // act right after a new block, so the split is in place before the next one is due
-  const start = (await network.head("signer-1")).number;
-  const head = await waitFor("a new block", async () => {
-    const h = await network.head("signer-1");
-    return h.number > start ? h : undefined;
-  }, { intervalMs: 20 });
-  const recent: [string, string] = [await network.sealer("signer-1", head.number - 1), await network.sealer("signer-1", head.number)];
-  const plans = chooseHalves(sorted, head.number, recent).filter((p) => {
-    if (options.loserHolds === undefined) return true;
-    return p.halves[1 - p.winner]!.map(nodeOf).includes(options.loserHolds);
-  });
-  const plan = plans[0];
-  if (!plan) return undefined;
+  // act right after a new block, so the split is in place before the next one is due; a block after
+  // which no split fits is let pass, up to 30 of them
+  let head = (await network.head("signer-1"));
+  let plan: HalvesPlan | undefined;
+  for (let passed = 0; plan === undefined; passed++) {
+    if (passed >= 30) return undefined;
+    const last = head.number;
+    head = await waitFor("a new block", async () => {
+      const h = await network.head("signer-1");
+      return h.number > last ? h : undefined;
+    }, { intervalMs: 20 });
+    const recent: [string, string] = [await network.sealer("signer-1", head.number - 1), await network.sealer("signer-1", head.number)];
+    plan = chooseHalves(sorted, head.number, recent).find((p) => options.loserHolds === undefined || p.halves[1 - p.winner]!.map(nodeOf).includes(options.loserHolds));
+  }
   const [x, y] = plan.halves.map((h) => h.map(nodeOf)) as [string[], string[]];
   const observerHalf = options.observer === "loser" ? 1 - plan.winner : 0;
   const groups: [string[], string[]] = observerHalf === 0 ? [[...x, ...observers], y] : [x, [...y, ...observers]];
   await network.partition(groups);
   const heads = await Promise.all(network.spec.nodes.map((n) => network.head(n.name)));
   if (heads.some((h) => h.hash !== head.hash)) {
-    // a block was sealed before the split took hold: the choice no longer fits
-    await network.heal({ timeoutMs: 120_000 });
-    return undefined;
+    // A block was sealed before the split took hold. If every node has it, the split holds from there
+    // on, and may still fork the chain as wanted; otherwise the choice no longer fits.
+    const moved = heads[0]!;
+    const recent: [string, string] = [await network.sealer("signer-1", moved.number - 1), await network.sealer("signer-1", moved.number)];
+    const again = heads.every((h) => h.hash === moved.hash) ? planFor(sorted, moved.number, recent, plan.halves[0]) : undefined;
+    if (!again || again.winner !== plan.winner) {
+      await network.heal({ timeoutMs: 120_000 });
+      return undefined;
+    }
+    head = moved;
   }
   const height = head.number + 1;
   const [hx, hy] = await Promise.all([
