@@ -18,6 +18,8 @@ function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "className") node.className = v;
+    // through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes
+    else if (k === "style") node.style.cssText = v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
   for (const child of children.flat(Infinity)) {
