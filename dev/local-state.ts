@@ -2,8 +2,9 @@
  * What `npm start -- --network local` keeps between runs, in its folder (data/local/ by default):
  *
  *   network/          the geth network (the network tool's folder: keys, genesis, chain databases)
- *   secrets.json      custody's master key, the registrar's token and the management organisation's
- *                     key: generated once, mode 0600 (the folder is 0700)
+ *   secrets.json      custody's master key, the registrar's token, the management organisation's
+ *                     key, custody's token at the relayer and the relayer's metrics token:
+ *                     generated once, mode 0600 (the folder is 0700)
  *   state.json        what is done once: the deployment record, and whether the demo was seeded
  *   relayer.sqlite, custody.sqlite, subgraph.sqlite, notifier.sqlite, agenda-texts.json
  *                     each service's database, resumed from its cursor on the next start
@@ -22,10 +23,15 @@ import { deploymentSchema, type Deployment } from "#lib/deployment.js";
 import { AppError } from "#lib/errors.js";
 import type { SeedResult } from "./seed.js";
 
+const token = () => randomBytes(24).toString("hex");
 const secretsSchema = z.object({
   custodyMasterKey: z.string().regex(/^[0-9a-f]{64}$/),
   registrarToken: z.string().regex(/^[0-9a-f]{48}$/),
   organiserKey: z.string().regex(/^0x[0-9a-f]{64}$/),
+  /** Custody's credential at the relayer. */
+  custodyClientToken: z.string().regex(/^[0-9a-f]{48}$/),
+  /** The bearer token of the relayer's /metrics. */
+  metricsToken: z.string().regex(/^[0-9a-f]{48}$/),
 });
 export type LocalSecrets = z.infer<typeof secretsSchema>;
 
@@ -163,8 +169,10 @@ export class LocalFolder {
     }
     const secrets: LocalSecrets = {
       custodyMasterKey: randomBytes(32).toString("hex"),
-      registrarToken: randomBytes(24).toString("hex"),
+      registrarToken: token(),
       organiserKey: Wallet.createRandom().privateKey,
+      custodyClientToken: token(),
+      metricsToken: token(),
     };
     await writeAtomically(file, JSON.stringify(secrets, null, 2) + "\n", 0o600);
     return secrets;

@@ -136,6 +136,10 @@ interface Chain {
   senderKeys: string[];
   custodyMasterKey: string;
   registrarToken: string;
+  /** Custody's credential at the relayer, so residents' ballots are not limited as one anonymous client's. */
+  custodyClientToken: string;
+  /** The bearer token of the relayer's /metrics. */
+  metricsToken: string;
   /** Blocks the relayer, the query node and the notifier wait before they treat a block as final. */
   confirmations: number;
   /** The demo as seeded before (the local network), or how to seed it now. */
@@ -215,6 +219,8 @@ async function embeddedChain(): Promise<Chain> {
     senderKeys: DEV_KEYS.slice(2),
     custodyMasterKey: randomBytes(32).toString("hex"),
     registrarToken,
+    custodyClientToken: randomBytes(24).toString("hex"),
+    metricsToken: randomBytes(24).toString("hex"),
     confirmations: 0,
     seed: (services) =>
       seedDemo({ rpcUrl: url, deployment, registrar: deployer, organiser, registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
@@ -297,6 +303,8 @@ async function localChain(): Promise<Chain> {
     senderKeys: accounts.senders.map((k) => k.privateKey),
     custodyMasterKey: secrets.custodyMasterKey,
     registrarToken: secrets.registrarToken,
+    custodyClientToken: secrets.custodyClientToken,
+    metricsToken: secrets.metricsToken,
     confirmations,
     seeded: folder.seed,
     seed: async (services) => {
@@ -396,8 +404,8 @@ try {
     RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
     RELAYER_DB_PATH: path.join(c.dataDir, "relayer.sqlite"),
     RELAYER_SENDER_KEYS: c.senderKeys.join(","),
-    // the seed votes for dozens of residents at once; the page itself is a handful of users
-    RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
+    RELAYER_CLIENT_TOKENS: c.custodyClientToken,
+    RELAYER_METRICS_TOKEN: c.metricsToken,
     ...(c.confirmations > 0 ? { RELAYER_CONFIRMATIONS: String(c.confirmations) } : {}),
   });
   relayer = await startRelayer(relayerConfig, { deployment: c.deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
@@ -409,8 +417,12 @@ try {
     CUSTODY_DB_PATH: path.join(c.dataDir, "custody.sqlite"),
     CUSTODY_MASTER_KEY: c.custodyMasterKey,
     CUSTODY_REGISTRAR_TOKEN: c.registrarToken,
+    // a demo on loopback only: custody refuses to reveal codes anywhere else
     CUSTODY_REVEAL_OTP: "true",
     CUSTODY_RELAYER_URL: relayer.url,
+    CUSTODY_RELAYER_TOKEN: c.custodyClientToken,
+    // the web server, on this machine, names each browser in X-Forwarded-For
+    CUSTODY_TRUSTED_PROXIES: "127.0.0.1",
     // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
   });

@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import type { JsonRpcProvider } from "ethers";
 import { devAccount, signedBallot, type Fixture } from "./chain.js";
 import { postLoad, request } from "./http.js";
-import { relayerEnv, startProcess } from "./services.js";
+import { metricsAuth, relayerEnv, startProcess } from "./services.js";
 import { castCounts } from "./verify.js";
 
 export const MEETINGS = 50;
@@ -38,7 +38,7 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export async function metric(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const text = await fetch(`${url}/metrics`, { headers: metricsAuth }).then((r) => r.text());
   const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
   return m ? Number(m[1]) : 0;
 }
