@@ -117,7 +117,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   let deployment: Deployment;
   let observer: JsonRpcProvider;
   let world: World;
-  let secrets: { registrarToken: string; organiserKey: string };
+  let secrets: { registrarToken: string; organiserKey: string; custodyClientToken: string; metricsToken: string };
   let seeded: { residents: string[]; meetings: { open: string } };
   let loadItems: Map<string, LoadItem[]>;
   let voters: Wallet[];
@@ -261,7 +261,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
 
   it("keeps sealing while the relayer's signer is killed under ballot load, and counts every acknowledged ballot once when it is back", async (t) => {
     const items = loadItems.get("kill")!;
-    const load = new BallotLoad(relayerUrl, items, 12);
+    const load = new BallotLoad(relayerUrl, items, 12, secrets.custodyClientToken);
     cleanups.push(() => load.stop());
     await waitFor("ballots to flow", async () => load.count >= 30, { timeoutMs: 60_000 });
     const killed = "signer-1";
@@ -286,7 +286,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   it("survives a partition of the signers that reorganizes the head: the index shows only what the final chain holds, the relayer re-sends what the reorg dropped", async (t) => {
     const items = loadItems.get("partition")!;
     const meetingIds = [...new Set(items.map((i) => i.meetingId.toString()))];
-    const load = new BallotLoad(relayerUrl, items, 20);
+    const load = new BallotLoad(relayerUrl, items, 20, secrets.custodyClientToken);
     cleanups.push(() => load.stop());
     // everything the query node ever showed of the meeting while the network split and healed
     const shown = new Map<string, { id: string; meetingId: string; transactionHash: string; voter: string; blockNumber: string }>();
@@ -359,7 +359,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     // back into its pool and they are often sealed again before the relayer's next look; when the
     // relayer sees a receipt vanish it broadcasts the transaction again itself (relayer/test/reorg.test.ts,
     // where the node forgets it).
-    const metrics = await fetch(`${system.urls.relayer}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${system.urls.relayer}/metrics`, { headers: { authorization: `Bearer ${secrets.metricsToken}` } }).then((r) => r.text());
     const reorged = Number(/^relayer_transactions_reorged_total (\d+)$/m.exec(metrics)?.[1] ?? 0);
     const ballots = dropped.reduce((n, d) => n + d.voters.length, 0);
     t.diagnostic(`split at height ${height}: ${loserNodes.join(", ")} lost; the reorg dropped ${dropped.length} transactions with ${ballots} ballots: ${sealedAgain} sealed again as they were, ${dropped.length - sealedAgain} replaced; the relayer broadcast ${reorged} dropped batch(es) again`);
@@ -376,7 +376,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
 
   it("adds a signer and removes one by Clique votes while ballots flow", async (t) => {
     const items = loadItems.get("votes")!;
-    const load = new BallotLoad(relayerUrl, items, 10);
+    const load = new BallotLoad(relayerUrl, items, 10, secrets.custodyClientToken);
     cleanups.push(() => load.stop());
     await waitFor("ballots to flow", async () => load.count >= 20, { timeoutMs: 60_000 });
     const added = await network.addNode("signer", { start: true });

@@ -9,7 +9,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
-import { startInProcess, type RunningServices } from "./helpers/services.js";
+import { metricsAuth, startInProcess, type RunningServices } from "./helpers/services.js";
 import { castCounts } from "./helpers/verify.js";
 
 let chain: ChainProcess;
@@ -18,7 +18,7 @@ let services: RunningServices;
 let relayer: string;
 
 async function counter(name: string): Promise<number> {
-  const text = await fetch(`${relayer}/metrics`).then((r) => r.text());
+  const text = await fetch(`${relayer}/metrics`, { headers: metricsAuth }).then((r) => r.text());
   return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)![1]);
 }
 

@@ -51,6 +51,8 @@ export class BallotLoad {
     private readonly relayerUrl: () => string,
     private readonly items: LoadItem[],
     perSecond: number,
+    /** A client token of the relayer: the load is one client, and an anonymous one would be rate limited. */
+    token?: string,
   ) {
     const chunk = Math.max(1, Math.round(perSecond / 5));
     this.running = (async () => {
@@ -58,7 +60,7 @@ export class BallotLoad {
         const tick = Date.now();
         const batch = this.items.slice(this.next, this.next + chunk);
         this.next += batch.length;
-        const { acked, refused } = await postLoad(this.relayerUrl, batch, Math.min(4, batch.length), { giveUp: () => this.stopping });
+        const { acked, refused } = await postLoad(this.relayerUrl, batch, Math.min(4, batch.length), { giveUp: () => this.stopping, token });
         for (const id of acked) this.acked.add(id);
         for (const [id, r] of refused) this.refused.set(id, r);
         await sleep(Math.max(0, 200 - (Date.now() - tick)));

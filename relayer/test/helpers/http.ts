@@ -143,7 +143,13 @@ export async function postLoad(
   baseUrl: () => string,
   bodies: Array<{ id: string; body: unknown }>,
   concurrency: number,
-  options: { onSend?: (id: string) => void; onAck?: (id: string) => void; giveUp?: () => boolean } = {},
+  options: {
+    onSend?: (id: string) => void;
+    onAck?: (id: string) => void;
+    giveUp?: () => boolean;
+    /** A client token of the relayer, presented as a bearer (a trusted client is not rate limited). */
+    token?: string;
+  } = {},
 ): Promise<{ acked: Set<string>; refused: Map<string, JsonResponse> }> {
   const acked = new Set<string>();
   const refused = new Map<string, JsonResponse>();
@@ -160,7 +166,8 @@ export async function postLoad(
           try {
             const base = baseUrl();
             conn ??= await LoadConnection.open(base);
-            const head = `POST /v1/ballots HTTP/1.1\r\nHost: ${new URL(base).host}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`;
+            const auth = options.token ? `Authorization: Bearer ${options.token}\r\n` : "";
+            const head = `POST /v1/ballots HTTP/1.1\r\nHost: ${new URL(base).host}\r\nContent-Type: application/json\r\n${auth}Content-Length: ${payload.length}\r\n\r\n`;
             options.onSend?.(item.id);
             answer = await conn.exchange(Buffer.concat([Buffer.from(head, "latin1"), payload]));
           } catch (err) {
