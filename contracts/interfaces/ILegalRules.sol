@@ -46,15 +46,21 @@ interface ILegalRules {
     error LegalRulesUnknownVersion(uint32 version);
     /// @notice The version has no question type with this index.
     error LegalRulesUnknownQuestionType(uint32 version, uint16 questionType);
-    /// @notice A rule's fraction must lie in (0, 1] with a non-zero denominator.
+    /// @notice A rule's fraction must lie in (0, 1] with a non-zero denominator, and the quorum's base
+    /// must be `All`.
+    /// @param index The question type's index, or 2^256 - 1 for the quorum rule.
     error LegalRulesInvalidRule(uint256 index, uint32 numerator, uint32 denominator);
+    /// @notice A question type's code is empty.
+    error LegalRulesEmptyCode(uint256 index);
     /// @notice A version has 1 to 1024 question types.
     error LegalRulesQuestionTypeCount(uint256 count);
     /// @notice Two question types of a version share a code.
     error LegalRulesDuplicateCode(bytes32 code);
 
     /// @notice Publishes a new version and makes it the current one. Rules administrator only.
+    /// @param sourceRef Hash of the off-chain description of the version.
     /// @param quorum The quorum rule, on base `All`: participating votes against all votes.
+    /// @param questionTypes 1 to 1024 types, each with a non-empty code of its own and a valid rule.
     /// @return version The new version's number (1, 2, ...).
     function publish(bytes32 sourceRef, Rule calldata quorum, QuestionType[] calldata questionTypes)
         external
@@ -62,6 +68,9 @@ interface ILegalRules {
 
     /// @notice The version new meetings are announced under (0 before the first is published).
     function currentVersion() external view returns (uint32);
+
+    /// @notice The hash of a version's off-chain description, as published.
+    function sourceRefOf(uint32 version) external view returns (bytes32);
 
     /// @notice A version's quorum rule.
     function quorumRule(uint32 version) external view returns (Rule memory);
