@@ -126,6 +126,9 @@ interface IBuildingRegistry {
     error BuildingRegistryTooManyOwners(uint256 count, uint256 max);
     /// @notice The zero address cannot be a resident or organiser.
     error BuildingRegistryZeroAddress();
+    /// @notice A joint group's address cannot act as a person (hold alone, reside, organise), and a
+    /// person's address cannot become a joint group.
+    error BuildingRegistryJointGroupAccount(address account);
     /// @notice A building cannot have more than 2^32 - 1 members.
     error BuildingRegistryTooManyMembers(uint256 buildingId);
 
@@ -170,14 +173,16 @@ interface IBuildingRegistry {
     /// @notice Whether a building exists.
     function buildingExists(uint256 buildingId) external view returns (bool);
 
-    /// @notice A premises' building, area, kind and holdings.
+    /// @notice A premises' building, area, kind and holdings (a joint holding's holders sorted ascending).
     function premises(uint256 premisesId)
         external
         view
         returns (uint256 buildingId, uint64 area, PremisesKind kind, Holding[] memory holdings);
 
-    /// @notice The address of the joint group of these holders in a building (whether or not used yet).
-    /// @param holders Two or more distinct holders, in any order.
+    /// @notice The address of the joint group of these holders in a building (whether or not used yet):
+    /// the low 160 bits of `keccak256(abi.encode(keccak256("DigitalHome.JointGroup"), buildingId,
+    /// sortedHolders))`.
+    /// @param holders Two to `MAX_JOINT_HOLDERS` distinct holders, in any order.
     function jointGroupOf(uint256 buildingId, address[] calldata holders) external view returns (address);
 
     /// @notice The joint groups an account has ever belonged to in a building (their weights say which
@@ -236,7 +241,9 @@ interface IBuildingRegistry {
     /// `weight << 40 | groupCount << 32 | index`: the weight the voter holds alone at the timepoint,
     /// the number of their joint groups that hold weight then, and the stable 1-based member number
     /// (0: never a member, and then the rest is 0). The words after them list those joint groups in the
-    /// voters' order, each `weight << 32 | index` with the group's weight and member number.
+    /// voters' order, two words each: `weight << 32 | index` with the group's weight and member number,
+    /// then the group's address. A joint
+    /// group named as a voter has weight 0 and no groups: its weight is voted by one of its holders.
     function votersAt(uint256 buildingId, address[] calldata voters, uint48 timepoint, bool perPerson)
         external
         view
