@@ -117,6 +117,7 @@ interface IMeetingHall {
     }
 
     /// @notice A power of attorney (доверенность) that lets `representative` vote for `principal`.
+    /// A ballot counts under it only when it counts within [validFrom, validTo], whatever the scope.
     /// @param meetingId The one meeting it covers, or 0 for every meeting of the building whose ballot is
     /// cast within [validFrom, validTo].
     /// @param documentHash Hash of the document the recorder checked, kept off chain.
@@ -137,7 +138,7 @@ interface IMeetingHall {
         MeetingType meetingType;
         Status status;
         uint8 questionCount;
-        uint32 rulesVersion;
+        uint32 rulesVersion; // 0 for a poll, which no rules decide
         address initiator;
         address administrator;
         uint48 announcedAt;
@@ -216,7 +217,7 @@ interface IMeetingHall {
     );
 
     /// @notice A joint group's weight was counted within `voter`'s ballot; its other holders' ballots no
-    /// longer count it.
+    /// longer count it. Emitted before the `BallotCast` of that ballot, whose weight includes it.
     event JointGroupVoted(uint256 indexed meetingId, address indexed group, address indexed voter, uint256 weight);
 
     /// @notice A relayed ballot, signed by its signer, was skipped; the others of its batch count.
@@ -309,7 +310,8 @@ interface IMeetingHall {
     /// @notice The power of attorney does not let `representative` vote for `voter` in this meeting now.
     error MeetingHallNoPowerOfAttorney(uint256 meetingId, address voter, address representative, uint256 id);
     /// @notice The power of attorney is malformed: zero accounts, principal = representative, an empty
-    /// or inverted period, or a meeting of another building.
+    /// or inverted period (`validTo <= validFrom`), a meeting of another building, or a joint group as
+    /// principal (its holders vote for it).
     error MeetingHallInvalidPowerOfAttorney();
     /// @notice No power of attorney has this id.
     error MeetingHallUnknownPowerOfAttorney(uint256 id);
@@ -327,6 +329,10 @@ interface IMeetingHall {
     error MeetingHallPaperDecisionRejected(uint256 index, RejectReason reason);
     /// @notice A deployment parameter is out of range.
     error MeetingHallInvalidParameters();
+    /// @notice Too little gas is left to give a contract wallet's signature check its full allowance
+    /// (`ERC1271_GAS`). Reverting, rather than skipping the ballot, keeps a sender (or a gas estimate)
+    /// from discarding a wallet's ballot by withholding gas.
+    error MeetingHallInsufficientGas(uint256 gasLeft, uint256 needed);
 
     // ---------------------------------------------------------------- writes
 
