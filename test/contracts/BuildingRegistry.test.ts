@@ -6,6 +6,7 @@ import {
   deployCore,
   ethers,
   holding,
+  jointBuilding,
   networkHelpers,
   premisesInput,
   sole,
@@ -18,24 +19,6 @@ const sorted = (addresses: string[]) => [...addresses].sort((x, y) => (BigInt(x)
 const voterWord = (p: bigint) => [p & 0xffffffffn, (p >> 32n) & 0xffn, p >> 40n];
 /** Decodes a joint group's first word of `votersAt`: [member number, weight]. */
 const groupWord = (p: bigint) => [p & 0xffffffffn, p >> 32n];
-
-/**
- * Building 1 of deployBuilding, plus flat 5 (40 m²) held jointly by spouses J and K, flat 6 (10 m²)
- * held by J alone, and parking space 7 (20 m²) held half by J and K jointly and half by L alone.
- * Total 270 m².
- */
-async function jointBuilding() {
-  const f = await deployBuilding();
-  const [j, k, l] = f.accounts.slice(8, 11);
-  const half = SHARE_UNIT / 2n;
-  const tx = await f.registry.connect(f.registrar).addPremises(1, [
-    premisesInput({ area: 4000, holdings: [holding([j.address, k.address])] }),
-    premisesInput({ area: 1000, holdings: sole(j.address) }),
-    premisesInput({ area: 2000, kind: 2, holdings: [holding([k.address, j.address], half), holding([l.address], half)] }),
-  ]);
-  const group = await f.registry.jointGroupOf(1, [j.address, k.address]);
-  return { ...f, j, k, l, group, tx };
-}
 
 describe("BuildingRegistry", function () {
   describe("roles", function () {
