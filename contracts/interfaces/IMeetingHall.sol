@@ -176,6 +176,8 @@ interface IMeetingHall {
 
     /// @notice A meeting or poll was announced with its whole agenda; its snapshot is `snapshot`, the
     /// announcement's block time.
+    /// @param administrator Who enters paper decisions and records powers of attorney for it.
+    /// @param rulesVersion The legal rules version it is counted by (0 for a poll).
     /// @param agendaRef Hash / content id of the notice and its materials.
     event MeetingAnnounced(
         uint256 indexed meetingId,
@@ -356,7 +358,8 @@ interface IMeetingHall {
     ) external returns (uint256 meetingId);
 
     /// @notice Announces a consultative poll of the residents and owners of a building; the snapshot is
-    /// now. As `announceMeeting`, without the minimum notice; the initiator is its administrator.
+    /// now. As `announceMeeting`, without the minimum notice and under no rules version (0); the
+    /// initiator is its administrator.
     function announcePoll(
         uint256 buildingId,
         uint48 votingStart,
@@ -375,13 +378,14 @@ interface IMeetingHall {
     function castBallotFor(uint256 meetingId, address voter, uint256 powerOfAttorney, uint128 choices) external;
 
     /// @notice Counts a batch of signed ballots of one meeting. Invalid ones are skipped with
-    /// `BallotRejected` or `BallotDiscarded`; the call reverts only for an unknown meeting or an empty
-    /// batch.
+    /// `BallotRejected` or `BallotDiscarded`; the call reverts only for an unknown meeting, an empty
+    /// batch, or too little gas to check a contract wallet's signature (`MeetingHallInsufficientGas`).
     /// @return counted The number of ballots counted.
     function castBallotsBySig(uint256 meetingId, SignedBallot[] calldata ballots) external returns (uint256 counted);
 
     /// @notice Enters paper decisions during the voting window. Administrator only; reverts with the
-    /// first decision that cannot count (`MeetingHallPaperDecisionRejected`), entering none.
+    /// first decision that cannot count (`MeetingHallPaperDecisionRejected`, or
+    /// `MeetingHallMalformedVoidMask` for its void mask), entering none.
     function enterPaperDecisions(uint256 meetingId, PaperDecision[] calldata decisions) external;
 
     /// @notice Records a power of attorney after checking its document: by the administrator of
@@ -429,7 +433,9 @@ interface IMeetingHall {
     /// @notice Whether a voter's (or a joint group's) ballot has been counted in a meeting.
     function hasVoted(uint256 meetingId, address voter) external view returns (bool);
 
-    /// @notice Whether a ballot would be counted now, and if not why, and the weight it would count.
+    /// @notice Whether a ballot would be counted now, and if not why, and the weight it would count
+    /// (the voter's own weight at the snapshot and that of their joint groups nobody voted for; 0 when
+    /// not eligible). Signatures and deadlines are not checked.
     /// @param representative Zero for the voter's own ballot.
     function checkBallot(
         uint256 meetingId,
