@@ -341,6 +341,7 @@ interface IMeetingHall {
     /// @notice Announces a general meeting of owners of a building; the snapshot is now.
     /// @dev The sender (`_msgSender`, so also through the trusted forwarder) must own premises in the
     /// building now or be one of its organisers.
+    /// @param meetingType The annual meeting (second quarter, art. 45 part 1) or an extraordinary one.
     /// @param administrator Who enters paper decisions and records powers of attorney for the meeting;
     /// zero for the initiator.
     /// @param votingStart No earlier than now plus the minimum notice.
