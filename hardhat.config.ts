@@ -28,7 +28,7 @@ const compiler = {
 
 // The gas benchmark's reference Governor is never deployed; OpenZeppelin's Governor needs `mcopy`, so
 // it alone is compiled for cancun (the in-process network runs cancun and executes both).
-const benchmarkReference = {
+const profile = {
   compilers: [compiler],
   overrides: {
     "contracts/reference/ReferenceGovernor.sol": { ...compiler, settings: { ...compiler.settings, evmVersion: "cancun" } },
@@ -39,7 +39,7 @@ const config: HardhatUserConfig = {
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
     // the same compiler and settings for tests and for deployment
-    profiles: { default: benchmarkReference, production: benchmarkReference },
+    profiles: { default: profile, production: profile },
   },
   networks: {
     hardhatMainnet: {
