@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Wallet, ZeroHash, id } from "ethers";
+import { Wallet, ZeroAddress, ZeroHash, id } from "ethers";
 import { BallotHasher, ballotDomain } from "#lib/ballot.js";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "#lib/deployment.js";
@@ -66,27 +66,37 @@ log(`chain ${chain.url}; ${MEETINGS} meetings × ${PER_MEETING} ballots`);
 const voters = Array.from({ length: 2000 }, (_, i) => new Wallet(id(`bench-audit voter ${i}`)));
 await (await world.registry.registerBuilding(id("bench-audit building"))).wait();
 for (let i = 0; i < voters.length; i += 200) {
-  const list = voters.slice(i, i + 200).map((v, k) => ({ area: BigInt(3000 + ((i + k) * 7919) % 9000), kind: PremisesKind.Residential, ref: ZeroHash, owners: [v.address], shares: [SHARE_UNIT] }));
+  const list = voters.slice(i, i + 200).map((v, k) => ({
+    area: BigInt(3000 + ((i + k) * 7919) % 9000),
+    kind: PremisesKind.Residential,
+    ref: ZeroHash,
+    holdings: [{ holders: [v.address], share: SHARE_UNIT }],
+  }));
   await (await world.registry.addPremises(1, list)).wait();
 }
 await (await world.registry.setOrganiser(1, await world.operator.getAddress(), OrganiserRole.ManagementOrganisation)).wait();
 
 const hasher = new BallotHasher(ballotDomain(world.chainId, world.deployment.contracts.MeetingHall.address));
-const digestOf = (meetingId: bigint, voter: string, choices: bigint) => hasher.digest(meetingId, voter, choices);
+/** The ballots of the benchmark never expire. */
+const NO_DEADLINE = 2n ** 64n - 1n;
+const digestOf = (meetingId: bigint, voter: string, choices: bigint) => hasher.digest(meetingId, voter, choices, ZeroAddress, NO_DEADLINE);
 
-const questions = Array.from({ length: QUESTIONS }, (_, q) => ({ textRef: id(`question ${q}`), threshold: q % 4 }));
+// question types 0–3 of the published rules: other (majority of participants), then two-thirds and
+// more-than-half items of art. 44 part 2
+const questions = Array.from({ length: QUESTIONS }, (_, q) => ({ textRef: id(`question ${q}`), questionType: q % 4 }));
 const generationStarted = Date.now();
 let cast = 0;
 for (let m = 0; m < MEETINGS; m++) {
   const now = await latestTimestamp(world);
-  await (await world.hall.announceMeeting(1, now + 1, now + 3, now + 3 + 3600, ZeroHash, questions)).wait();
+  await (await world.hall.announceMeeting(1, 0, ZeroAddress, now + 3, now + 3 + 3600, ZeroHash, questions)).wait();
   const meetingId = await world.hall.meetingCount();
   await advance(world, 5);
   const count = Math.min(PER_MEETING, TOTAL - cast);
   for (let i = 0; i < count; i += BATCH) {
     const batch = voters.slice(i, Math.min(count, i + BATCH)).map((v, k) => {
       const choices = BigInt(1 + ((m + i + k) % 3)) * 0x155n; // the same answer to all five questions
-      return { voter: v.address, choices, signature: v.signingKey.sign(digestOf(meetingId, v.address, choices)).serialized };
+      const signature = v.signingKey.sign(digestOf(meetingId, v.address, choices)).serialized;
+      return { voter: v.address, representative: ZeroAddress, powerOfAttorney: 0n, choices, deadline: NO_DEADLINE, signature };
     });
     await (await world.hall.castBallotsBySig(meetingId, batch)).wait();
   }

@@ -39,7 +39,7 @@ import {
   type RunningNotifier,
 } from "../notifier/src/index.js";
 
-const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600 };
+const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600, maxOpenPerInitiator: 3 };
 const SUBGRAPH_NAME = "digital-home";
 // Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
 // #1 is the management organisation, #2–#4 send the relayer's batches.
@@ -115,7 +115,7 @@ try {
   const deployer = new Wallet(DEV_KEYS[0], provider);
   const organiser = new Wallet(DEV_KEYS[1], provider);
 
-  step("deploying BuildingRegistry and MeetingHall with demo parameters");
+  step("deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
 
