@@ -1,7 +1,7 @@
 /**
- * The signed ballot of Digital Home: its EIP-712 domain and types, the packing of choices (electronic
- * ballots and paper decisions), and the contract's enums. This is the one definition that the tests,
- * the relayer and the custodial wallet import.
+ * The signed ballot of Digital Home: its EIP-712 domain and types, and the packing of choices (electronic
+ * ballots and paper decisions). This is the one definition that the tests, the relayer and the custodial
+ * wallet import; the answers and the contract's enums are lib/domain.ts's.
  */
 import { TypedDataEncoder, ZeroAddress, getAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
 import { Choice } from "./domain.js";
@@ -30,23 +30,6 @@ export const BALLOT_TYPES = {
 
 /** The type string the contract hashes (`MeetingHall.BALLOT_TYPEHASH`). */
 export const BALLOT_TYPE = TypedDataEncoder.from(BALLOT_TYPES).encodeType("Ballot");
-
-/** Why a ballot signed by its signer was not counted (IMeetingHall.RejectReason, in its order). */
-export enum RejectReason {
-  NotOpen = 0,
-  Expired = 1,
-  NotEligible = 2,
-  AlreadyVoted = 3,
-  MalformedChoices = 4,
-  NoPowerOfAttorney = 5,
-}
-
-/** How a counted ballot arrived (IMeetingHall.BallotForm). */
-export enum BallotForm {
-  Direct = 0,
-  Relayed = 1,
-  Paper = 2,
-}
 
 export const MAX_QUESTIONS = 64;
 

@@ -8,21 +8,14 @@
  *
  * An entry with `confirmed: false` (marked (≈) in the project's domain notes) was not checked against
  * the official text; it is data so that it can be corrected by publishing a new version.
+ *
+ * A rule's shape, the named rules and their arithmetic (`meets`, the quorum, a meeting's outcome) are
+ * lib/domain.ts's, which the web page loads as well; this module adds the versions, their hash and the
+ * arguments that publish them.
  */
 import { keccak256, toUtf8Bytes, encodeBytes32String } from "ethers";
+import { MAJORITY_OF_ALL, MAJORITY_OF_PARTICIPANTS, RuleBase, TWO_THIRDS_OF_ALL, UNANIMOUS, type Rule } from "./domain.js";
 import { AppError } from "./errors.js";
-
-/** What a rule compares with: the votes of those who took part, or all votes of the building. */
-export const RULE_BASES = ["Participants", "All"] as const;
-export type RuleBase = (typeof RULE_BASES)[number];
-
-/** "More than" (strict) or "not less than" numerator/denominator of the base. */
-export interface Rule {
-  base: RuleBase;
-  numerator: number;
-  denominator: number;
-  strict: boolean;
-}
 
 export interface QuestionTypeEntry {
   /** Short code published on chain (at most 31 ASCII bytes): "44.2.1", …, or "other". */
@@ -44,11 +37,6 @@ export interface RulesVersion {
   quorum: Rule & { article: string; confirmed: boolean };
   questionTypes: QuestionTypeEntry[];
 }
-
-export const MAJORITY_OF_PARTICIPANTS: Rule = { base: "Participants", numerator: 1, denominator: 2, strict: true };
-export const MAJORITY_OF_ALL: Rule = { base: "All", numerator: 1, denominator: 2, strict: true };
-export const TWO_THIRDS_OF_ALL: Rule = { base: "All", numerator: 2, denominator: 3, strict: false };
-export const UNANIMOUS: Rule = { base: "All", numerator: 1, denominator: 1, strict: false };
 
 const item = (
   n: string,
@@ -169,7 +157,7 @@ export function sourceRef(version: RulesVersion): string {
 /** The arguments of `LegalRules.publish` for a version. */
 export function publishArgs(version: RulesVersion) {
   const rule = (r: Rule) => ({
-    base: RULE_BASES.indexOf(r.base),
+    base: RuleBase[r.base],
     numerator: r.numerator,
     denominator: r.denominator,
     strict: r.strict,
@@ -184,14 +172,10 @@ export function publishArgs(version: RulesVersion) {
 /** The index of a question type by its code in a version (what a question carries on chain). */
 export function questionTypeIndex(version: RulesVersion, code: string): number {
   const index = version.questionTypes.findIndex((t) => t.code === code);
-  if (index < 0) throw new AppError("unknown_question_type", `question type '${code}' is not in the rules of ${version.effectiveFrom}`, { details: { code, effectiveFrom: version.effectiveFrom } });
+  if (index < 0) {
+    throw new AppError("unknown_question_type", `question type '${code}' is not in the rules of ${version.effectiveFrom}`, {
+      details: { code, effectiveFrom: version.effectiveFrom },
+    });
+  }
   return index;
-}
-
-/** Whether `value` meets `rule` given the participating and total votes (the contract's integer rule). */
-export function meets(rule: Rule, value: bigint, participating: bigint, total: bigint): boolean {
-  const base = rule.base === "All" ? total : participating;
-  const lhs = value * BigInt(rule.denominator);
-  const rhs = BigInt(rule.numerator) * base;
-  return rule.strict ? lhs > rhs : lhs >= rhs;
 }

@@ -12,7 +12,7 @@ import { Wallet, ZeroAddress, ZeroHash, id } from "ethers";
 import { BallotHasher, ballotDomain } from "#lib/ballot.js";
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { OrganiserRole, PremisesKind, SHARE_UNIT } from "#lib/domain.js";
+import { MeetingType, OrganiserRole, PremisesKind, SHARE_UNIT } from "#lib/domain.js";
 import { advance, deployWorld, latestTimestamp, type World } from "../dev/scenario.js";
 import { ChainReader, hallInterface, topicOf } from "../audit/src/chain.js";
 import { recountMeeting } from "../audit/src/recount.js";
@@ -88,7 +88,7 @@ const generationStarted = Date.now();
 let cast = 0;
 for (let m = 0; m < MEETINGS; m++) {
   const now = await latestTimestamp(world);
-  await (await world.hall.announceMeeting(1, 0, ZeroAddress, now + 3, now + 3 + 3600, ZeroHash, questions)).wait();
+  await (await world.hall.announceMeeting(1, MeetingType.Extraordinary, ZeroAddress, now + 3, now + 3 + 3600, ZeroHash, questions)).wait();
   const meetingId = await world.hall.meetingCount();
   await advance(world, 5);
   const count = Math.min(PER_MEETING, TOTAL - cast);

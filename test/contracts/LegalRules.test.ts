@@ -3,15 +3,13 @@ import { ZeroHash, encodeBytes32String, id } from "ethers";
 import {
   MAJORITY_OF_ALL,
   MAJORITY_OF_PARTICIPANTS,
-  RULES_2024_09_01,
   RULE_BASES,
   TWO_THIRDS_OF_ALL,
   UNANIMOUS,
   meets,
-  publishArgs,
-  sourceRef,
   type Rule,
-} from "#lib/legal-rules.js";
+} from "#lib/domain.js";
+import { RULES_2024_09_01, publishArgs, sourceRef } from "#lib/legal-rules.js";
 import type { LegalRules } from "#typechain/index.js";
 import { ethers, networkHelpers } from "./fixtures.js";
 

@@ -4,9 +4,9 @@
  */
 import { expect } from "chai";
 import { Signature, ZeroAddress, concat, hexlify, id, randomBytes, toBeHex } from "ethers";
-import { BALLOT_TYPES, BallotForm, RejectReason, ballotDigest, ballotDomain } from "#lib/ballot.js";
+import { BALLOT_TYPES, ballotDigest, ballotDomain } from "#lib/ballot.js";
 import { LAW_PARAMETERS } from "#lib/deployment.js";
-import { SHARE_UNIT } from "#lib/domain.js";
+import { BallotForm, RejectReason, SHARE_UNIT } from "#lib/domain.js";
 import {
   ALL_FOR,
   DAY,

@@ -1,13 +1,11 @@
 import { expect } from "chai";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { Wallet, ZeroAddress, concat, id } from "ethers";
-import { BallotForm } from "#lib/ballot.js";
-import { SHARE_UNIT } from "#lib/domain.js";
+import { BallotForm, MeetingType, SHARE_UNIT } from "#lib/domain.js";
 import {
   ALL_FOR,
   DAY,
   FIVE_QUESTIONS,
-  MeetingType,
   deployBuilding,
   ethers,
   networkHelpers,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { BallotForm, RejectReason, packChoices } from "#lib/ballot.js";
-import { Choice, SHARE_UNIT } from "#lib/domain.js";
+import { packChoices } from "#lib/ballot.js";
+import { BallotForm, Choice, RejectReason, SHARE_UNIT } from "#lib/domain.js";
 import { ALL_FOR, networkHelpers, openJointMeeting, paperDecision, power, recordPower, signedBallot, sole } from "./fixtures.js";
 
 const { loadFixture, time } = networkHelpers;

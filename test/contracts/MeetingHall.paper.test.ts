@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { BallotForm, RejectReason, packChoices, packPaperChoices } from "#lib/ballot.js";
-import { Choice, SHARE_UNIT } from "#lib/domain.js";
+import { packChoices, packPaperChoices } from "#lib/ballot.js";
+import { BallotForm, Choice, RejectReason, SHARE_UNIT } from "#lib/domain.js";
 import {
   ALL_FOR,
   announce,
@@ -101,7 +101,7 @@ describe("MeetingHall paper decisions", function () {
     it("enters none of a batch when one cannot count, naming the first", async function () {
       const { hall, m, a, b, c, r, meetingId } = await loadFixture(administeredMeeting);
       await hall.connect(a).castBallot(meetingId, ALL_FOR);
-      const cases: Array<[ReturnType<typeof paperDecision>, RejectReason]> = [
+      const cases: Array<[ReturnType<typeof paperDecision>, number]> = [
         [paperDecision(a.address, ALL_FOR), RejectReason.AlreadyVoted],
         [paperDecision(r.address, ALL_FOR), RejectReason.NotEligible],
         [paperDecision(b.address, packChoices([For, For, For, For, For, For])), RejectReason.MalformedChoices],

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ZeroAddress, id } from "ethers";
-import { BallotForm, RejectReason, ballotDigest, ballotDomain, packChoices } from "#lib/ballot.js";
-import { Choice, SHARE_UNIT } from "#lib/domain.js";
+import { ballotDigest, ballotDomain, packChoices } from "#lib/ballot.js";
+import { BallotForm, Choice, RejectReason, SHARE_UNIT } from "#lib/domain.js";
 import {
   ALL_FOR,
   DAY,

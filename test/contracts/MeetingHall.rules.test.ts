@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { encodeBytes32String, id } from "ethers";
 import { packChoices } from "#lib/ballot.js";
-import { Choice, SHARE_UNIT } from "#lib/domain.js";
-import { MAJORITY_OF_PARTICIPANTS, RULE_BASES, type Rule } from "#lib/legal-rules.js";
+import { Choice, MAJORITY_OF_PARTICIPANTS, RULE_BASES, SHARE_UNIT, type Rule } from "#lib/domain.js";
 import {
   FIVE_QUESTIONS,
   TYPE,

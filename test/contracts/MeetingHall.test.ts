@@ -1,24 +1,14 @@
 import { expect } from "chai";
 import { ZeroAddress, ZeroHash, id, keccak256, toUtf8Bytes } from "ethers";
-import {
-  BALLOT_TYPE,
-  BALLOT_TYPES,
-  BallotForm,
-  BallotHasher,
-  RejectReason,
-  ballotDigest,
-  ballotDomain,
-  packChoices,
-} from "#lib/ballot.js";
+import { BALLOT_TYPE, BALLOT_TYPES, BallotHasher, ballotDigest, ballotDomain, packChoices } from "#lib/ballot.js";
 import { LAW_PARAMETERS } from "#lib/deployment.js";
-import { Choice, Kind, SHARE_UNIT, Status } from "#lib/domain.js";
+import { BallotForm, Choice, Kind, MeetingType, RejectReason, SHARE_UNIT, Status } from "#lib/domain.js";
 import { RULES_2024_09_01 } from "#lib/legal-rules.js";
 import {
   ALL_FOR,
   DAY,
   FAR_DEADLINE,
   FIVE_QUESTIONS,
-  MeetingType,
   TYPE,
   announce,
   announcedPoll,

@@ -4,7 +4,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { ZeroAddress, ZeroHash, id, type Signer } from "ethers";
 import { BALLOT_TYPES, ballotDomain, type Ballot } from "#lib/ballot.js";
 import { LAW_PARAMETERS } from "#lib/deployment.js";
-import { SHARE_UNIT } from "#lib/domain.js";
+import { MeetingType, OrganiserRole, PremisesKind, SHARE_UNIT } from "#lib/domain.js";
 import { FORWARD_REQUEST_TYPES, forwardRequestData, forwarderDomain } from "#lib/forward-request.js";
 import { RULES_2024_09_01, publishArgs, questionTypeIndex } from "#lib/legal-rules.js";
 import type { BuildingRegistry, Forwarder, LegalRules, MeetingHall } from "#typechain/index.js";
@@ -15,11 +15,6 @@ export const { ethers, networkHelpers } = connection;
 export const DAY = 24 * 3600;
 /** A deadline past every test's meetings. */
 export const FAR_DEADLINE = 2n ** 40n;
-
-export enum MeetingType {
-  Extraordinary = 0,
-  Annual = 1,
-}
 
 /** The question types of the first rules version, by code. */
 export const TYPE = {
@@ -86,7 +81,7 @@ export async function deployBuilding() {
     premisesInput({ area: 6000, holdings: sole(e.address) }),
   ]);
   await registry.connect(registrar).setResidents(1, [r.address], true);
-  await registry.connect(registrar).setOrganiser(1, m.address, 1);
+  await registry.connect(registrar).setOrganiser(1, m.address, OrganiserRole.ManagementOrganisation);
   return { ...core, a, b, c, d, e, r, m, outsider, buildingId: 1n };
 }
 
@@ -103,7 +98,8 @@ export const FIVE_QUESTIONS = [
 export interface AnnounceOptions {
   notice?: number;
   window?: number;
-  meetingType?: MeetingType;
+  /** An index of `MeetingType` (default: extraordinary). */
+  meetingType?: number;
   administrator?: string;
 }
 
@@ -244,7 +240,7 @@ export async function jointBuilding() {
   const tx = await f.registry.connect(f.registrar).addPremises(1, [
     premisesInput({ area: 4000, holdings: [holding([j.address, k.address])] }),
     premisesInput({ area: 1000, holdings: sole(j.address) }),
-    premisesInput({ area: 2000, kind: 2, holdings: [holding([k.address, j.address], half), holding([l.address], half)] }),
+    premisesInput({ area: 2000, kind: PremisesKind.ParkingSpace, holdings: [holding([k.address, j.address], half), holding([l.address], half)] }),
   ]);
   const group = await f.registry.jointGroupOf(1, [j.address, k.address]);
   return { ...f, j, k, l, group, tx };
