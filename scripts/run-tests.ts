@@ -74,6 +74,9 @@ export const SUITES: Suite[] = [
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },
   { name: "audit", command: ["npx", "hardhat", "test", "mocha", ...testFiles("audit/test")], count: mochaCount },
   { name: "gas", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/gas")], count: mochaCount },
+  // real geth nodes, one test file at a time (they share the machine's two cores); builds geth when missing,
+  // and says so and skips the nodes' tests where Go ≥ 1.23 is missing (fails under CI=true)
+  { name: "network", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "--test-concurrency=1", ...testFiles("network/test")], count: nodeTestCount },
 ];
 
 function run(suite: Suite): Promise<{ code: number; output: string }> {

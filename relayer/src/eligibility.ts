@@ -10,7 +10,7 @@
  * warm-up that failed, falls back to lookups batched as they arrive (one `votersAt` call for the
  * voters asked about together).
  */
-import { getAddress, toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
+import { getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { IBuildingRegistry__factory, type IBuildingRegistry } from "#typechain/index.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import { KIND_POLL, type MeetingInfo } from "./meetings.js";
@@ -72,7 +72,7 @@ export class Eligibility {
     try {
       const building = zeroPadValue(toBeHex(meeting.buildingId), 32);
       const logs: Array<{ topics: string[] }> = await this.provider.send("eth_getLogs", [
-        { address: this.registryAddress, fromBlock: toBeHex(this.startBlock), toBlock: "latest", topics: [MEMBER_TOPICS, building] },
+        { address: this.registryAddress, fromBlock: toQuantity(this.startBlock), toBlock: "latest", topics: [MEMBER_TOPICS, building] },
       ]);
       const members = [...new Set(logs.map((l) => getAddress("0x" + l.topics[2]!.slice(26))))];
       const chunks: string[][] = [];

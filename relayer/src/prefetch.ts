@@ -5,7 +5,7 @@
  * the snapshot and voters so far. A meeting this misses (its snapshot was still ahead) is loaded by
  * its first ballot, as before.
  */
-import { toBeHex, type JsonRpcProvider } from "ethers";
+import { toQuantity, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
 import { AppError } from "#lib/errors.js";
 import type { Logger } from "#lib/log.js";
@@ -53,7 +53,7 @@ export class MeetingPrefetcher {
     const to = Number(BigInt(await this.provider.send("eth_blockNumber", [])));
     if (to > this.scannedTo) {
       const logs: Array<{ topics: string[] }> = await this.provider.send("eth_getLogs", [
-        { address: this.hallAddress, fromBlock: toBeHex(this.scannedTo + 1), toBlock: toBeHex(to), topics: [ANNOUNCED_TOPIC] },
+        { address: this.hallAddress, fromBlock: toQuantity(this.scannedTo + 1), toBlock: toQuantity(to), topics: [ANNOUNCED_TOPIC] },
       ]);
       for (const log of logs) this.waiting.add(BigInt(log.topics[1]!));
       this.scannedTo = to;

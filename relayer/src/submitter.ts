@@ -14,7 +14,7 @@
  *   rejected with the contract's reason.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
-import { Transaction, Wallet, getAddress, zeroPadValue, toBeHex, type JsonRpcProvider } from "ethers";
+import { Transaction, Wallet, getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
 import { isUnreachable } from "#lib/rpc.js";
 import type { Logger } from "#lib/log.js";
@@ -420,7 +420,7 @@ export class Submitter {
     const logs: RawReceipt["logs"] = await this.provider.send("eth_getLogs", [
       {
         address: this.options.hallAddress,
-        fromBlock: toBeHex(this.options.startBlock),
+        fromBlock: toQuantity(this.options.startBlock),
         toBlock: "latest",
         topics: [CAST_TOPIC, zeroPadValue(toBeHex(batch.meetingId), 32), voters.map((v) => zeroPadValue(v, 32))],
       },

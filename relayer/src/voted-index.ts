@@ -8,7 +8,7 @@
  * reports it rejected. Ballots relayed here never need the index: the queue holds them, confirmed
  * ones included, and refuses a second ballot of the same voter.
  */
-import { toBeHex, zeroPadValue, type JsonRpcProvider } from "ethers";
+import { toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { checksumAddress } from "#lib/keccak.js";
 import { meetingHallInterface } from "./chain.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
@@ -85,7 +85,7 @@ export class VotedIndex {
     const from = this.syncedTo + 1;
     if (from > to) return;
     const logs: RawLog[] = await this.provider.send("eth_getLogs", [
-      { address: this.hallAddress, fromBlock: toBeHex(from), toBlock: toBeHex(to), topics: [CAST_TOPIC] },
+      { address: this.hallAddress, fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [CAST_TOPIC] },
     ]);
     for (const log of logs) this.voted.get(BigInt(log.topics[1]!).toString())?.add(voterOf(log));
     this.syncedTo = Math.max(this.syncedTo, to);
@@ -113,8 +113,8 @@ export class VotedIndex {
         const logs: RawLog[] = await this.provider.send("eth_getLogs", [
           {
             address: this.hallAddress,
-            fromBlock: toBeHex(from),
-            toBlock: toBeHex(to),
+            fromBlock: toQuantity(from),
+            toBlock: toQuantity(to),
             topics: [CAST_TOPIC, zeroPadValue(toBeHex(meetingId), 32)],
           },
         ]);

@@ -1,0 +1,263 @@
+/**
+ * The production network's files: a Hyperledger Besu QBFT network of validators run by the city and
+ * observers for auditors and integrators. For each node: its key, `config.toml`, the node and account
+ * allowlists (`permissions_config.toml`) and a systemd unit; for the network: the QBFT genesis (its
+ * extraData computed from the validators' keys, zero base fee) and the static peers.
+ *
+ * Besu cannot be installed on the project's machines, so these files are checked by their structure
+ * (network/test/besu.test.ts); the geth Clique network is what the tests run.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { isIPv4 } from "node:net";
+import path from "node:path";
+import { getAddress } from "ethers";
+import { NetworkError } from "../errors.js";
+import { enodeId, newKey, type GeneratedKey } from "../keys.js";
+import { DEFAULTS, LIMITS } from "../local-network.js";
+import { qbftExtraData } from "./qbft-extra-data.js";
+
+export const BESU_DEFAULTS = {
+  validators: 4,
+  observers: 1,
+  /** At least 4: QBFT tolerates f faulty validators out of 3f + 1. */
+  validatorRange: [4, 64] as const,
+  /** One block a second as the local network; a round changes after 4 s without a block. */
+  blockPeriodSeconds: 1,
+  requestTimeoutSeconds: 4,
+  epochLength: 30_000,
+  gasLimit: DEFAULTS.gasLimit,
+  senders: 3,
+  p2pPort: 30303,
+  httpPort: 8545,
+} as const;
+
+/** Where the files go on each host; the README's steps copy them there. */
+export const HOST_PATHS = {
+  besu: "/opt/besu/bin/besu",
+  config: "/etc/digital-home/besu",
+  data: "/var/lib/digital-home/besu",
+  user: "besu",
+} as const;
+
+/** Istanbul's mixHash, which BFT genesis blocks carry. */
+export const BFT_MIX_HASH = "0x63746963616c2062797a616e74696e65206661756c7420746f6c6572616e6365";
+
+/** JSON-RPC of a validator (on 127.0.0.1, for the relayer and the operator) and of an observer (public). */
+export const BESU_RPC_APIS = {
+  validator: ["ETH", "NET", "WEB3", "QBFT", "ADMIN", "TXPOOL", "PERM"],
+  observer: ["ETH", "NET", "WEB3"],
+} as const;
+
+export type BesuRole = keyof typeof BESU_RPC_APIS;
+
+export interface BesuNode {
+  name: string;
+  role: BesuRole;
+  /** The node's account: for a validator, the address in extraData. */
+  address: string;
+  enode: string;
+  host: string;
+  p2pPort: number;
+  httpPort: number;
+}
+
+export interface BesuOptions {
+  validators?: number;
+  observers?: number;
+  chainId?: number;
+  /** One IPv4 address per node, validators first (default: all on 127.0.0.1, ports counting up). */
+  hosts?: string[];
+  /** The accounts allowed to send transactions (deployer, relayer senders); default: generated ones. */
+  accounts?: string[];
+}
+
+export interface BesuNetwork {
+  validators: BesuNode[];
+  observers: BesuNode[];
+  files: string[];
+}
+
+const q = (s: string) => JSON.stringify(s);
+const list = (xs: readonly string[]) => `[${xs.map(q).join(", ")}]`;
+const toml = (entries: Array<[string, string | number | boolean | readonly string[]] | string>) =>
+  entries
+    .map((e) => (typeof e === "string" ? e : `${e[0]}=${Array.isArray(e[1]) ? list(e[1] as string[]) : typeof e[1] === "string" ? q(e[1]) : String(e[1])}`))
+    .join("\n") + "\n";
+
+function whole(name: string, value: number | undefined, fallback: number, [min, max]: readonly [number, number]): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) throw new NetworkError("BAD_ARGUMENT", `${name}: got '${value}', expected a whole number ${min}–${max}`);
+  return v;
+}
+
+export function besuGenesis(validators: readonly string[], chainId: number, alloc: readonly string[]): Record<string, unknown> {
+  return {
+    config: {
+      chainId,
+      berlinBlock: 0,
+      londonBlock: 0,
+      // free gas: no base fee, and --min-gas-price=0 on every node
+      zeroBaseFee: true,
+      qbft: {
+        blockperiodseconds: BESU_DEFAULTS.blockPeriodSeconds,
+        epochlength: BESU_DEFAULTS.epochLength,
+        requesttimeoutseconds: BESU_DEFAULTS.requestTimeoutSeconds,
+      },
+    },
+    nonce: "0x0",
+    timestamp: "0x" + Math.floor(Date.now() / 1000).toString(16),
+    extraData: qbftExtraData(validators),
+    gasLimit: "0x" + BESU_DEFAULTS.gasLimit.toString(16),
+    difficulty: "0x1",
+    mixHash: BFT_MIX_HASH,
+    coinbase: "0x" + "00".repeat(20),
+    alloc: Object.fromEntries(alloc.map((a) => [getAddress(a).slice(2).toLowerCase(), { balance: "0x" + (10n ** 24n).toString(16) }])),
+    number: "0x0",
+    gasUsed: "0x0",
+    parentHash: "0x" + "00".repeat(32),
+  };
+}
+
+/** The node's config.toml: every key is a Besu command-line option name (checked against its documentation). */
+export function besuConfigToml(node: BesuNode): string {
+  const conf = `${HOST_PATHS.config}/${node.name}`;
+  const validator = node.role === "validator";
+  return toml([
+    `# ${node.name} (${node.role}) of a Digital Home Besu QBFT network, generated by 'npm run network -- init --client besu'.`,
+    ["data-path", `${HOST_PATHS.data}/${node.name}`],
+    ["genesis-file", `${HOST_PATHS.config}/genesis.json`],
+    ["node-private-key-file", `${conf}/key`],
+    ["logging", "INFO"],
+    ["sync-mode", "FULL"],
+    // an observer keeps every block's state, so auditors can read the registry at any past block
+    ["data-storage-format", validator ? "BONSAI" : "FOREST"],
+    "# peers: the network's nodes only, listed in static-nodes.json and allowed in permissions_config.toml",
+    ["p2p-host", node.host],
+    ["p2p-port", node.p2pPort],
+    ["discovery-enabled", false],
+    ["static-nodes-file", `${HOST_PATHS.config}/static-nodes.json`],
+    ["nat-method", "NONE"],
+    ["permissions-nodes-config-file-enabled", true],
+    ["permissions-nodes-config-file", `${conf}/permissions_config.toml`],
+    ["permissions-accounts-config-file-enabled", true],
+    ["permissions-accounts-config-file", `${conf}/permissions_config.toml`],
+    "# free gas: zeroBaseFee in the genesis and no minimum price",
+    ["min-gas-price", 0],
+    ["revert-reason-enabled", true],
+    validator
+      ? "# JSON-RPC for the relayer and the operator, on this host only"
+      : "# public JSON-RPC: reading the chain only",
+    ["rpc-http-enabled", true],
+    ["rpc-http-host", validator ? "127.0.0.1" : "0.0.0.0"],
+    ["rpc-http-port", node.httpPort],
+    ["rpc-http-api", BESU_RPC_APIS[node.role]],
+    ["host-allowlist", validator ? ["localhost", "127.0.0.1"] : ["*"]],
+  ]);
+}
+
+export function permissionsToml(nodes: readonly BesuNode[], accounts: readonly string[]): string {
+  return toml([
+    "# Only these nodes may connect, and only these accounts may send transactions.",
+    "# Add an auditor's observer with perm_addNodesToAllowlist, or here and perm_reloadPermissionsFromFile.",
+    ["nodes-allowlist", nodes.map((n) => n.enode)],
+    ["accounts-allowlist", accounts.map((a) => getAddress(a))],
+  ]);
+}
+
+export function systemdUnit(node: BesuNode): string {
+  return [
+    "[Unit]",
+    `Description=Digital Home Besu QBFT ${node.role} ${node.name}`,
+    "Wants=network-online.target",
+    "After=network-online.target",
+    "",
+    "[Service]",
+    "Type=simple",
+    `User=${HOST_PATHS.user}`,
+    `Group=${HOST_PATHS.user}`,
+    `ExecStart=${HOST_PATHS.besu} --config-file=${HOST_PATHS.config}/${node.name}/config.toml`,
+    "Restart=on-failure",
+    "RestartSec=5",
+    "TimeoutStopSec=120",
+    "LimitNOFILE=65536",
+    "NoNewPrivileges=true",
+    "ProtectSystem=strict",
+    "ProtectHome=true",
+    "PrivateTmp=true",
+    `ReadWritePaths=${HOST_PATHS.data}/${node.name}`,
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+}
+
+export const unitName = (node: BesuNode) => `digital-home-besu-${node.name}.service`;
+
+/** Generates the files in `dir` (new or empty); returns the nodes and the files written. */
+export async function generateBesuNetwork(dir: string, options: BesuOptions = {}): Promise<BesuNetwork> {
+  const validatorCount = whole("validators", options.validators, BESU_DEFAULTS.validators, BESU_DEFAULTS.validatorRange);
+  const observerCount = whole("observers", options.observers, BESU_DEFAULTS.observers, LIMITS.observers);
+  const chainId = whole("chain id", options.chainId, DEFAULTS.chainId, LIMITS.chainId);
+  const total = validatorCount + observerCount;
+  if (options.hosts !== undefined) {
+    if (options.hosts.length !== total) throw new NetworkError("BAD_ARGUMENT", `hosts: got ${options.hosts.length}, expected one IPv4 address per node (${total}: validators first, then observers)`);
+    for (const h of options.hosts) if (!isIPv4(h)) throw new NetworkError("BAD_ARGUMENT", `hosts: '${h}' is not an IPv4 address (enode URLs and the allowlist need addresses)`);
+    if (new Set(options.hosts).size !== total) throw new NetworkError("BAD_ARGUMENT", "hosts: each node needs its own address");
+  }
+  if (existsSync(dir) && (await readdir(dir)).length > 0) throw new NetworkError("BAD_ARGUMENT", `${dir} is not empty; choose an empty or new folder`);
+  await mkdir(dir, { recursive: true });
+
+  const files: string[] = [];
+  const write = async (file: string, text: string, mode = 0o644) => {
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, text, { mode });
+    files.push(file);
+  };
+
+  const keys: Array<{ key: GeneratedKey; node: BesuNode }> = [];
+  for (let i = 0; i < total; i++) {
+    const role: BesuRole = i < validatorCount ? "validator" : "observer";
+    const key = newKey();
+    const host = options.hosts?.[i] ?? "127.0.0.1";
+    const sameHost = options.hosts === undefined;
+    keys.push({
+      key,
+      node: {
+        name: `${role}-${role === "validator" ? i + 1 : i - validatorCount + 1}`,
+        role,
+        address: key.address,
+        host,
+        p2pPort: BESU_DEFAULTS.p2pPort + (sameHost ? i : 0),
+        httpPort: BESU_DEFAULTS.httpPort + (sameHost ? i : 0),
+        enode: `enode://${enodeId(key.privateKey)}@${host}:${BESU_DEFAULTS.p2pPort + (sameHost ? i : 0)}`,
+      },
+    });
+  }
+  const nodes = keys.map((k) => k.node);
+  const validators = nodes.filter((n) => n.role === "validator");
+  const observers = nodes.filter((n) => n.role === "observer");
+  const ordered = [...validators.map((v) => v.address)].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+
+  let accounts = options.accounts;
+  if (accounts === undefined) {
+    const generated = { deployer: newKey(), senders: Array.from({ length: BESU_DEFAULTS.senders }, newKey) };
+    await write(path.join(dir, "accounts.json"), JSON.stringify(generated, null, 2) + "\n", 0o600);
+    accounts = [generated.deployer.address, ...generated.senders.map((s) => s.address)];
+  }
+  await write(path.join(dir, "genesis.json"), JSON.stringify(besuGenesis(ordered, chainId, accounts), null, 2) + "\n");
+  await write(path.join(dir, "static-nodes.json"), JSON.stringify(nodes.map((n) => n.enode), null, 2) + "\n");
+  await write(
+    path.join(dir, "network.json"),
+    JSON.stringify({ client: "besu", consensus: "qbft", chainId, validators: ordered, nodes, accounts, createdAt: new Date().toISOString() }, null, 2) + "\n",
+  );
+  for (const { key, node } of keys) {
+    const nodeDir = path.join(dir, node.name);
+    await write(path.join(nodeDir, "key"), key.privateKey + "\n", 0o600);
+    await write(path.join(nodeDir, "config.toml"), besuConfigToml(node));
+    await write(path.join(nodeDir, "permissions_config.toml"), permissionsToml(nodes, accounts));
+    await write(path.join(nodeDir, unitName(node)), systemdUnit(node));
+  }
+  return { validators, observers, files };
+}
