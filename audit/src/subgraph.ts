@@ -5,7 +5,8 @@
  */
 import { getAddress } from "ethers";
 import { UnreachableError } from "./errors.js";
-import type { Difference, Recount } from "./recount.js";
+import type { Difference } from "./differences.js";
+import type { Recount } from "./recount.js";
 
 const PAGE = 1000;
 
@@ -58,7 +59,7 @@ export async function compareWithSubgraph(url: string, recount: Recount, differe
   const eq = (w: string, field: string, expected: string, actual: string) => {
     if (expected !== actual) differences.push({ where: w, field, expected, actual });
   };
-  eq(where, "ballotCount", String(recount.ballots.length), String(meeting.ballotCount));
+  eq(where, "ballotCount", String(recount.countedBallots), String(meeting.ballotCount));
   eq(where, "participatingWeight", recount.participatingWeight.toString(), meeting.participatingWeight);
   eq(where, "status", recount.status, meeting.status);
   if (recount.status === "Finalized") {
