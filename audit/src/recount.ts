@@ -36,7 +36,7 @@ import {
 } from "#lib/domain.js";
 import { ChainReader, hallInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
 import { hallCallsOf, type HallCall } from "./calldata.js";
-import { compare, type Difference } from "./differences.js";
+import { compare, viewOf, type Difference } from "./differences.js";
 import { AuditError, EXIT, NotFoundError } from "./errors.js";
 import { PowersOfAttorney, type ChainPoint } from "./powers.js";
 import { BuildingHistory, activeGroups, compareRegister, mayAnnounce, ownWeight, type RegisterState } from "./register.js";
@@ -265,7 +265,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
 
   const rules = poll ? null : (rulesBook.versions.get(meeting.rulesVersion) ?? null);
   if (!poll) differences.push(...(await rulesBook.check(meeting.rulesVersion)));
-  checkAnnouncement(meeting, rulesBook, rules, history.stateAt(meeting.announcedBlock), differences);
+  checkAnnouncement(meeting, rulesBook, rules, history.stateAt(meeting.announcedBlock, meeting.announcedLogIndex), differences);
 
   const events = await reader.logs("hall", [BALLOT_EVENTS.map((n) => topicOf(hallInterface, n)), uintTopic(meetingId)]);
   const cancelledAt = meeting.cancelled ? await cancellationPoint(reader, meetingId) : undefined;
@@ -717,7 +717,9 @@ async function compareViews(
   r: { counted: number; participating: bigint; total: bigint; quorum: boolean | null; finalized: boolean; questions: QuestionResult[] },
   differences: Difference[],
 ) {
-  const [view, agenda, results] = await Promise.all([reader.hall.getMeeting(meeting.meetingId), reader.hall.getAgenda(meeting.meetingId), reader.hall.getResults(meeting.meetingId)]);
+  const views = await viewOf(differences, `meeting ${meeting.meetingId} (MeetingHall)`, () => Promise.all([reader.hall.getMeeting(meeting.meetingId), reader.hall.getAgenda(meeting.meetingId), reader.hall.getResults(meeting.meetingId)]));
+  if (!views) return;
+  const [view, agenda, results] = views;
   const m = "meeting (getMeeting)";
   compare(differences, m, "ballots", BigInt(r.counted), view.ballots);
   compare(differences, m, "participatingWeight", r.participating, view.participatingWeight);

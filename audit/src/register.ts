@@ -90,8 +90,11 @@ export class BuildingHistory {
     return new BuildingHistory(buildingId, events);
   }
 
-  /** The register as it stood after block `blockNumber`. */
-  stateAt(blockNumber: number): RegisterState {
+  /**
+   * The register as it stood after block `blockNumber`, or, with `beforeLogIndex`, within that block
+   * just before the log with that index (what a transaction of the block saw).
+   */
+  stateAt(blockNumber: number, beforeLogIndex?: number): RegisterState {
     const area = new Map<bigint, bigint>();
     const holdingsOf = new Map<bigint, Array<[string, bigint]>>();
     const weights = new Map<string, bigint>();
@@ -118,7 +121,7 @@ export class BuildingHistory {
     };
 
     for (const e of this.events) {
-      if (e.blockNumber > blockNumber) break;
+      if (e.blockNumber > blockNumber || (e.blockNumber === blockNumber && beforeLogIndex !== undefined && e.logIndex >= beforeLogIndex)) break;
       const a = e.args;
       switch (e.name) {
         case "PremisesRegistered":

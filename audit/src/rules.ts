@@ -8,7 +8,7 @@ import { decodeBytes32String } from "ethers";
 import { RULE_BASES, nameAt, type Rule } from "#lib/domain.js";
 import { RULES_VERSIONS, publishArgs, sourceRef, type QuestionTypeEntry, type RulesVersion } from "#lib/legal-rules.js";
 import { ChainReader, rulesInterface, topicOf, type DecodedLog } from "./chain.js";
-import { compare, type Difference } from "./differences.js";
+import { compare, viewOf, type Difference } from "./differences.js";
 
 export interface QuestionTypeInfo {
   index: number;
@@ -122,15 +122,21 @@ export class RulesBook {
     }
     const rules = this.reader.rules;
     const where = `rules version ${version}`;
-    compare(differences, `${where} (sourceRefOf)`, "sourceRef", info.sourceRef.toLowerCase(), (await rules.sourceRefOf(version)).toLowerCase());
-    compare(differences, `${where} (quorumRule)`, "quorum rule", ruleKey(info.quorum), ruleKey(ruleOf(await rules.quorumRule(version))));
-    const count = Number(await rules.questionTypeCount(version));
-    compare(differences, `${where} (questionTypeCount)`, "question types", info.questionTypes.length, count);
-    for (const t of info.questionTypes.slice(0, count)) {
-      const view = await rules.questionType(version, t.index);
-      const at = `${where}, question type ${t.index} '${t.code}' (questionType)`;
-      compare(differences, at, "code", t.code, codeOf(view.code));
-      compare(differences, at, "rule", ruleKey(t.rule), ruleKey(ruleOf(view.rule)));
+    const views = await viewOf(differences, `${where} (LegalRules)`, async () => {
+      const count = Number(await rules.questionTypeCount(version));
+      const types = await Promise.all(info.questionTypes.slice(0, count).map((t) => rules.questionType(version, t.index)));
+      return { sourceRef: await rules.sourceRefOf(version), quorum: await rules.quorumRule(version), count, types };
+    });
+    if (views) {
+      compare(differences, `${where} (sourceRefOf)`, "sourceRef", info.sourceRef.toLowerCase(), views.sourceRef.toLowerCase());
+      compare(differences, `${where} (quorumRule)`, "quorum rule", ruleKey(info.quorum), ruleKey(ruleOf(views.quorum)));
+      compare(differences, `${where} (questionTypeCount)`, "question types", info.questionTypes.length, views.count);
+      views.types.forEach((view, i) => {
+        const t = info.questionTypes[i];
+        const at = `${where}, question type ${t.index} '${t.code}' (questionType)`;
+        compare(differences, at, "code", t.code, codeOf(view.code));
+        compare(differences, at, "rule", ruleKey(t.rule), ruleKey(ruleOf(view.rule)));
+      });
     }
     if (info.known) {
       const local = publishArgs(info.known);
