@@ -136,8 +136,9 @@ export function handleRegisterPublished(event: RegisterPublished): void {
   publication.save();
 }
 
+/** As `isOwnerAt` answers: a person owns alone, as a co-owner or jointly; a joint group is no owner itself. */
 function ownsAnything(member: Member): boolean {
-  return member.weight.gt(ZERO) || member.jointWeight.gt(ZERO);
+  return !member.isJointGroup && (member.weight.gt(ZERO) || member.jointWeight.gt(ZERO));
 }
 
 /**

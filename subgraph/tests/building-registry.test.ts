@@ -199,7 +199,7 @@ describe("building registry handlers", () => {
     handleVoterWeightChanged(createVoterWeightChangedEvent(7, aliceAndBob, BigInt.zero(), BigInt.fromI32(9500)));
 
     assert.fieldEquals("Member", groupId, "weight", "9500");
-    assert.fieldEquals("Member", groupId, "isOwner", "true");
+    assert.fieldEquals("Member", groupId, "isOwner", "false");
     assert.fieldEquals("Member", groupId, "jointWeight", "0");
     assert.fieldEquals("Member", aliceId, "weight", "100");
     assert.fieldEquals("Member", aliceId, "jointWeight", "9500");
