@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { id, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type Signer } from "ethers";
+import { id, JsonRpcProvider, NonceManager, Wallet, ZeroAddress, type JsonRpcSigner, type Signer } from "ethers";
 import { packChoices, packPaperChoices, BALLOT_TYPES, ballotDomain, type PaperAnswer } from "#lib/ballot.js";
 import { MeetingType, PremisesKind, SHARE_UNIT, type Choice } from "#lib/domain.js";
 import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
@@ -44,17 +44,17 @@ export interface Scenario {
   rules: LegalRules;
   registrar: Signer;
   /** Owners of the building's flats (funded, unlocked accounts of the node), one flat each. */
-  owners: Signer[];
+  owners: JsonRpcSigner[];
   ownerAddresses: string[];
   /** A registered resident who owns nothing. */
-  resident: Signer;
+  resident: JsonRpcSigner;
   /**
    * With `jointOwners`: two spouses who hold one flat jointly; the first also owns a parking space
    * alone. Otherwise empty.
    */
-  spouses: Signer[];
+  spouses: JsonRpcSigner[];
   /** A neighbour who owns nothing, to act as a representative. */
-  neighbour: Signer;
+  neighbour: JsonRpcSigner;
   /** Owners that only sign ballots (not funded; a relayer sends their ballots). */
   wallets: Wallet[];
   dataDir: string;
