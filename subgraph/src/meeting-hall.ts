@@ -156,10 +156,47 @@ export function handleJointGroupVoted(event: JointGroupVoted): void {
   vote.save();
 }
 
+/** What a ballot's contract call emitted just before its BallotCast, in the same transaction. */
+class Preceding {
+  /** The JointGroupVoted records of the joint groups counted within the ballot, in log order. */
+  jointGroupVotes: Array<Bytes> = new Array<Bytes>();
+  /** The sum of their weights. */
+  jointWeight: BigInt = ZERO;
+  /** The PaperDecisionEntered record of a paper ballot. */
+  decision: PaperDecision | null = null;
+}
+
 /**
- * Counts a ballot into its meeting and each question's tally, and records it with what came just before
- * it in its transaction: the joint groups counted within it (JointGroupVoted) and, for a paper ballot,
- * the paper decision it counts (PaperDecisionEntered), which says which unmarked questions are void.
+ * Walks back from a ballot's log through its transaction: MeetingHall emits the JointGroupVoted of each
+ * joint group a ballot counts right before its BallotCast, and a paper decision's PaperDecisionEntered
+ * right before those; the walk stops at the first log that is neither for this voter.
+ */
+function precedingEvents(event: BallotCast, meetingId: string, paper: boolean): Preceding {
+  let found = new Preceding();
+  let voter = event.params.voter;
+  let hash = event.transaction.hash;
+  let logIndex = event.logIndex.toI32();
+  for (let k = 1; logIndex - k >= 0; k++) {
+    let id = hash.concatI32(logIndex - k);
+    let vote = JointGroupVote.load(id);
+    if (vote != null && vote.meeting == meetingId && vote.voter.equals(voter)) {
+      found.jointGroupVotes.unshift(id);
+      found.jointWeight = found.jointWeight.plus(vote.weight);
+      continue;
+    }
+    if (paper) {
+      let entered = PaperDecision.load(id);
+      if (entered != null && entered.meeting == meetingId && entered.voter.equals(voter)) found.decision = entered;
+    }
+    break;
+  }
+  return found;
+}
+
+/**
+ * Counts a ballot into its meeting and each question's tally, and records it with the joint groups
+ * counted within it and, for a paper ballot, the paper decision it counts, whose void mask tells a
+ * void question (marked more than once) from an unanswered one.
  */
 export function handleBallotCast(event: BallotCast): void {
   let meeting = loadMeeting(event.params.meetingId);
@@ -167,25 +204,8 @@ export function handleBallotCast(event: BallotCast): void {
   let weight = event.params.weight;
   let choices = event.params.choices;
   let paper = event.params.form == FORM_PAPER;
-
-  let jointGroupVotes = new Array<Bytes>();
-  let jointWeight = ZERO;
-  let decision: PaperDecision | null = null;
-  let hash = event.transaction.hash;
-  for (let k = 1, logIndex = event.logIndex.toI32(); logIndex - k >= 0; k++) {
-    let id = hash.concatI32(logIndex - k);
-    let vote = JointGroupVote.load(id);
-    if (vote != null && vote.meeting == meeting.id && vote.voter.equals(voter)) {
-      jointGroupVotes.unshift(id);
-      jointWeight = jointWeight.plus(vote.weight);
-      continue;
-    }
-    if (paper) {
-      let entered = PaperDecision.load(id);
-      if (entered != null && entered.meeting == meeting.id && entered.voter.equals(voter)) decision = entered;
-    }
-    break;
-  }
+  let preceding = precedingEvents(event, meeting.id, paper);
+  let decision = preceding.decision;
   if (paper && decision === null) {
     throw new Error("paper ballot of " + voter.toHexString() + " in meeting " + meeting.id + " follows no paper decision");
   }
@@ -197,21 +217,25 @@ export function handleBallotCast(event: BallotCast): void {
   let voided = new Array<i32>();
   let unanswered = new Array<i32>();
   let one = BigInt.fromI32(1);
+  let three = BigInt.fromI32(3);
   for (let i = 0; i < meeting.questionCount; i++) {
-    let choice = choices.rightShift(u8(2 * i)).bitAnd(BigInt.fromI32(3)).toI32();
+    let choice = choices.rightShift(u8(2 * i)).bitAnd(three).toI32();
     let question = loadQuestion(meeting.meetingId, i);
     if (choice == CHOICE_FOR) question.forWeight = question.forWeight.plus(weight);
     else if (choice == CHOICE_AGAINST) question.againstWeight = question.againstWeight.plus(weight);
     else if (choice == CHOICE_ABSTAIN) question.abstainWeight = question.abstainWeight.plus(weight);
-    else if (voidMask.rightShift(u8(i)).bitAnd(one).equals(one)) question.voidWeight = question.voidWeight.plus(weight);
-    else question.unansweredWeight = question.unansweredWeight.plus(weight);
-    question.participatingWeight = question.participatingWeight.plus(weight);
-    question.save();
     if (choice != 0) {
       answers.push(choiceName(choice));
       answered.push(i);
-    } else if (voidMask.rightShift(u8(i)).bitAnd(one).equals(one)) voided.push(i);
-    else unanswered.push(i);
+    } else if (voidMask.rightShift(u8(i)).bitAnd(one).equals(one)) {
+      question.voidWeight = question.voidWeight.plus(weight);
+      voided.push(i);
+    } else {
+      question.unansweredWeight = question.unansweredWeight.plus(weight);
+      unanswered.push(i);
+    }
+    question.participatingWeight = question.participatingWeight.plus(weight);
+    question.save();
   }
 
   meeting.ballotCount = meeting.ballotCount + 1;
@@ -225,8 +249,8 @@ export function handleBallotCast(event: BallotCast): void {
   ballot.representative = addressOrNull(event.params.representative);
   ballot.form = ballotFormName(event.params.form);
   ballot.weight = weight;
-  ballot.ownWeight = weight.minus(jointWeight);
-  ballot.jointGroupVotes = jointGroupVotes;
+  ballot.ownWeight = weight.minus(preceding.jointWeight);
+  ballot.jointGroupVotes = preceding.jointGroupVotes;
   ballot.choices = choices;
   ballot.voidMask = voidMask;
   ballot.answers = answers;
@@ -234,7 +258,7 @@ export function handleBallotCast(event: BallotCast): void {
   ballot.voidQuestions = voided;
   ballot.unansweredQuestions = unanswered;
   if (decision !== null) ballot.paperDecision = decision.id;
-  ballot.transactionHash = hash;
+  ballot.transactionHash = event.transaction.hash;
   ballot.transactionFrom = event.transaction.from;
   ballot.blockNumber = event.block.number;
   ballot.blockTimestamp = event.block.timestamp;
