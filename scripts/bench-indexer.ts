@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const server = await node.listen();
     const endpoint = `${server.url}/subgraphs/name/digital-home`;
     const resultsQuery = `query ($id: ID!) { meeting(id: $id) { id status ballotCount participatingWeight totalWeight quorumReached
-      questions(orderBy: index) { index threshold forWeight againstWeight abstainWeight participatingWeight passed } } }`;
+      questions(orderBy: index) { index questionType code ruleBase forWeight againstWeight abstainWeight participatingWeight passed } } }`;
     const ballotsQuery = `query ($id: String!) { ballots(first: 100, where: { meeting: $id }, orderBy: weight, orderDirection: desc) {
       id voter weight choices answers transactionHash blockNumber logIndex } }`;
     const timings: number[] = [];

@@ -351,24 +351,7 @@ describe("domain (lib/domain.ts)", function () {
   });
 
   describe("against the subgraph", function () {
-    /**
-     * The subgraph is being rewritten for the new contracts in its own change. Until then it still has
-     * the enums of the contracts before the legal rules (a Threshold per question, BadSignature as a
-     * reject reason), and each check below is skipped, saying so, rather than failing; once the
-     * subgraph drops them, the checks run against the new names.
-     */
-    async function subgraphStillHasOldEnums(): Promise<boolean> {
-      const mappings = await readFile(path.join(PROJECT_ROOT, "subgraph", "src", "enums.ts"), "utf8");
-      const schema = await readFile(path.join(PROJECT_ROOT, "subgraph", "schema.graphql"), "utf8");
-      return /\bthresholdName\b/.test(mappings) || /"BadSignature"/.test(mappings) || /^enum Threshold\b/m.test(schema);
-    }
-    const PENDING = "skipped until the subgraph is adapted to the new contracts: subgraph/src/enums.ts and schema.graphql still name Threshold and BadSignature";
-
     it("names the enums in the mappings (subgraph/src/enums.ts) as the contracts do", async function () {
-      if (await subgraphStillHasOldEnums()) {
-        this.test!.title += ` — ${PENDING}`;
-        this.skip();
-      }
       const as = await importAssemblyScript("subgraph/src/enums.ts");
       const table: Array<[string, readonly string[]]> = [
         ["premisesKindName", PREMISES_KINDS],
@@ -391,10 +374,6 @@ describe("domain (lib/domain.ts)", function () {
     });
 
     it("has the schema's enums (subgraph/schema.graphql) and sets only statuses that exist", async function () {
-      if (await subgraphStillHasOldEnums()) {
-        this.test!.title += ` — ${PENDING}`;
-        this.skip();
-      }
       const schema = parse(await readFile(path.join(PROJECT_ROOT, "subgraph", "schema.graphql"), "utf8"));
       const enums = Object.fromEntries(
         schema.definitions.filter((d): d is EnumTypeDefinitionNode => d.kind === "EnumTypeDefinition").map((d) => [d.name.value, (d.values ?? []).map((v) => v.name.value)]),
