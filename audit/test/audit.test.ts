@@ -20,7 +20,7 @@ import { BuildingRegistry__factory, LegalRules__factory, MeetingHall__factory } 
 import { QueryNode } from "../../query-node/src/query-node.js";
 import { encodeBigInt } from "../../query-node/src/store/codec.js";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
-import { PROJECT_ROOT, writeDeployment } from "#lib/deployment.js";
+import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
 import { ballotDigest, ballotDomain } from "#lib/ballot.js";
 import { Choice, MAJORITY_OF_PARTICIPANTS, RuleBase, SHARE_UNIT } from "#lib/domain.js";
 import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
@@ -434,17 +434,13 @@ describe("audit tool", function () {
 
     before(async function () {
       dbFile = path.join(dir, "subgraph.sqlite");
-      const { contracts } = world.deployment;
       node = await QueryNode.open({
         buildDir: path.join(PROJECT_ROOT, "subgraph", "build"),
         databaseFile: dbFile,
         name: "digital-home",
         rpcUrl: chain.url,
         pollIntervalMs: 50,
-        overrides: {
-          BuildingRegistry: { address: contracts.BuildingRegistry.address, startBlock: contracts.BuildingRegistry.deploymentBlock },
-          MeetingHall: { address: contracts.MeetingHall.address, startBlock: contracts.MeetingHall.deploymentBlock },
-        },
+        overrides: contractSources(world.deployment),
       });
       const server = await node.start();
       endpoint = `${server.url}/subgraphs/name/digital-home`;
@@ -484,6 +480,22 @@ describe("audit tool", function () {
       const run = await audit(["recount", String(meetings.finalized), "--graphql", endpoint, ...common]);
       expect(run.code).to.equal(1);
       expect(run.stdout).to.contain(`subgraph, ballot of ${target.voter} (tx ${target.transactionHash}, log ${target.logIndex}): weight expected ${target.weight}, found ${BigInt(target.weight) + 1n}`);
+    });
+
+    it("detects a rejected ballot whose signer was changed in the subgraph's store", async function () {
+      const report = JSON.parse((await audit(["recount", String(meetings.finalized), "--json", ...common])).stdout);
+      const target = report.rejected.find((r: { representative: string | null }) => r.representative !== null);
+      const db = new DatabaseSync(dbFile);
+      try {
+        const rows = db.prepare(`SELECT vid FROM rejected_ballot WHERE "ballotId" = ?`).all(Buffer.from(target.ballotId.slice(2), "hex")) as Array<{ vid: number }>;
+        expect(rows).to.have.length(1);
+        db.prepare(`UPDATE rejected_ballot SET "signer" = ? WHERE vid = ?`).run(Buffer.from(target.voter.slice(2), "hex"), rows[0].vid);
+      } finally {
+        db.close();
+      }
+      const run = await audit(["recount", String(meetings.finalized), "--graphql", endpoint, ...common]);
+      expect(run.code).to.equal(1);
+      expect(run.stdout).to.contain(`subgraph, rejected ballot of ${target.voter} (tx ${target.transactionHash}, log ${target.logIndex}): signer expected ${target.signer}, found ${target.voter}`);
     });
 
     it("reports an unreachable GraphQL endpoint with exit 4", async function () {
