@@ -336,6 +336,21 @@ describe("audit tool", function () {
       expect(BigInt(q2.noAnswerWeight)).to.equal(BigInt(p1.weight));
     });
 
+    it("recounts from events alone with --no-signatures: the same figures, no calldata read", async function () {
+      const checked = (await recountJson(meetings.finalized)).report;
+      const { run, report } = await recountJson(meetings.finalized, ["--no-signatures"]);
+      expect(run.code).to.equal(0);
+      expect(report.differences).to.deep.equal([]);
+      expect(report.questions).to.deep.equal(checked.questions);
+      expect(report.participatingWeight).to.equal(checked.participatingWeight);
+      expect(report.ballots.every((b: { signatureValid?: boolean; ballotId: string | null }) => b.signatureValid === undefined && b.ballotId === null)).to.equal(true);
+      expect(report.rejected.map((r: { reason: string }) => r.reason)).to.deep.equal(checked.rejected.map((r: { reason: string }) => r.reason));
+      expect(report.rejected.every((r: { expectedReason?: string }) => r.expectedReason === undefined)).to.equal(true);
+      // without calldata a representative's power is the one valid when the ballot counted
+      const r3 = report.ballots.find((b: { voter: string }) => b.voter === cast.r3.address);
+      expect(r3.powerOfAttorney).to.equal(checked.ballots.find((b: { voter: string }) => b.voter === cast.r3.address).powerOfAttorney);
+    });
+
     it("recounts every meeting with --all and prints a summary", async function () {
       const run = await audit(["recount", "--all", ...common]);
       expect(run.code).to.equal(0);
