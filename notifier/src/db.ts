@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS meetings (
   total_weight TEXT,
   participating_weight TEXT,
   ballots INTEGER,
-  quorum_reached INTEGER
+  quorum_reached INTEGER,
+  announced_at INTEGER,
+  paid_channels TEXT NOT NULL DEFAULT 'open'
 );
 CREATE TABLE IF NOT EXISTS decisions (
   meeting_id TEXT NOT NULL, question_index INTEGER NOT NULL, threshold INTEGER NOT NULL,
@@ -106,6 +108,15 @@ export class Database {
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    this.migrate();
+  }
+
+  /** Columns added since a database was first created. */
+  private migrate(): void {
+    const columns = new Set((this.db.prepare("PRAGMA table_info(meetings)").all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has("announced_at")) this.db.exec("ALTER TABLE meetings ADD COLUMN announced_at INTEGER");
+    if (!columns.has("paid_channels")) this.db.exec("ALTER TABLE meetings ADD COLUMN paid_channels TEXT NOT NULL DEFAULT 'open'");
+    this.db.exec("CREATE INDEX IF NOT EXISTS meetings_by_initiator ON meetings (building_id, initiator, announced_at)");
   }
 
   get open(): boolean {

@@ -7,6 +7,7 @@
  */
 import { EventFragment, Interface, type JsonRpcProvider, type Log } from "ethers";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import type { NoticeBudget } from "./budget.js";
 import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
 import type { Meetings } from "./meetings.js";
@@ -47,6 +48,7 @@ export class Follower {
     private readonly meetings: Meetings,
     private readonly recipients: Recipients,
     private readonly planner: NoticePlanner,
+    private readonly budget: NoticeBudget,
     private readonly options: FollowerOptions,
     private readonly log: Logger,
   ) {}
@@ -125,20 +127,24 @@ export class Follower {
       case "OwnershipChanged":
         for (const owner of a.owners as string[]) this.recipients.addMember(a.buildingId, owner);
         break;
-      case "MeetingAnnounced":
-        this.meetings.announced({
-          meetingId: a.meetingId,
-          buildingId: a.buildingId,
-          kind: Number(a.kind),
-          initiator: a.initiator,
-          snapshot: Number(a.snapshot),
-          votingStart: Number(a.votingStart),
-          votingEnd: Number(a.votingEnd),
-          agendaRef: a.agendaRef,
-          questions: (a.questions as Array<{ textRef: string; threshold: bigint }>).map((q) => ({ textRef: q.textRef, threshold: Number(q.threshold) })),
-        });
+      case "MeetingAnnounced": {
+        if (!this.meetings.get(a.meetingId)) {
+          const announcedAt = (await this.provider.getBlock(log.blockNumber))!.timestamp;
+          const record = { meetingId: a.meetingId as bigint, buildingId: a.buildingId as bigint, initiator: a.initiator as string, announcedAt };
+          this.meetings.announced({
+            ...record,
+            kind: Number(a.kind),
+            snapshot: Number(a.snapshot),
+            votingStart: Number(a.votingStart),
+            votingEnd: Number(a.votingEnd),
+            agendaRef: a.agendaRef,
+            questions: (a.questions as Array<{ textRef: string; threshold: bigint }>).map((q) => ({ textRef: q.textRef, threshold: Number(q.threshold) })),
+            paidChannels: this.budget.decide(record),
+          });
+        }
         await this.planner.announced(a.meetingId, chainTime);
         break;
+      }
       case "BallotCast":
         this.meetings.ballotCast(a.meetingId, a.voter);
         break;
