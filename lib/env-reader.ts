@@ -3,6 +3,8 @@
  * is collected with a message that names the variable and what was expected
  * ("RELAYER_BATCH_SIZE: got 'ten', expected a whole number 1–500"), so start-up reports them all at once.
  */
+import { isIP } from "node:net";
+
 export type Env = Record<string, string | undefined>;
 
 export class EnvReader {
@@ -61,6 +63,26 @@ export class EnvReader {
     const expected = schemes.length === 2 && schemes.includes("http") && schemes.includes("https") ? "an http(s)" : `a ${schemes.join(" or ")}`;
     this.problems.push(`${name}: got '${redactUrl(v)}', expected ${expected} URL`);
     return undefined;
+  }
+
+  /** A comma-separated list of IP addresses (IPv4 or IPv6), empty when unset. */
+  addresses(name: string): string[] {
+    const v = this.raw(name);
+    if (v === undefined) return [];
+    const list = v.split(",").map((a) => a.trim()).filter((a) => a.length > 0);
+    const bad = list.find((a) => isIP(a) === 0);
+    if (bad !== undefined) this.problems.push(`${name}: got '${bad}', expected comma-separated IP addresses such as 127.0.0.1,::1`);
+    return list.filter((a) => isIP(a) !== 0);
+  }
+
+  /** An optional secret of at least `min` characters; its value is never shown in a message. */
+  secret(name: string, min: number): string | undefined {
+    const v = this.raw(name);
+    if (v !== undefined && v.length < min) {
+      this.problems.push(`${name}: expected at least ${min} characters (the value is not shown)`);
+      return undefined;
+    }
+    return v;
   }
 
   host(name: string, fallback: string): string {

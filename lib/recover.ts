@@ -2,7 +2,9 @@
  * Recovers the signer of a 65-byte secp256k1 signature over a 32-byte digest. Uses the native
  * libsecp256k1 binding that the `secp256k1` package ships when it loads (about fifty times faster than
  * pure JavaScript, which matters when an auditor or a relayer checks every ballot), else ethers.
- * Rejects what the contract rejects: malleable (high-s) signatures and v other than 27/28 (or 0/1).
+ * Refuses malleable (high-s) signatures and v other than 27/28 or 0/1. The contract takes only
+ * v = 27/28 (OpenZeppelin's ECDSA), so intake first holds a signature to that one canonical form
+ * (`signatureProblem`).
  */
 import { createRequire } from "node:module";
 import { recoverAddress } from "ethers";
@@ -22,6 +24,17 @@ try {
 }
 
 export const nativeRecovery = native !== null;
+
+/** Why a signature is not in the one form the contract recovers (65 bytes, v = 27 or 28, s ≤ n/2), or undefined. */
+export type SignatureProblem = "length" | "v" | "high_s";
+
+export function signatureProblem(signature: string): SignatureProblem | undefined {
+  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return "length";
+  const v = parseInt(signature.slice(130, 132), 16);
+  if (v !== 27 && v !== 28) return "v";
+  if (BigInt("0x" + signature.slice(66, 130)) > HALF_N) return "high_s";
+  return undefined;
+}
 
 /** The address that signed `digest`, or null when the signature is malformed or malleable. */
 export function recoverSigner(digest: string, signature: string): string | null {

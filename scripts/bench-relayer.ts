@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { deployFixture, devAccount, signedBallot, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
 import { postLoad, request } from "../relayer/test/helpers/http.js";
-import { relayerEnv, startProcess } from "../relayer/test/helpers/services.js";
+import { metricsAuth, relayerEnv, startProcess } from "../relayer/test/helpers/services.js";
 import { castCounts } from "../relayer/test/helpers/verify.js";
 
 const MEETINGS = 50;
@@ -58,7 +58,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function metric(url: string, name: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  const text = await fetch(`${url}/metrics`, { headers: metricsAuth }).then((r) => r.text());
   const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
   return m ? Number(m[1]) : 0;
 }

@@ -121,6 +121,8 @@ try {
 
   step("starting the relayer and the custodial wallet");
   const registrarToken = randomBytes(24).toString("hex");
+  // custody's credential at the relayer, so residents' ballots are not limited as one anonymous client's
+  const custodyClientToken = randomBytes(24).toString("hex");
   const logLevel = process.env.LOG_LEVEL ?? "warn";
   // Two services, two configurations: the relayer's sender keys are never in custody's, nor residents' keys in the relayer's.
   const relayerConfig = loadRelayerConfig({
@@ -130,8 +132,8 @@ try {
     RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
     RELAYER_DB_PATH: path.join(dataDir, "relayer.sqlite"),
     RELAYER_SENDER_KEYS: DEV_KEYS.slice(2).join(","),
-    // the seed votes for dozens of residents at once; the page itself is a handful of users
-    RELAYER_RATE_LIMIT_PER_MINUTE: "100000",
+    RELAYER_CLIENT_TOKENS: custodyClientToken,
+    RELAYER_METRICS_TOKEN: randomBytes(24).toString("hex"),
   });
   relayer = await startRelayer(relayerConfig, { deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
   const custodyConfig = loadCustodyConfig({
@@ -142,8 +144,12 @@ try {
     CUSTODY_DB_PATH: path.join(dataDir, "custody.sqlite"),
     CUSTODY_MASTER_KEY: randomBytes(32).toString("hex"),
     CUSTODY_REGISTRAR_TOKEN: registrarToken,
+    // a demo on loopback only: custody refuses to reveal codes anywhere else
     CUSTODY_REVEAL_OTP: "true",
     CUSTODY_RELAYER_URL: relayer.url,
+    CUSTODY_RELAYER_TOKEN: custodyClientToken,
+    // the web server, on this machine, names each browser in X-Forwarded-For
+    CUSTODY_TRUSTED_PROXIES: "127.0.0.1",
     // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
   });

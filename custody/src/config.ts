@@ -6,9 +6,13 @@
  */
 import { ConfigError } from "#lib/errors.js";
 import { EnvReader, type Env } from "#lib/env-reader.js";
+import { isLoopback } from "#lib/http/client-address.js";
 import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
 
 export type AuthMode = "demo" | "jwt";
+
+/** Custody's own audience: a token for another service (the notifier's) is refused here. */
+export const DEFAULT_AUDIENCE = "digital-home-custody";
 
 export interface CustodyConfig {
   /**
@@ -30,12 +34,21 @@ export interface CustodyConfig {
   jwksUrl?: string;
   jwtIssuer: string;
   jwtAudience: string;
+  /** Demo mode: other services' audiences the built-in identity provider issues tokens for. */
+  demoAudiences: string[];
   otpTtlSeconds: number;
-  /** Demo only: return the one-time code in the response instead of sending it. */
+  /** Demo only, on a loopback address only: return the one-time code in the response instead of sending it. */
   revealOtp: boolean;
   /** Relayer to forward signed ballots to (optional). */
   relayerUrl?: string;
+  /** Bearer token custody presents to the relayer (its RELAYER_CLIENT_TOKENS holds it). */
+  relayerToken?: string;
+  /** Requests per client address per minute. */
   rateLimitPerMinute: number;
+  /** Signing and other resident requests per resident per minute, whatever address they come from. */
+  residentRateLimitPerMinute: number;
+  /** Proxies (the web server) whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
 }
 
 function masterKey(r: EnvReader, name: string): Buffer {
@@ -53,6 +66,13 @@ function masterKey(r: EnvReader, name: string): Buffer {
     return Buffer.alloc(32);
   }
   return key;
+}
+
+function audiences(r: EnvReader, name: string, fallback: string): string[] {
+  const list = (r.raw(name) ?? fallback).split(",").map((a) => a.trim()).filter((a) => a.length > 0);
+  const bad = list.find((a) => !/^[A-Za-z0-9._:/-]{1,128}$/.test(a));
+  if (bad !== undefined) r.problems.push(`${name}: got '${bad}', expected comma-separated audience names (letters, digits, . _ : / -)`);
+  return list;
 }
 
 /** Reads the configuration; throws ConfigError listing every problem. */
@@ -75,14 +95,27 @@ export function loadConfig(env: Env = process.env): CustodyConfig {
     authMode,
     jwksUrl: r.url("CUSTODY_JWKS_URL"),
     jwtIssuer: r.string("CUSTODY_JWT_ISSUER", "digital-home-custody"),
-    jwtAudience: r.string("CUSTODY_JWT_AUDIENCE", "digital-home"),
+    jwtAudience: r.string("CUSTODY_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+    demoAudiences: audiences(r, "CUSTODY_DEMO_AUDIENCES", "digital-home-notifier"),
     otpTtlSeconds: r.whole("CUSTODY_OTP_TTL_SECONDS", 300, 30, 3600),
     revealOtp: r.bool("CUSTODY_REVEAL_OTP", false),
     relayerUrl: r.url("CUSTODY_RELAYER_URL"),
+    relayerToken: r.secret("CUSTODY_RELAYER_TOKEN", 16),
     rateLimitPerMinute: r.whole("CUSTODY_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000_000),
+    residentRateLimitPerMinute: r.whole("CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE", 30, 0, 100_000_000),
+    trustedProxies: r.addresses("CUSTODY_TRUSTED_PROXIES"),
   };
   if (authMode === "jwt" && config.jwksUrl === undefined && r.raw("CUSTODY_JWKS_URL") === undefined) {
     r.problems.push("CUSTODY_JWKS_URL: missing, expected the identity provider's JWKS URL when CUSTODY_AUTH_MODE=jwt");
+  }
+  // A revealed code logs in anyone who knows a resident id: only for a demo nobody else can reach.
+  if (config.revealOtp && (authMode !== "demo" || !isLoopback(config.host))) {
+    r.problems.push(
+      `CUSTODY_REVEAL_OTP: one-time codes may be revealed only in demo mode (CUSTODY_AUTH_MODE=demo) on a loopback CUSTODY_HOST (127.0.0.1, ::1 or localhost); got CUSTODY_AUTH_MODE=${authMode}, CUSTODY_HOST=${config.host}`,
+    );
+  }
+  if (config.demoAudiences.includes(config.jwtAudience)) {
+    r.problems.push(`CUSTODY_DEMO_AUDIENCES: must not name custody's own audience '${config.jwtAudience}' (CUSTODY_JWT_AUDIENCE)`);
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

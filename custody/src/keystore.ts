@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS signing_log (
   digest      TEXT NOT NULL,
   signed_at   TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS signing_log_by_resident ON signing_log (resident_id, seq);
 CREATE TRIGGER IF NOT EXISTS signing_log_no_update BEFORE UPDATE ON signing_log
 BEGIN SELECT RAISE(ABORT, 'the signing log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS signing_log_no_delete BEFORE DELETE ON signing_log
@@ -45,6 +46,29 @@ export interface SigningLogEntry {
   digest: string;
   signedAt: string;
 }
+
+/** A page of the signing log: in one order, optionally of one resident and a span of time. */
+export interface SigningLogQuery {
+  residentId?: string;
+  /** Entries signed at or after this time (ISO 8601, UTC). */
+  since?: string;
+  /** Entries signed before this time (ISO 8601, UTC). */
+  until?: string;
+  /** Oldest first (the default) or newest first. */
+  order?: "oldest" | "newest";
+  /** At most this many entries (1–1000, default 100). */
+  limit?: number;
+  /** Where the previous page stopped: its `nextCursor`. */
+  cursor?: number;
+}
+
+export interface SigningLogPage {
+  entries: SigningLogEntry[];
+  /** The cursor of the next page, or null when this one is the last. */
+  nextCursor: string | null;
+}
+
+export const SIGNING_LOG_MAX_PAGE = 1000;
 
 export class Keystore {
   private readonly db: SqliteDatabase;
@@ -103,14 +127,26 @@ export class Keystore {
     }
   }
 
-  signingLog(residentId?: string, limit = 1000): SigningLogEntry[] {
-    const rows = (
-      residentId === undefined
-        ? this.db.prepare(`SELECT * FROM signing_log ORDER BY seq LIMIT ?`).all(limit)
-        : this.db.prepare(`SELECT * FROM signing_log WHERE resident_id = ? ORDER BY seq LIMIT ?`).all(residentId, limit)
-    ) as unknown as Array<{ seq: number; resident_id: string; voter: string; meeting_id: string; choices: string; digest: string; signed_at: string }>;
-    return rows.map((r) => ({
-      seq: r.seq,
+  /**
+   * A page of the append-only signing log. Entries are in signing order (`seq`), so a cursor is the
+   * last `seq` of a page: the next page starts after it in the order asked for, and entries signed
+   * meanwhile never shift what a reader has already seen.
+   */
+  signingLog(query: SigningLogQuery = {}): SigningLogPage {
+    const newest = query.order === "newest";
+    const limit = Math.min(SIGNING_LOG_MAX_PAGE, Math.max(1, query.limit ?? 100));
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    if (query.residentId !== undefined) (where.push("resident_id = ?"), args.push(query.residentId));
+    if (query.since !== undefined) (where.push("signed_at >= ?"), args.push(query.since));
+    if (query.until !== undefined) (where.push("signed_at < ?"), args.push(query.until));
+    if (query.cursor !== undefined) (where.push(newest ? "seq < ?" : "seq > ?"), args.push(query.cursor));
+    const rows = this.db
+      .prepare(`SELECT * FROM signing_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${newest ? "DESC" : "ASC"} LIMIT ?`)
+      .all(...args, limit + 1) as unknown as Array<{ seq: number; resident_id: string; voter: string; meeting_id: string; choices: string; digest: string; signed_at: string }>;
+    const more = rows.length > limit;
+    const entries = rows.slice(0, limit).map((r) => ({
+      seq: Number(r.seq),
       residentId: r.resident_id,
       voter: r.voter,
       meetingId: r.meeting_id,
@@ -118,6 +154,7 @@ export class Keystore {
       digest: r.digest,
       signedAt: r.signed_at,
     }));
+    return { entries, nextCursor: more ? String(entries.at(-1)!.seq) : null };
   }
 
   close(): void {

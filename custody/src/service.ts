@@ -7,6 +7,7 @@ import type { TypedDataDomain } from "ethers";
 import { ballotDomain } from "#lib/ballot.js";
 import { checkDeployedChain } from "#lib/chain-check.js";
 import { readDeployment, type Deployment } from "#lib/deployment.js";
+import { TokenRevocations } from "#lib/http/revocations.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
@@ -28,7 +29,10 @@ export interface StartOptions {
   deployment?: Deployment;
   /** A relayer started beside it: where POST /v1/ballots forwards signed ballots when CUSTODY_RELAYER_URL is unset. */
   relayerUrl?: string;
-  /** Delivers a one-time code to the resident (default: the log, for the demo). */
+  /**
+   * Delivers a one-time code to the resident (an SMS or e-mail gateway of the embedding). Without
+   * one, and without CUSTODY_REVEAL_OTP, codes reach nobody: they are never written to the log.
+   */
   deliverCode?: (residentId: string, code: string) => void;
 }
 
@@ -48,15 +52,25 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
   if (config.rpcUrl !== undefined) await checkChain(config.rpcUrl, deployment);
   const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
   const keystore = new Keystore(config.dbPath, new AesGcmKeyWrapper(config.masterKey));
+  const revocations = new TokenRevocations(config.dbPath);
   let auth: Authenticator;
   let demo: DemoLogin | undefined;
   if (config.authMode === "jwt") {
-    auth = jwksAuthenticator(config.jwksUrl!, config.jwtIssuer, config.jwtAudience);
+    auth = jwksAuthenticator(config.jwksUrl!, config.jwtIssuer, config.jwtAudience, revocations);
   } else {
-    demo = await demoAuthenticator(config.jwtIssuer, config.jwtAudience, config.otpTtlSeconds);
+    demo = await demoAuthenticator({
+      issuer: config.jwtIssuer,
+      audience: config.jwtAudience,
+      codeTtlSeconds: config.otpTtlSeconds,
+      otherAudiences: config.demoAudiences,
+      revocations,
+    });
     auth = demo;
   }
   const appLog = log.child({ component: "custody-api" });
+  if (demo && !config.revealOtp && !options.deliverCode) {
+    log.warn("demo login without a code delivery: one-time codes reach nobody (they are never logged); set CUSTODY_REVEAL_OTP=true for a loopback demo");
+  }
   const app = createCustodyApp({
     keystore,
     auth,
@@ -65,15 +79,20 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     registrarToken: config.registrarToken,
     domain,
     relayerUrl: config.relayerUrl ?? options.relayerUrl,
+    relayerToken: config.relayerToken,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    residentRateLimitPerMinute: config.residentRateLimitPerMinute,
+    trustedProxies: config.trustedProxies,
+    revocations,
     log: appLog,
-    deliverCode: options.deliverCode ?? ((residentId, code) => appLog.info("one-time code (demo delivery)", { residentId, code })),
+    deliverCode: options.deliverCode ?? ((residentId) => appLog.info("one-time code issued with no delivery configured", { residentId })),
   });
   let server;
   try {
     server = await listen(app, config.host, config.port);
   } catch (err) {
     keystore.close();
+    revocations.close();
     throw err;
   }
   log.info("custody listening", { url: server.url, authMode: config.authMode, meetingHall: domain.verifyingContract });
@@ -86,6 +105,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
       (stopped ??= (async () => {
         await running.close();
         keystore.close();
+        revocations.close();
         log.info("custody stopped");
       })()),
   };

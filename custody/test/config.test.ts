@@ -57,8 +57,43 @@ describe("loadConfig", () => {
   });
 
   it("holds custody's settings only: the relayer's sender keys are neither read nor required", () => {
-    const c = loadConfig({ ...valid, RELAYER_SENDER_KEYS: "0x1234" });
-    assert.ok(Object.keys(c).every((k) => !/relayer(?!Url)|sender|batch/i.test(k)), Object.keys(c).join(", "));
+    const c = loadConfig({ ...valid, RELAYER_SENDER_KEYS: "0x1234", RELAYER_CLIENT_TOKENS: "the-relayers-list-of-tokens" });
+    // where custody hands ballots and the credential it presents there are custody's own settings
+    assert.ok(Object.keys(c).every((k) => !/relayer(?!Url$|Token$)|sender|batch/i.test(k)), Object.keys(c).join(", "));
     assert.equal(JSON.stringify(c).includes("0x1234"), false);
+    assert.equal(c.relayerToken, undefined, "the relayer's own list of client tokens is not read");
+  });
+
+  it("refuses to reveal one-time codes anywhere but a loopback demo", () => {
+    assert.equal(loadConfig({ ...valid, CUSTODY_REVEAL_OTP: "true" }).revealOtp, true, "the demo on 127.0.0.1");
+    assert.equal(loadConfig({ ...valid, CUSTODY_REVEAL_OTP: "true", CUSTODY_HOST: "::1" }).revealOtp, true);
+    const envs: Array<Record<string, string>> = [
+      { CUSTODY_HOST: "0.0.0.0" },
+      { CUSTODY_HOST: "10.1.2.3" },
+      { CUSTODY_HOST: "custody.example.org" },
+      { CUSTODY_AUTH_MODE: "jwt", CUSTODY_JWKS_URL: "https://id.example.org/jwks.json" },
+    ];
+    for (const env of envs) {
+      const p = problems({ ...valid, CUSTODY_REVEAL_OTP: "true", ...env });
+      assert.equal(p.length, 1, JSON.stringify(p));
+      assert.match(p[0]!, /^CUSTODY_REVEAL_OTP: one-time codes may be revealed only in demo mode \(CUSTODY_AUTH_MODE=demo\) on a loopback CUSTODY_HOST/);
+    }
+  });
+
+  it("gives custody its own audience and reads the trusted proxies, the relayer's token and the per-resident limit", () => {
+    const c = loadConfig(valid);
+    assert.equal(c.jwtAudience, "digital-home-custody");
+    assert.deepEqual(c.demoAudiences, ["digital-home-notifier"]);
+    assert.deepEqual(c.trustedProxies, []);
+    assert.equal(c.residentRateLimitPerMinute, 30);
+    const set = loadConfig({ ...valid, CUSTODY_TRUSTED_PROXIES: "127.0.0.1, ::1", CUSTODY_RELAYER_TOKEN: "a-token-of-sixteen+", CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE: "5" });
+    assert.deepEqual(set.trustedProxies, ["127.0.0.1", "::1"]);
+    assert.equal(set.relayerToken, "a-token-of-sixteen+");
+    assert.equal(set.residentRateLimitPerMinute, 5);
+    const p = problems({ ...valid, CUSTODY_TRUSTED_PROXIES: "web-server", CUSTODY_RELAYER_TOKEN: "short-secret", CUSTODY_DEMO_AUDIENCES: "digital-home-custody" });
+    assert.ok(p.includes("CUSTODY_TRUSTED_PROXIES: got 'web-server', expected comma-separated IP addresses such as 127.0.0.1,::1"), p.join("\n"));
+    assert.ok(p.includes("CUSTODY_RELAYER_TOKEN: expected at least 16 characters (the value is not shown)"));
+    assert.ok(p.some((m) => m.startsWith("CUSTODY_DEMO_AUDIENCES:")));
+    assert.ok(!p.join("\n").includes("short-secret"));
   });
 });

@@ -1,9 +1,24 @@
 /** Helpers of custody's tests: JSON requests, and the custody process started as `npm run custody` starts it. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { PROJECT_ROOT } from "#lib/deployment.js";
+import { PROJECT_ROOT, type Deployment } from "#lib/deployment.js";
 
 export const REGISTRAR_TOKEN = "registrar-token-for-tests-only";
+
+/** A deployment record for tests that need no chain: it gives the EIP-712 domain custody signs for. */
+export const deployment: Deployment = {
+  network: "custody-test",
+  chainId: 31337,
+  startBlock: 1,
+  contracts: {
+    BuildingRegistry: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", deploymentBlock: 1, transactionHash: "0x" + "11".repeat(32) },
+    MeetingHall: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", deploymentBlock: 2, transactionHash: "0x" + "22".repeat(32) },
+  },
+  parameters: { minNotice: 0, minWindow: 60, maxWindow: 3600 },
+  admin: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  deployedAt: new Date(0).toISOString(),
+};
 
 export interface JsonResponse {
   status: number;
@@ -11,12 +26,13 @@ export interface JsonResponse {
   body: any;
 }
 
-/** A JSON request: POST when there is a body, GET otherwise. */
-export async function request(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
+/** A JSON request: POST when there is a body (`body` as JSON, or `raw` as it is), GET otherwise. */
+export async function request(url: string, init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse> {
+  const sent = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
   const response = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+    method: init.method ?? (sent === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json", ...init.headers },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    body: sent,
   });
   const text = await response.text();
   let body: unknown = text;

@@ -1,11 +1,41 @@
-/** Request bodies: JSON read by body-parser with a size limit, its failures as codes, and validation with zod. */
-import express, { type RequestHandler } from "express";
+/**
+ * Request bodies: JSON read by body-parser with a size limit, its failures as codes, and validation
+ * with zod. A request that changes state must declare that it sends JSON: a cross-site form or a
+ * `no-cors` fetch can only send the "simple" content types (form-urlencoded, multipart, text/plain),
+ * so refusing those keeps another site's page from posting to an API in its visitor's name.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
 import { AppError } from "../errors.js";
 
-/** Strict JSON (an object or array) of at most `limit` bytes, whatever the Content-Type says. */
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** Whether a Content-Type names JSON: application/json or application/<something>+json, any parameters. */
+export function isJsonType(contentType: string | undefined): boolean {
+  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  return media === "application/json" || /^application\/[a-z0-9.!#$&^_-]+\+json$/.test(media);
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers["transfer-encoding"] !== undefined || (headers["content-length"] !== undefined && headers["content-length"] !== "0");
+}
+
+/**
+ * Strict JSON (an object or array) of at most `limit` bytes. POST, PUT and PATCH, and a DELETE that
+ * carries a body, must send `Content-Type: application/json`, else `unsupported_media_type` (415);
+ * other requests are read as JSON whatever they say.
+ */
 export function jsonBody(limit: number): RequestHandler {
-  return express.json({ limit, strict: true, type: () => true });
+  const parse = express.json({ limit, strict: true, type: () => true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    const declares = STATE_CHANGING.has(req.method) && (req.method !== "DELETE" || hasBody(req.headers));
+    if (declares && !isJsonType(req.headers["content-type"])) {
+      next(new AppError("unsupported_media_type", "a request that changes state must send Content-Type: application/json"));
+      return;
+    }
+    parse(req, res, next);
+  };
 }
 
 /** The code of a body-parser failure, or undefined for an error that is not one. */

@@ -1,6 +1,11 @@
-/** A token bucket per client (by IP address): `perMinute` requests a minute, bursts up to a tenth of it. */
+/**
+ * A token bucket per client: `perMinute` requests a minute, bursts up to a tenth of it. The client is
+ * the socket's address, or the address a trusted proxy forwards for (client-address.ts); callers that
+ * know better who is asking (a resident behind a token) key buckets by that instead.
+ */
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../errors.js";
+import { clientAddress } from "./client-address.js";
 
 /** Takes a token for `key`; returns the seconds to wait when there is none (0: go on). */
 export function tokenBuckets(perMinute: number): (key: string) => number {
@@ -29,16 +34,24 @@ export function rateLimited(retryAfter: number): AppError {
   return new AppError("rate_limited", `too many requests; retry in ${retryAfter} s`, { retryable: true });
 }
 
-/** Express middleware taking a token per client IP from `take` (see tokenBuckets). */
-export function rateLimitWith(take: (key: string) => number) {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const retryAfter = take(req.ip ?? "unknown");
-    if (retryAfter === 0) return next();
-    res.setHeader("Retry-After", String(retryAfter));
-    next(rateLimited(retryAfter));
-  };
+/** Sets Retry-After and passes `rate_limited` on when `take(key)` has no token for the request. */
+export function limitOrNext(take: (key: string) => number, key: string, res: Response, next: NextFunction): void {
+  const retryAfter = take(key);
+  if (retryAfter === 0) return next();
+  res.setHeader("Retry-After", String(retryAfter));
+  next(rateLimited(retryAfter));
 }
 
-export function rateLimit(perMinute: number) {
-  return rateLimitWith(tokenBuckets(perMinute));
+/** The client of an express request: its socket, or whom a trusted proxy forwards for. */
+export function clientOf(req: Request, trusted: ReadonlySet<string>): string {
+  return clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+}
+
+/** Express middleware taking a token per client from `take` (see tokenBuckets). */
+export function rateLimitWith(take: (key: string) => number, trusted: ReadonlySet<string> = new Set()) {
+  return (req: Request, res: Response, next: NextFunction) => limitOrNext(take, clientOf(req, trusted), res, next);
+}
+
+export function rateLimit(perMinute: number, trusted: ReadonlySet<string> = new Set()) {
+  return rateLimitWith(tokenBuckets(perMinute), trusted);
 }

@@ -19,6 +19,7 @@ export const BASE_STATUSES: StatusTable = Object.freeze({
   not_found: 404,
   payload_too_large: 413,
   unsupported_encoding: 415,
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   chain_unavailable: 503,

@@ -8,8 +8,13 @@ import express from "express";
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from "jose";
 import { z } from "zod";
 import { AppError } from "../errors.js";
-import { bearerToken, jwtSubject, registrarCheck } from "../http/auth.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { bearerToken, jwtBearer, jwtSubject, registrarCheck } from "../http/auth.js";
 import { jsonBody, parseBody } from "../http/body.js";
+import { clientAddress, isLoopback, trustedProxies } from "../http/client-address.js";
+import { TokenRevocations } from "../http/revocations.js";
 import { errorHandler, errorResponse, notFound } from "../http/errors.js";
 import { rateLimit } from "../http/rate-limit.js";
 import { requestId, requestIdFrom } from "../http/request-id.js";
@@ -152,6 +157,19 @@ describe("HTTP toolkit", function () {
       expect(lines.filter((l) => l.level === "error")).to.deep.equal([]);
     });
 
+    it("refuses a state-changing request that does not declare JSON, as a cross-site form or no-cors fetch would send it", async function () {
+      const body = JSON.stringify({ name: "ok" });
+      for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""]) {
+        const response = await fetch(`${server.url}/echo`, { method: "POST", headers: type ? { "content-type": type } : {}, body });
+        const answer = (await response.json()) as { error: { code: string } };
+        expect([response.status, answer.error.code], type).to.deep.equal([415, "unsupported_media_type"]);
+      }
+      for (const type of ["application/json", "application/json; charset=utf-8", "application/merge-patch+json"]) {
+        const response = await fetch(`${server.url}/echo`, { method: "POST", headers: { "content-type": type }, body });
+        expect(response.status, type).to.equal(200);
+      }
+    });
+
     it("names the field that is wrong", async function () {
       const body = (await (await post(JSON.stringify({ name: "ok", extra: 1 }))).json()) as { error: { message: string } };
       expect(body.error.message).to.match(/^body: /);
@@ -214,6 +232,65 @@ describe("HTTP toolkit", function () {
         expect([err.code, err.message]).to.deep.equal(["unauthenticated", "the bearer token is invalid or expired"]);
       }
       expect((await rejection(subjectOf(undefined))).message).to.equal("a bearer token is required");
+      const noExpiry = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer("https://id.example.test").setAudience("digital-home").setSubject("flat-12").sign(keys.privateKey);
+      expect((await rejection(subjectOf(`Bearer ${noExpiry}`))).code).to.equal("unauthenticated", "a token that never expires is refused");
+    });
+
+    it("refuses a revoked token by its id, and keeps the revocation across a restart until the token expires", async function () {
+      const keys = await generateKeyPair("ES256");
+      const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: "k1", alg: "ES256" }] });
+      const dir = mkdtempSync(path.join(tmpdir(), "dh-revocations-"));
+      const file = path.join(dir, "service.sqlite");
+      try {
+        let list = new TokenRevocations(file);
+        const bearerOf = (l: TokenRevocations) => jwtBearer(jwks, "iss", "aud", { isRevoked: (id) => l.isRevoked(id) });
+        const token = (jti?: string) => {
+          const jwt = new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer("iss").setAudience("aud").setSubject("flat-12").setIssuedAt().setExpirationTime("5m");
+          if (jti) jwt.setJti(jti);
+          return jwt.sign(keys.privateKey);
+        };
+        const withId = await token("token-1");
+        const withoutId = await token();
+        const other = await token("token-2");
+        const a = await bearerOf(list)(`Bearer ${withId}`);
+        const b = await bearerOf(list)(`Bearer ${withoutId}`);
+        expect(a.tokenId).to.equal("jti:token-1");
+        expect(b.tokenId).to.match(/^sha256:[0-9a-f]{64}$/);
+        list.revoke(a.tokenId, a.expiresAt);
+        list.revoke(b.tokenId, b.expiresAt);
+        list.close();
+        list = new TokenRevocations(file);
+        for (const t of [withId, withoutId]) {
+          const err = await rejection(bearerOf(list)(`Bearer ${t}`));
+          expect([err.code, err.message]).to.deep.equal(["unauthenticated", "the bearer token has been revoked (logged out)"]);
+        }
+        expect((await bearerOf(list)(`Bearer ${other}`)).subject).to.equal("flat-12", "another token of the same resident still works");
+        list.close();
+        const later = new TokenRevocations(file, () => a.expiresAt + 1);
+        expect(later.isRevoked(a.tokenId)).to.equal(false, "forgotten once the token has expired");
+        later.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe("client addresses", function () {
+    it("are the socket's, unless a trusted proxy forwards for someone: then the rightmost untrusted hop", function () {
+      const trusted = trustedProxies(["127.0.0.1", "10.0.0.2"]);
+      expect(clientAddress("203.0.113.7", "1.2.3.4", trusted)).to.equal("203.0.113.7", "an untrusted peer cannot name another client");
+      expect(clientAddress("127.0.0.1", undefined, trusted)).to.equal("127.0.0.1");
+      expect(clientAddress("::ffff:127.0.0.1", "198.51.100.9", trusted)).to.equal("198.51.100.9");
+      expect(clientAddress("127.0.0.1", "1.2.3.4, 198.51.100.9, 10.0.0.2", trusted)).to.equal("198.51.100.9", "a spoofed leftmost entry is skipped");
+      expect(clientAddress("127.0.0.1", ["1.2.3.4", "198.51.100.9"], trusted)).to.equal("198.51.100.9");
+      expect(clientAddress("127.0.0.1", "not-an-address", trusted)).to.equal("127.0.0.1", "a malformed hop: the proxy itself is the client");
+      expect(clientAddress("127.0.0.1", "10.0.0.2", trusted)).to.equal("10.0.0.2", "every hop trusted: the last one");
+      expect(clientAddress(undefined, "1.2.3.4", trusted)).to.equal("unknown");
+    });
+
+    it("tell the loopback interface from anything else", function () {
+      for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "::ffff:127.0.0.1"]) expect(isLoopback(h), h).to.equal(true);
+      for (const h of ["0.0.0.0", "::", "10.0.0.1", "example.org", "128.0.0.1", "localhost.example.org"]) expect(isLoopback(h), h).to.equal(false);
     });
   });
 });

@@ -2,8 +2,10 @@
  * The notifier's HTTP API, version 1.
  *   registrar:  PUT/GET/DELETE /v1/residents/:residentId   the directory of contacts
  *               GET /v1/delivery-log?meetingId=&residentId=&address=   proof of notice
+ *               POST /v1/meetings/:meetingId/release-held   e-mail and SMS held by the notice budget
  *   resident:   GET /v1/feed                             the in-app notices
  *               GET/PUT /v1/me/preferences               language and channel opt-outs
+ *               POST /v1/auth/logout                     the token is refused from then on
  *   anyone:     GET /v1/health
  * Errors are `{ error: { code, message } }`: 4xx for the client's mistakes, 5xx for ours.
  */
@@ -20,7 +22,9 @@ import { feedOf } from "./channels/app.js";
 import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
 import type { Outbox } from "./outbox.js";
+import type { TokenRevocations } from "#lib/http/revocations.js";
 import type { ResidentAuth } from "./auth.js";
+import type { NoticePlanner } from "./notices.js";
 import { NOTIFIER_STATUSES } from "./statuses.js";
 
 export interface ApiDeps {
@@ -29,6 +33,8 @@ export interface ApiDeps {
   outbox: Outbox;
   auth: ResidentAuth;
   requireRegistrar: (authorization: string | undefined) => void;
+  revocations: TokenRevocations;
+  planner: NoticePlanner;
   status: () => Record<string, unknown>;
   log: Logger;
 }
@@ -43,6 +49,7 @@ const residentSchema = z.strictObject({
   optOut: optOutSchema.optional(),
 });
 const preferencesSchema = z.strictObject({ language: z.enum(LANGUAGES).optional(), optOut: optOutSchema.optional() });
+const meetingIdSchema = z.string().regex(/^(0|[1-9]\d{0,77})$/, "expected a decimal meeting id");
 
 export function createApi(deps: ApiDeps): Express {
   const { directory, outbox, auth, log } = deps;
@@ -53,7 +60,7 @@ export function createApi(deps: ApiDeps): Express {
     // The web page reads the feed from another origin with a bearer token (no cookies).
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Allow-Headers", "authorization, content-type");
-    res.setHeader("Access-Control-Allow-Methods", "GET, PUT, DELETE, OPTIONS");
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
     if (req.method === "OPTIONS") {
       res.status(204).end();
       return;
@@ -104,6 +111,21 @@ export function createApi(deps: ApiDeps): Express {
     res.json({
       entries: outbox.deliveryLog({ meetingId: str(q.meetingId), residentId: str(q.residentId), address: str(q.address) }),
     });
+  });
+
+  app.post("/v1/meetings/:meetingId/release-held", (req, res) => {
+    registrar(req);
+    const meetingId = BigInt(parseBody(meetingIdSchema, req.params.meetingId));
+    const released = deps.planner.releaseHeld(meetingId);
+    if (released === undefined) throw new AppError("not_found", "no such meeting");
+    res.json({ meetingId: meetingId.toString(), released });
+  });
+
+  app.post("/v1/auth/logout", async (req, res) => {
+    const bearer = await auth.bearerOf(req.get("authorization"));
+    deps.revocations.revoke(bearer.tokenId, bearer.expiresAt);
+    log.info("resident logged out", { residentId: bearer.subject });
+    res.json({ loggedOut: true });
   });
 
   app.get("/v1/feed", async (req, res) => {

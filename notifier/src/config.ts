@@ -6,6 +6,7 @@
 import { ConfigError } from "#lib/errors.js";
 import { LOG_LEVELS, type LogLevel } from "#lib/log.js";
 import { EnvReader, type Env } from "#lib/env-reader.js";
+import { isLoopback } from "#lib/http/client-address.js";
 
 export type Language = "ru" | "en";
 export const LANGUAGES = ["ru", "en"] as const;
@@ -15,7 +16,15 @@ export interface SmtpConfig {
   url: string;
   /** The From header, e.g. "Digital Home <notices@example.org>". */
   from: string;
+  /**
+   * Check the server's TLS certificate (STARTTLS or smtps). Off only for the one loopback test server
+   * named by NOTIFIER_SMTP_UNVERIFIED_TLS_SERVER.
+   */
+  verifyTls: boolean;
 }
+
+/** The notifier's own audience: a token for custody is refused here. */
+export const DEFAULT_AUDIENCE = "digital-home-notifier";
 
 export interface SmsConfig {
   /** The generic JSON webhook: POST { to, text, reference } answered 2xx when accepted. */
@@ -56,6 +65,13 @@ export interface NotifierConfig {
   retryMaxMs: number;
   sendTimeoutMs: number;
   sendConcurrency: number;
+  /**
+   * Meetings (and polls) of one initiator in one building, within `noticeBudgetPeriodSeconds`, whose
+   * notices go out by e-mail and SMS; beyond it they are held (0: no budget). The legal notice in the
+   * app's feed is delivered whatever the budget.
+   */
+  noticeBudget: number;
+  noticeBudgetPeriodSeconds: number;
   logLevel: LogLevel;
 }
 
@@ -78,6 +94,18 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     r.problems.push("NOTIFIER_REGISTRAR_TOKEN: expected at least 16 characters (the value is not shown)");
   }
   const smtpUrl = r.url("NOTIFIER_SMTP_URL", ["smtp", "smtps"]);
+  const unverified = r.raw("NOTIFIER_SMTP_UNVERIFIED_TLS_SERVER");
+  if (unverified !== undefined) {
+    // Certificate checks may be turned off for a named test server on this machine, and nothing else.
+    const server = smtpUrl ? new URL(smtpUrl) : undefined;
+    const named = server ? `${server.hostname}:${server.port || (server.protocol === "smtps:" ? "465" : "587")}` : undefined;
+    const host = unverified.replace(/:\d+$/, "");
+    if (!/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(unverified) || !isLoopback(host)) {
+      r.problems.push(`NOTIFIER_SMTP_UNVERIFIED_TLS_SERVER: got '${unverified}', expected host:port of a loopback test server (127.0.0.1, ::1 or localhost); certificate checks stay on for any other`);
+    } else if (named !== unverified) {
+      r.problems.push(`NOTIFIER_SMTP_UNVERIFIED_TLS_SERVER: names '${unverified}', but NOTIFIER_SMTP_URL is ${named ? `'${named}'` : "unset"}: it must name that server`);
+    }
+  }
   const mailFrom = r.raw("NOTIFIER_MAIL_FROM") ?? "Digital Home <notices@digital-home.local>";
   if (smtpUrl && !/<[^<>\s@]+@[^<>\s@]+>$|^[^<>\s@]+@[^<>\s@]+$/.test(mailFrom)) {
     r.problems.push(`NOTIFIER_MAIL_FROM: got '${mailFrom}', expected an address such as "Digital Home <notices@example.org>"`);
@@ -98,8 +126,8 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     registrarToken,
     jwksUrl: r.url("NOTIFIER_JWKS_URL", ["http", "https"]),
     jwtIssuer: r.string("NOTIFIER_JWT_ISSUER", "digital-home-custody"),
-    jwtAudience: r.string("NOTIFIER_JWT_AUDIENCE", "digital-home"),
-    smtp: smtpUrl ? { url: smtpUrl, from: mailFrom } : undefined,
+    jwtAudience: r.string("NOTIFIER_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+    smtp: smtpUrl ? { url: smtpUrl, from: mailFrom, verifyTls: unverified === undefined } : undefined,
     sms: smsUrl ? { webhookUrl: smsUrl, token: r.raw("NOTIFIER_SMS_WEBHOOK_TOKEN") } : undefined,
     textsFile: r.raw("NOTIFIER_TEXTS_FILE"),
     voteUrl: r.url("NOTIFIER_VOTE_URL", ["http", "https"], "http://127.0.0.1:8080/") ?? "",
@@ -114,6 +142,8 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     retryMaxMs,
     sendTimeoutMs: r.whole("NOTIFIER_SEND_TIMEOUT_MS", 15_000, 100, 300_000),
     sendConcurrency: r.whole("NOTIFIER_SEND_CONCURRENCY", 4, 1, 64),
+    noticeBudget: r.whole("NOTIFIER_NOTICE_BUDGET", 5, 0, 10_000),
+    noticeBudgetPeriodSeconds: r.whole("NOTIFIER_NOTICE_BUDGET_PERIOD_SECONDS", 30 * 86_400, 60, 366 * 86_400),
     logLevel: r.oneOf<LogLevel>("LOG_LEVEL", "info", LOG_LEVELS),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -48,8 +48,11 @@ CREATE TABLE IF NOT EXISTS meetings (
   total_weight TEXT,
   participating_weight TEXT,
   ballots INTEGER,
-  quorum_reached INTEGER
+  quorum_reached INTEGER,
+  announced_at INTEGER,
+  paid_channels TEXT NOT NULL DEFAULT 'open'
 );
+CREATE INDEX IF NOT EXISTS meetings_by_initiator ON meetings (building_id, initiator, announced_at);
 CREATE TABLE IF NOT EXISTS decisions (
   meeting_id TEXT NOT NULL, question_index INTEGER NOT NULL, question_type INTEGER NOT NULL,
   for_weight TEXT NOT NULL, against_weight TEXT NOT NULL, abstain_weight TEXT NOT NULL, passed INTEGER NOT NULL,

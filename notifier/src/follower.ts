@@ -7,6 +7,7 @@
  */
 import { EventFragment, Interface, type JsonRpcProvider, type Log } from "ethers";
 import { BuildingRegistry__factory, LegalRules__factory, MeetingHall__factory } from "#typechain/index.js";
+import type { NoticeBudget } from "./budget.js";
 import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
 import type { Meetings } from "./meetings.js";
@@ -52,6 +53,7 @@ export class Follower {
     private readonly recipients: Recipients,
     private readonly rules: RulesVersions,
     private readonly planner: NoticePlanner,
+    private readonly budget: NoticeBudget,
     private readonly options: FollowerOptions,
     private readonly log: Logger,
   ) {}
@@ -144,23 +146,27 @@ export class Follower {
       case "OwnershipChanged":
         for (const holding of a.holdings as Array<{ holders: string[] }>) for (const holder of holding.holders) this.recipients.addMember(a.buildingId, holder);
         break;
-      case "MeetingAnnounced":
-        this.meetings.announced({
-          meetingId: a.meetingId,
-          buildingId: a.buildingId,
-          kind: Number(a.kind),
-          meetingType: Number(a.meetingType),
-          initiator: a.initiator,
-          administrator: a.administrator,
-          rulesVersion: Number(a.rulesVersion),
-          snapshot: Number(a.snapshot),
-          votingStart: Number(a.votingStart),
-          votingEnd: Number(a.votingEnd),
-          agendaRef: a.agendaRef,
-          questions: (a.questions as Array<{ textRef: string; questionType: bigint }>).map((q) => ({ textRef: q.textRef, questionType: Number(q.questionType) })),
-        });
+      case "MeetingAnnounced": {
+        if (!this.meetings.get(a.meetingId)) {
+          const announcedAt = (await this.provider.getBlock(log.blockNumber))!.timestamp;
+          const record = { meetingId: a.meetingId as bigint, buildingId: a.buildingId as bigint, initiator: a.initiator as string, announcedAt };
+          this.meetings.announced({
+            ...record,
+            kind: Number(a.kind),
+            meetingType: Number(a.meetingType),
+            administrator: a.administrator,
+            rulesVersion: Number(a.rulesVersion),
+            snapshot: Number(a.snapshot),
+            votingStart: Number(a.votingStart),
+            votingEnd: Number(a.votingEnd),
+            agendaRef: a.agendaRef,
+            questions: (a.questions as Array<{ textRef: string; questionType: bigint }>).map((q) => ({ textRef: q.textRef, questionType: Number(q.questionType) })),
+            paidChannels: this.budget.decide(record),
+          });
+        }
         await this.planner.announced(a.meetingId, chainTime);
         break;
+      }
       case "BallotCast":
         this.meetings.ballotCast(a.meetingId, a.voter);
         break;

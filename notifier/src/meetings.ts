@@ -19,6 +19,10 @@ export interface MeetingRecord {
   questions: Array<{ textRef: string; questionType: number }>;
   status: "announced" | "cancelled" | "finalized";
   reminder: "due" | "queued" | "missed";
+  /** The announcement's block time (unknown for meetings recorded before it was kept). */
+  announcedAt?: number;
+  /** Whether its notices go by e-mail and SMS ("open") or are held by the notice budget. */
+  paidChannels: "open" | "held";
   totalWeight?: bigint;
   participatingWeight?: bigint;
   ballots?: number;
@@ -37,13 +41,48 @@ export interface Decision {
 export class Meetings {
   constructor(private readonly db: Database) {}
 
-  announced(m: Omit<MeetingRecord, "status" | "reminder">): void {
-    this.db
+  /** Records an announcement once (a replay changes nothing); returns whether it was new. */
+  announced(m: Omit<MeetingRecord, "status" | "reminder">): boolean {
+    const r = this.db
       .sql(
-        `INSERT INTO meetings (meeting_id, building_id, kind, meeting_type, initiator, administrator, rules_version, snapshot, voting_start, voting_end, agenda_ref, questions)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO meetings (meeting_id, building_id, kind, meeting_type, initiator, administrator, rules_version, snapshot, voting_start, voting_end, agenda_ref, questions, announced_at, paid_channels)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(m.meetingId.toString(), m.buildingId.toString(), m.kind, m.meetingType, m.initiator, m.administrator, m.rulesVersion, m.snapshot, m.votingStart, m.votingEnd, m.agendaRef, JSON.stringify(m.questions));
+      .run(
+        m.meetingId.toString(),
+        m.buildingId.toString(),
+        m.kind,
+        m.meetingType,
+        m.initiator,
+        m.administrator,
+        m.rulesVersion,
+        m.snapshot,
+        m.votingStart,
+        m.votingEnd,
+        m.agendaRef,
+        JSON.stringify(m.questions),
+        m.announcedAt ?? null,
+        m.paidChannels,
+      );
+    return Number(r.changes) > 0;
+  }
+
+  /**
+   * Meetings of `initiator` in `buildingId` announced in [from, to] whose notices went by e-mail and
+   * SMS, the meeting `except` aside: what the notice budget counts.
+   */
+  openNoticesOf(buildingId: bigint, initiator: string, from: number, to: number, except: bigint): number {
+    const row = this.db
+      .sql(
+        `SELECT COUNT(*) AS n FROM meetings WHERE building_id = ? AND initiator = ? AND announced_at >= ? AND announced_at <= ?
+           AND paid_channels = 'open' AND meeting_id <> ?`,
+      )
+      .get(buildingId.toString(), getAddress(initiator), from, to, except.toString()) as { n: number };
+    return Number(row.n);
+  }
+
+  setPaidChannels(meetingId: bigint, state: MeetingRecord["paidChannels"]): void {
+    this.db.sql("UPDATE meetings SET paid_channels = ? WHERE meeting_id = ?").run(state, meetingId.toString());
   }
 
   /** A voter's ballot counted, or a joint group's weight counted within one (`JointGroupVoted`). */
@@ -131,5 +170,7 @@ function fromRow(r: Record<string, unknown>): MeetingRecord {
     participatingWeight: r.participating_weight == null ? undefined : BigInt(String(r.participating_weight)),
     ballots: r.ballots == null ? undefined : Number(r.ballots),
     quorumReached: r.quorum_reached == null ? undefined : Number(r.quorum_reached) === 1,
+    announcedAt: r.announced_at == null ? undefined : Number(r.announced_at),
+    paidChannels: r.paid_channels === "held" ? "held" : "open",
   };
 }

@@ -4,7 +4,8 @@
  * language and queued once per channel they can be reached by and have not declined.
  *
  * The legal notice of a general meeting and its results always go in-app: a resident who declined
- * every channel (or has no directory entry) still finds them in their feed.
+ * every channel (or has no directory entry) still finds them in their feed. E-mail and SMS of a
+ * meeting past its initiator's notice budget (budget.ts) are queued as held, not sent.
  */
 import { Kind } from "#lib/domain.js";
 import type { AgendaTexts } from "./agenda.js";
@@ -60,7 +61,28 @@ export class NoticePlanner {
       this.log.info("notice skipped: voting closed before the notifier saw the announcement", { meetingId });
       return;
     }
+    if (m.paidChannels === "held") {
+      this.log.warn("notice budget exceeded: e-mail and SMS of the meeting are held, the in-app notice goes out", {
+        meetingId,
+        buildingId: m.buildingId,
+        initiator: m.initiator,
+      });
+    }
     this.queue(m, "announced", await this.recipients.eligible(m));
+  }
+
+  /**
+   * Sends a meeting's e-mail and SMS held by the notice budget, and those of its later notices: the
+   * registrar's decision. Returns how many messages were released, or undefined for an unknown meeting.
+   */
+  releaseHeld(meetingId: bigint): number | undefined {
+    if (!this.meetings.get(meetingId)) return undefined;
+    return this.db.transaction(() => {
+      this.meetings.setPaidChannels(meetingId, "open");
+      const released = this.outbox.release(meetingId.toString());
+      this.log.info("held notices released", { meetingId, released });
+      return released;
+    });
   }
 
   async cancelled(meetingId: bigint): Promise<void> {
@@ -145,9 +167,10 @@ export class NoticePlanner {
         shortBody: text.short,
       });
       const channels = this.options.channels;
+      const held = m.paidChannels === "held";
       if (!r || !r.optOut.app || legal) rows.push(row("app", address));
-      if (r?.email && channels.has("email") && !r.optOut.email) rows.push(row("email", r.email));
-      if (r?.phone && channels.has("sms") && !r.optOut.sms) rows.push(row("sms", r.phone));
+      if (r?.email && channels.has("email") && !r.optOut.email) rows.push({ ...row("email", r.email), held });
+      if (r?.phone && channels.has("sms") && !r.optOut.sms) rows.push({ ...row("sms", r.phone), held });
     }
     this.db.transaction(() => {
       const added = this.outbox.enqueue(rows);

@@ -26,6 +26,8 @@ export interface NewOutboxRow {
   subject: string;
   body: string;
   shortBody: string;
+  /** Held by the notice budget: queued, not sent until released. */
+  held?: boolean;
 }
 
 interface OutboxRow {
@@ -98,15 +100,23 @@ export class Outbox {
     let added = 0;
     this.db.transaction(() => {
       const insert = this.db.sql(
-        `INSERT INTO outbox (notice_id, meeting_id, type, address, resident_id, channel, destination, language, subject, body, short_body, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id, address, channel) DO NOTHING`,
+        `INSERT INTO outbox (notice_id, meeting_id, type, address, resident_id, channel, destination, language, subject, body, short_body, status, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id, address, channel) DO NOTHING`,
       );
       for (const r of rows) {
-        added += Number(insert.run(r.noticeId, r.meetingId, r.type, r.address, r.residentId, r.channel, r.destination, r.language, r.subject, r.body, r.shortBody, now, at).changes);
+        const status = r.held ? "held" : "pending";
+        added += Number(insert.run(r.noticeId, r.meetingId, r.type, r.address, r.residentId, r.channel, r.destination, r.language, r.subject, r.body, r.shortBody, status, now, at).changes);
       }
     });
     if (added > 0) this.kick();
     return added;
+  }
+
+  /** Sends the messages of a meeting held by the notice budget; returns how many. */
+  release(meetingId: string): number {
+    const n = Number(this.db.sql("UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE meeting_id = ? AND status = 'held'").run(Date.now(), meetingId).changes);
+    if (n > 0) this.kick();
+    return n;
   }
 
   /** Rows left "sending" by a stopped process go back to the queue, logged as in doubt. */

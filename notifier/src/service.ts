@@ -6,9 +6,11 @@ import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/inde
 import { checkDeployedChain } from "#lib/chain-check.js";
 import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { registrarCheck } from "#lib/http/auth.js";
+import { TokenRevocations } from "#lib/http/revocations.js";
 import { listen, type RunningServer } from "#lib/http/server.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { AgendaTexts } from "./agenda.js";
+import { NoticeBudget } from "./budget.js";
 import { createApi } from "./api.js";
 import { jwksAuth, noResidentAuth } from "./auth.js";
 import { FeedChannel } from "./channels/app.js";
@@ -100,6 +102,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     recipients,
     rules,
     planner,
+    new NoticeBudget(meetings, config.noticeBudget, config.noticeBudgetPeriodSeconds),
     {
       registry: deployment.contracts.BuildingRegistry.address,
       hall: deployment.contracts.MeetingHall.address,
@@ -119,6 +122,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     provider.destroy();
     throw err;
   }
+  const revocations = new TokenRevocations(config.dbPath);
   const inDoubt = outbox.recover();
   if (inDoubt > 0) log.warn("notices in doubt after an unclean stop are sent again", { count: inDoubt });
 
@@ -126,8 +130,10 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     db,
     directory,
     outbox,
-    auth: config.jwksUrl ? jwksAuth(config.jwksUrl, config.jwtIssuer, config.jwtAudience) : noResidentAuth,
+    auth: config.jwksUrl ? jwksAuth(config.jwksUrl, config.jwtIssuer, config.jwtAudience, revocations) : noResidentAuth,
     requireRegistrar: registrarCheck(config.registrarToken),
+    revocations,
+    planner,
     status: () => ({ cursor: follower.cursor, head: follower.head, outbox: outbox.counts() }),
     log,
   });
@@ -135,6 +141,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
   try {
     server = await listen(app, config.host, config.port);
   } catch (err) {
+    revocations.close();
     db.close();
     provider.destroy();
     throw err;
@@ -153,6 +160,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
       await outbox.stop();
       for (const adapter of adapters.values()) await adapter.close?.();
       provider.destroy();
+      revocations.close();
       db.close();
       log.info("notifier stopped");
     })());

@@ -43,4 +43,16 @@ describe("loadConfig", () => {
       ],
     );
   });
+
+  it("checks SMTP certificates, gives the notifier its own audience and a notice budget, by default", () => {
+    const c = loadConfig({ ...valid, NOTIFIER_SMTP_URL: "smtps://mail.example.org" });
+    assert.equal(c.smtp!.verifyTls, true);
+    assert.equal(c.jwtAudience, "digital-home-notifier");
+    assert.equal(c.noticeBudget, 5);
+    assert.equal(c.noticeBudgetPeriodSeconds, 30 * 86_400);
+    assert.deepEqual(problems({ ...valid, NOTIFIER_NOTICE_BUDGET: "many", NOTIFIER_NOTICE_BUDGET_PERIOD_SECONDS: "5" }), [
+      "NOTIFIER_NOTICE_BUDGET: got 'many', expected a whole number 0–10000",
+      "NOTIFIER_NOTICE_BUDGET_PERIOD_SECONDS: got '5', expected a whole number 60–31622400",
+    ]);
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * The demo's order of `npm start`: history first (a meeting announced for owners onboarded by the
  * real custody service), then their contacts, then the notifier, which catches up and sends the
- * notice into the mail capture; the owner reads the feed with the custody service's own JWT.
+ * notice into the mail capture; the owner reads the feed with a notifier token from the custody
+ * service's demo identity provider (custody's own token is refused there, and the other way round).
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -47,7 +48,7 @@ describe("demo wiring with the custody service", () => {
     await t?.close();
   });
 
-  it("sends the notice of a meeting announced before the notifier started, and the owner reads it with a custody token", async () => {
+  it("sends the notice of a meeting announced before the notifier started, and the owner reads it with a token custody issued for the notifier", async () => {
     const custody = custodyService.url;
     const onboard = async (residentId: string) =>
       ((await (await fetch(`${custody}/v1/residents`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${custodyToken}` }, body: JSON.stringify({ residentId }) })).json()) as { address: string }).address;
@@ -64,6 +65,7 @@ describe("demo wiring with the custody service", () => {
         NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
         NOTIFIER_JWKS_URL: `${custody}/.well-known/jwks.json`,
         NOTIFIER_JWT_ISSUER: "digital-home-custody",
+        NOTIFIER_JWT_AUDIENCE: "digital-home-notifier",
         NOTIFIER_TEXTS_FILE: writeTexts(t.dir, QUESTION_SETS.courtyard.map((q) => q.text)),
       },
       async (directory) => {
@@ -80,7 +82,17 @@ describe("demo wiring with the custody service", () => {
 
     const { code } = (await (await fetch(`${custody}/v1/auth/code`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ residentId: "ivanova.anna" }) })).json()) as { code: string };
     const { token } = (await (await fetch(`${custody}/v1/auth/token`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ residentId: "ivanova.anna", code }) })).json()) as { token: string };
-    const feed = await get(`${notifier!.url}/v1/feed`, token);
+    // custody's own token is for custody; its demo identity provider issues one for the notifier
+    assert.equal((await get(`${notifier!.url}/v1/feed`, token)).status, 401, "a token for custody is refused by the notifier");
+    const exchanged = await fetch(`${custody}/v1/auth/exchange`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ audience: "digital-home-notifier" }),
+    });
+    assert.equal(exchanged.status, 200);
+    const notifierToken = ((await exchanged.json()) as { token: string }).token;
+    assert.equal((await get(`${custody}/v1/me`, notifierToken)).status, 401, "and the notifier's token is refused by custody");
+    const feed = await get(`${notifier!.url}/v1/feed`, notifierToken);
     assert.equal(feed.status, 200);
     assert.ok(feed.json.entries.some((e: { noticeId: string }) => e.noticeId === notice));
   });

@@ -9,6 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { randomUUID } from "node:crypto";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import type { Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
@@ -115,7 +116,8 @@ export async function startSmsGateway(): Promise<SmsGateway> {
 
 export interface IdentityProvider {
   jwksUrl: string;
-  token(residentId: string): Promise<string>;
+  /** A token for the resident, with the tests' audience unless another is given. */
+  token(residentId: string, options?: { audience?: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -129,8 +131,16 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   return {
     jwksUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
-    token: (sub) =>
-      new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "idp-1" }).setSubject(sub).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime("5m").sign(keys.privateKey),
+    token: (sub, options = {}) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: "ES256", kid: "idp-1" })
+        .setSubject(sub)
+        .setIssuer(ISSUER)
+        .setAudience(options.audience ?? AUDIENCE)
+        .setJti(randomUUID())
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(keys.privateKey),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -2,7 +2,9 @@
  * Groups queued ballots per meeting into batches of at most RELAYER_BATCH_SIZE ballots and within a
  * gas bound, and simulates a batch before it is sent. A meeting's batch is planned when it is full or
  * when its oldest ballot has waited RELAYER_BATCH_WAIT_MS and no earlier batch of the meeting is still
- * in flight (bounded by maxHoldMs), so that a busy meeting sends about one batch per block.
+ * in flight (bounded by maxHoldMs), so that a busy meeting sends about one batch per block. A
+ * meeting about to close goes first and at once: its batches wait for neither the batch window nor
+ * an earlier batch, and are sent before any other's.
  */
 import { toQuantity, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
@@ -22,7 +24,12 @@ export interface BatcherOptions {
    * ride in the next batch instead of in one small transaction each.
    */
   maxHoldMs?: number;
+  /** Whether a meeting closes soon: its ballots are batched at once and sent first. */
+  closingSoon?: (meetingId: bigint) => boolean;
 }
+
+/** The priority of a closing meeting's batches (above a split batch's halves, 1). */
+export const CLOSING_PRIORITY = 2;
 
 export type Simulation =
   | { kind: "ok"; data: string; gasLimit: bigint }
@@ -108,20 +115,24 @@ export class Batcher {
     let planned = 0;
     let room = this.options.maxPlanned - this.store.countPlanned();
     if (room <= 0) return 0;
-    const meetings = this.store.queuedMeetings().sort((a, b) => a.oldest - b.oldest);
+    const closingSoon = this.options.closingSoon ?? (() => false);
+    const meetings = this.store
+      .queuedMeetings()
+      .map((m) => ({ ...m, closing: closingSoon(m.meetingId) }))
+      .sort((a, b) => Number(b.closing) - Number(a.closing) || a.oldest - b.oldest);
     const limit = this.limit;
     const inFlight = this.store.meetingsInFlight();
     const hold = this.options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
     for (const m of meetings) {
       let count = m.count;
       const waited = now - m.oldest;
-      const due = waited >= this.options.batchWaitMs && (!inFlight.has(m.meetingId) || waited >= this.options.batchWaitMs + hold);
+      const due = m.closing || (waited >= this.options.batchWaitMs && (!inFlight.has(m.meetingId) || waited >= this.options.batchWaitMs + hold));
       // Full batches go at once. A partial one goes only if it is the meeting's first batch of this
       // pass: after a full one its ballots are newer than `oldest` tells, and a batch of the meeting
       // is then in flight, so it waits for a later pass to judge it.
       let first = true;
       while (room > 0 && (count >= limit || (count > 0 && due && first))) {
-        const batch = this.store.planBatch(m.meetingId, limit);
+        const batch = this.store.planBatch(m.meetingId, limit, m.closing ? CLOSING_PRIORITY : 0);
         if (!batch) break;
         count -= batch.size;
         room--;

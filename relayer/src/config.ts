@@ -33,6 +33,25 @@ export interface RelayerConfig {
   maxSignatureBytes: number;
   /** Worker threads that recover ballot signers (0: on the event loop). */
   verifyThreads: number;
+  /** Tokens of trusted clients (custody): their posts are not limited as one anonymous client's. */
+  clientTokens: string[];
+  /** Proxies whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  /** The bearer token /metrics answers (unset: /metrics is not served). */
+  metricsToken?: string;
+  /** Gas a contract wallet's isValidSignature may use when intake asks it (the contract's bound). */
+  erc1271Gas: number;
+  /** The smallest and largest closing margin, seconds (see closing.ts). */
+  closingMarginSeconds: number;
+  closingMarginMaxSeconds: number;
+}
+
+function tokens(r: EnvReader, name: string): string[] {
+  const v = r.raw(name);
+  if (v === undefined) return [];
+  const list = v.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+  if (list.some((t) => t.length < 16)) r.problems.push(`${name}: expected comma-separated tokens of at least 16 characters each (the values are not shown)`);
+  return list.filter((t) => t.length >= 16);
 }
 
 function privateKeys(r: EnvReader, name: string): string[] {
@@ -86,6 +105,12 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     maxBodyBytes: r.whole("RELAYER_MAX_BODY_BYTES", 4096, 256, 1_048_576),
     maxSignatureBytes: r.whole("RELAYER_MAX_SIGNATURE_BYTES", 1024, 65, 65_536),
     verifyThreads: r.whole("RELAYER_VERIFY_THREADS", Math.min(4, Math.max(0, availableParallelism() - 1)), 0, 64),
+    clientTokens: tokens(r, "RELAYER_CLIENT_TOKENS"),
+    trustedProxies: r.addresses("RELAYER_TRUSTED_PROXIES"),
+    metricsToken: r.secret("RELAYER_METRICS_TOKEN", 16),
+    erc1271Gas: r.whole("RELAYER_ERC1271_GAS", 50_000, 10_000, 1_000_000),
+    closingMarginSeconds: r.whole("RELAYER_CLOSING_MARGIN_SECONDS", 5, 0, 3_600),
+    closingMarginMaxSeconds: r.whole("RELAYER_CLOSING_MARGIN_MAX_SECONDS", 600, 0, 86_400),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -9,14 +9,19 @@
  * ask; every weight comes from the contract at the snapshot. A voter the events did not name, or a
  * warm-up that failed, falls back to lookups batched as they arrive (one `votersAt` call for the
  * voters asked about together).
+ *
+ * The cache is a bounded LRU (`cacheLimit` weights): voters are whatever addresses clients post, so
+ * a flood of strangers evicts the coldest entries rather than emptying the whole cache.
  */
 import { getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { IBuildingRegistry__factory, type IBuildingRegistry } from "#typechain/index.js";
+import { LruMap } from "#lib/lru-map.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import { KIND_POLL, type MeetingInfo } from "./meetings.js";
 
 const MAX_LOOKUP = 500;
-const CACHE_LIMIT = 1_000_000;
+/** Weights cached at most (about 100 MB at the most). */
+export const CACHE_LIMIT = 1_000_000;
 const registryInterface = IBuildingRegistry__factory.createInterface();
 const MEMBER_TOPICS = [registryInterface.getEvent("VoterWeightChanged")!.topicHash, registryInterface.getEvent("ResidentChanged")!.topicHash];
 
@@ -27,7 +32,7 @@ interface Pending {
 
 export class Eligibility {
   private readonly registry: IBuildingRegistry;
-  private readonly cache = new Map<string, bigint>();
+  private readonly cache: LruMap<string, bigint>;
   private readonly pending = new Map<string, Pending>();
   /** Lookups asked and not yet answered, so that a voter is asked for once. */
   private readonly inflight = new Map<string, Promise<bigint>>();
@@ -38,8 +43,15 @@ export class Eligibility {
     private readonly registryAddress: string,
     private readonly startBlock = 0,
     private readonly stallMs = 2,
+    options: { cacheLimit?: number } = {},
   ) {
     this.registry = IBuildingRegistry__factory.connect(registryAddress, provider);
+    this.cache = new LruMap(options.cacheLimit ?? CACHE_LIMIT);
+  }
+
+  /** Weights held in the cache now. */
+  get cachedWeights(): number {
+    return this.cache.size;
   }
 
   /** Loads the weights of everyone the register's events name, at the meeting's snapshot (which must be past). */
@@ -102,7 +114,6 @@ export class Eligibility {
   /** Reads the weights of `voters` at the snapshot into the cache. */
   private async ask(meeting: MeetingInfo, mk: string, voters: string[]): Promise<Map<string, bigint>> {
     const packed = await this.registry.votersAt(meeting.buildingId, voters, meeting.snapshot, meeting.kind === KIND_POLL);
-    if (this.cache.size > CACHE_LIMIT) this.cache.clear();
     const weights = new Map<string, bigint>();
     voters.forEach((v, i) => {
       const w = packed[i]! >> 32n;

@@ -1,26 +1,40 @@
 /**
  * The intake pipeline, in a fixed order, each step with its own error code:
- * schema → size → EIP-712 domain → signature → meeting open → eligible at the snapshot →
- * not already voted or queued → durably queued. A ballot already queued with the same id is
- * acknowledged again (idempotent) and never queued twice.
+ * schema → size → EIP-712 domain → signature → meeting open (and not closing) → eligible at the
+ * snapshot → not already voted or queued → durably queued. A ballot already queued with the same id
+ * is acknowledged again (idempotent) and never queued twice.
+ *
+ * The signature step takes an EOA's signature in the one form the contract recovers (65 bytes,
+ * v = 27 or 28, s ≤ n/2) and refuses any other at once. A signature that is not the voter's own is
+ * a contract wallet's only if the voter has code; that wallet is asked (ERC-1271, with capped gas,
+ * wallets.ts) last, once the meeting is open and the voter eligible and not yet voted, so nobody can
+ * make intake call an arbitrary contract.
+ *
+ * Near its meeting's close a ballot is acknowledged only if it can still be included in time: the
+ * closing margin (closing.ts) is measured from how long acknowledged ballots take to land.
  */
-import { Contract, getAddress, getBytes, type TypedDataDomain } from "ethers";
+import { getAddress, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { BallotHasher, isWellFormed } from "#lib/ballot.js";
 import { REJECT_CODES } from "#lib/domain.js";
 import { checksumAddress } from "#lib/keccak.js";
-import { recoverSigner } from "#lib/recover.js";
+import { recoverSigner, signatureProblem, type SignatureProblem } from "#lib/recover.js";
 import { AppError } from "#lib/errors.js";
-import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import type { Eligibility } from "./eligibility.js";
 import { MeetingDirectory, STATUS_ANNOUNCED } from "./meetings.js";
 import type { BallotRecord, BallotStore } from "./queue.js";
 import type { SignatureVerifier } from "./verifier.js";
 import type { VotedIndex } from "./voted-index.js";
+import type { ContractWallets } from "./wallets.js";
 
 const UINT128_MAX = (1n << 128n) - 1n;
 const UINT256_MAX = (1n << 256n) - 1n;
-const ERC1271_MAGIC = "0x1626ba7e";
+
+const SIGNATURE_RULES: Record<SignatureProblem, string> = {
+  length: "an account's signature is 65 bytes (r, s, v)",
+  v: "v must be 27 or 28",
+  high_s: "s must be in the lower half of the curve order (a malleable signature)",
+};
 
 const integer = z.union([
   z.string().regex(/^(0|[1-9]\d{0,77}|0x[0-9a-fA-F]{1,64})$/, "expected a decimal or 0x-hex integer"),
@@ -62,6 +76,8 @@ export interface IntakeOptions {
   maxSignatureBytes: number;
   /** Recovers signers off the event loop; inline when absent. */
   verifier?: SignatureVerifier;
+  /** Seconds before a meeting's close from which a ballot is refused as `meeting_closing` (none: 0). */
+  closingMarginSeconds?: () => number;
 }
 
 /** An address in one case carries no checksum; one in mixed case must be its EIP-55 form. */
@@ -76,7 +92,6 @@ function fail(code: string, message: string, details?: Record<string, unknown>):
 }
 
 export class Intake {
-  private readonly codeCache = new Map<string, boolean>();
   private readonly hasher: BallotHasher;
 
   constructor(
@@ -84,6 +99,7 @@ export class Intake {
     private readonly meetings: MeetingDirectory,
     private readonly eligibility: Eligibility,
     private readonly votedIndex: VotedIndex,
+    private readonly wallets: ContractWallets,
     private readonly domain: TypedDataDomain,
     private readonly options: IntakeOptions,
   ) {
@@ -118,15 +134,20 @@ export class Intake {
     // 3. EIP-712 domain (when the client states what it signed)
     if (req.domain) this.checkDomain(req.domain);
 
-    // 4. signature
+    // 4. signature: the voter's own, or (asked after step 7) their contract wallet's
     const id = this.hasher.digest(meetingId, voter, choices);
-    await this.checkSignature(id, voter, req.signature);
+    const signature = req.signature.toLowerCase();
+    const byWallet = !(await this.signedByVoter(id, voter, signature));
 
     // 5–7. A ballot this relayer already holds is answered as a duplicate even where these checks
     // would now refuse it (voted: it is the vote; closed: it was cast in time). The queue itself
     // detects duplicates of ballots that pass, so the common path reads nothing extra.
     try {
       await this.checkChain(meetingId, voter, choices);
+      // 4, for a contract wallet: asked only now, for an eligible voter of an open meeting
+      if (byWallet && !(await this.wallets.accepts(voter, id, signature))) {
+        fail(REJECT_CODES.BadSignature, `the voter's contract wallet does not accept this signature (ERC-1271)`, { reason: "wallet_refused" });
+      }
     } catch (err) {
       const known = this.store.get(id);
       if (known && known.state !== "rejected") return { ballot: known, duplicate: true };
@@ -134,7 +155,12 @@ export class Intake {
     }
 
     // 8. durably queued
-    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature: req.signature.toLowerCase() });
+    const result = await this.store.enqueue({ id, meetingId, voter, choices, signature });
+    if (result.kind === "duplicate" && !byWallet && result.ballot.signature !== signature && !this.isOwnSignature(id, voter, result.ballot.signature)) {
+      // A copy queued before signatures were held to the canonical form (v = 0/1, say) would be
+      // skipped by the contract: the voter's good signature takes its place while it waits.
+      if (this.store.replaceSignature(id, signature)) return { ballot: { ...result.ballot, signature }, duplicate: true };
+    }
     if (result.kind === "conflict" && result.ballot.state === "confirmed") {
       fail(REJECT_CODES.AlreadyVoted, `${voter} has already voted in meeting ${meetingId}`, { ballotId: result.ballot.id });
     }
@@ -158,7 +184,7 @@ export class Intake {
     return "prepared";
   }
 
-  /** Steps 5–7: meeting open, voter eligible at the snapshot, not already voted on chain. */
+  /** Steps 5–7: meeting open and not closing, voter eligible at the snapshot, not already voted on chain. */
   private async checkChain(meetingId: bigint, voter: string, choices: bigint): Promise<void> {
     // 5. meeting open (a refusal only on a fresh reading of the chain head)
     const meeting = await this.meetings.meeting(meetingId);
@@ -169,6 +195,15 @@ export class Intake {
       fail(REJECT_CODES.NotOpen, `meeting ${meetingId} is not open for voting`, {
         votingStart: meeting.votingStart,
         votingEnd: meeting.votingEnd,
+      });
+    }
+    // Too close to the close for an acknowledged ballot to be included in time: refused now.
+    const margin = this.options.closingMarginSeconds?.() ?? 0;
+    if (margin > 0 && timestamp + margin >= meeting.votingEnd) {
+      fail("meeting_closing", `meeting ${meetingId} closes in ${meeting.votingEnd - timestamp} s, too soon for a ballot posted now to be counted`, {
+        votingEnd: meeting.votingEnd,
+        chainTime: timestamp,
+        marginSeconds: margin,
       });
     }
     if (!isWellFormed(choices, meeting.questionCount)) {
@@ -202,33 +237,26 @@ export class Intake {
     }
   }
 
-  private async checkSignature(digest: string, voter: string, signature: string): Promise<void> {
-    const signer = this.options.verifier ? await this.options.verifier.recover(digest, signature) : recoverSigner(digest, signature);
-    if (signer === voter.toLowerCase()) return;
-    if (await this.isContract(voter)) {
-      const wallet = new Contract(voter, ["function isValidSignature(bytes32, bytes) view returns (bytes4)"], this.meetings.hall.runner);
-      try {
-        const magic: string = await wallet.getFunction("isValidSignature").staticCall(digest, getBytes(signature));
-        if (magic === ERC1271_MAGIC) return;
-      } catch (err) {
-        if (isUnreachable(err)) throw chainUnavailable(err);
-      }
+  /**
+   * Whether the voter signed the ballot with their own key. A signature that is not the voter's is
+   * refused here unless the voter is a contract wallet (asked later); one that breaks the canonical
+   * form is refused naming the rule, as the contract would skip it.
+   */
+  private async signedByVoter(digest: string, voter: string, signature: string): Promise<boolean> {
+    const problem = signatureProblem(signature);
+    if (problem === undefined) {
+      const signer = this.options.verifier ? await this.options.verifier.recover(digest, signature) : recoverSigner(digest, signature);
+      if (signer === voter.toLowerCase()) return true;
     }
-    fail(REJECT_CODES.BadSignature, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`);
+    if (await this.wallets.isContract(voter)) return false;
+    if (problem !== undefined) {
+      fail(REJECT_CODES.BadSignature, `the signature is not in the form the contract accepts: ${SIGNATURE_RULES[problem]}`, { reason: problem });
+    }
+    fail(REJECT_CODES.BadSignature, `the signature is not the voter's signature of this ballot (meeting, voter, choices, domain)`, { reason: "wrong_signer" });
   }
 
-  private async isContract(address: string): Promise<boolean> {
-    const cached = this.codeCache.get(address);
-    if (cached !== undefined) return cached;
-    try {
-      const code = await this.meetings.hall.runner!.provider!.getCode(address);
-      const result = code !== "0x";
-      if (this.codeCache.size > 100_000) this.codeCache.clear();
-      this.codeCache.set(address, result);
-      return result;
-    } catch (err) {
-      if (isUnreachable(err)) throw chainUnavailable(err);
-      throw err;
-    }
+  /** Whether `signature` is the voter's own in the canonical form. */
+  private isOwnSignature(digest: string, voter: string, signature: string): boolean {
+    return signatureProblem(signature) === undefined && recoverSigner(digest, signature) === voter.toLowerCase();
   }
 }

@@ -3,7 +3,9 @@
  *
  * A meeting's window and agenda size change only by cancellation or finalization, so a short TTL is
  * enough; a value older than its refresh age is refreshed in the background and still served until it
- * is older than its maximum age.
+ * is older than its maximum age. A meeting id the hall does not know is remembered as unknown for a
+ * short while (`unknownMeetingMs`), so a client posting ballots for it costs the node one call in
+ * that time, not one a request; those ids are kept in a bounded LRU, like the meetings themselves.
  *
  * The clock follows the chain head in the background (one `eth_getBlockByNumber` every
  * `clockPollMs`), so no ballot waits on the node for it. Between readings the chain's time is
@@ -22,6 +24,7 @@ import type { JsonRpcProvider } from "ethers";
 import { IMeetingHall__factory, type IMeetingHall } from "#typechain/index.js";
 import { Kind, Status } from "#lib/domain.js";
 import { AppError } from "#lib/errors.js";
+import { LruMap } from "#lib/lru-map.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 
 export interface MeetingInfo {
@@ -46,9 +49,24 @@ export function revertName(err: unknown): string | undefined {
   return e?.code === "CALL_EXCEPTION" ? e.revert?.name : undefined;
 }
 
+export interface DirectoryAges {
+  meetingRefreshMs: number;
+  meetingMaxMs: number;
+  /** How long a meeting id the hall does not know is answered `unknown_meeting` without asking again. */
+  unknownMeetingMs: number;
+  clockPollMs: number;
+  clockMaxMs: number;
+}
+
+export const DEFAULT_AGES: DirectoryAges = { meetingRefreshMs: 5_000, meetingMaxMs: 30_000, unknownMeetingMs: 2_000, clockPollMs: 250, clockMaxMs: 5_000 };
+/** Meetings, and unknown meeting ids, kept at most. */
+export const MEETING_CACHE = 100_000;
+
 export class MeetingDirectory {
   readonly hall: IMeetingHall;
-  private readonly cache = new Map<string, { info: MeetingInfo; at: number }>();
+  private readonly cache = new LruMap<string, { info: MeetingInfo; at: number }>(MEETING_CACHE);
+  private readonly unknown = new LruMap<string, number>(MEETING_CACHE);
+  private readonly ages: DirectoryAges;
   private readonly loading = new Map<string, Promise<MeetingInfo>>();
   private clock: { timestamp: number; blockNumber: number; at: number } | undefined;
   private clockLoading: Promise<{ timestamp: number; blockNumber: number; at: number }> | undefined;
@@ -60,8 +78,9 @@ export class MeetingDirectory {
   constructor(
     private readonly provider: JsonRpcProvider,
     hallAddress: string,
-    private readonly ages = { meetingRefreshMs: 5_000, meetingMaxMs: 30_000, clockPollMs: 250, clockMaxMs: 5_000 },
+    ages: Partial<DirectoryAges> = {},
   ) {
+    this.ages = { ...DEFAULT_AGES, ...ages };
     this.hall = IMeetingHall__factory.connect(hallAddress, provider);
   }
 
@@ -73,6 +92,11 @@ export class MeetingDirectory {
   /** The meeting, or a 404 `unknown_meeting`. */
   async meeting(meetingId: bigint): Promise<MeetingInfo> {
     const key = meetingId.toString();
+    const unknownAt = this.unknown.get(key);
+    if (unknownAt !== undefined) {
+      if (Date.now() - unknownAt < this.ages.unknownMeetingMs) throw unknownMeeting(meetingId);
+      this.unknown.delete(key);
+    }
     const cached = this.cache.get(key);
     const age = cached ? Date.now() - cached.at : Infinity;
     if (age < this.ages.meetingRefreshMs) return cached!.info;
@@ -86,6 +110,17 @@ export class MeetingDirectory {
       return cached!.info;
     }
     return pending;
+  }
+
+  /** The meeting's closing time if it is loaded (no call to the node), for the batcher's priorities. */
+  cachedVotingEnd(meetingId: bigint): number | undefined {
+    return this.cache.get(meetingId.toString())?.info.votingEnd;
+  }
+
+  /** The chain's time as last read and projected, without a call to the node (undefined before the first reading). */
+  projectedNow(): number | undefined {
+    const c = this.clock;
+    return c && c.timestamp + Math.floor((Date.now() - c.at) / 1000);
   }
 
   /** Starts following the chain head in the background. */
@@ -159,10 +194,15 @@ export class MeetingDirectory {
       return info;
     } catch (err) {
       if (revertName(err) === "MeetingHallUnknownMeeting") {
-        throw new AppError("unknown_meeting", `no meeting has id ${meetingId}`);
+        this.unknown.set(meetingId.toString(), Date.now());
+        throw unknownMeeting(meetingId);
       }
       if (isUnreachable(err)) throw chainUnavailable(err);
       throw err;
     }
   }
+}
+
+function unknownMeeting(meetingId: bigint): AppError {
+  return new AppError("unknown_meeting", `no meeting has id ${meetingId}`);
 }

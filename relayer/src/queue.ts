@@ -87,6 +87,8 @@ export interface BallotStore {
    */
   enqueue(ballot: NewBallot): Promise<InsertResult>;
   get(id: string): BallotRecord | undefined;
+  /** Gives a queued ballot (not yet in a batch) another signature of the same digest; whether it did. */
+  replaceSignature(id: string, signature: string): boolean;
   /** The live (not rejected) ballot of a voter in a meeting. */
   findByVoter(meetingId: bigint, voter: string): BallotRecord | undefined;
   counts(): Record<BallotState, number>;
@@ -96,7 +98,7 @@ export interface BallotStore {
    * Moves up to `limit` queued ballots of a meeting into a new planned batch: its id and how many
    * ballots it holds (its ballots are read when it is sent), or nothing when none are queued.
    */
-  planBatch(meetingId: bigint, limit: number): { batchId: number; size: number } | undefined;
+  planBatch(meetingId: bigint, limit: number, priority?: number): { batchId: number; size: number } | undefined;
   countPlanned(): number;
   /** Meetings that have a batch planned or sent and not yet mined. */
   meetingsInFlight(): Set<bigint>;

@@ -11,6 +11,7 @@ import { useNativeKeccak } from "#lib/keccak.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { createRelayerHandler } from "./http/app.js";
 import { Batcher } from "./batcher.js";
+import { ClosingMargin } from "./closing.js";
 import { FeeOracle } from "./fees.js";
 import { Eligibility } from "./eligibility.js";
 import { Intake } from "./intake.js";
@@ -23,6 +24,7 @@ import { Submitter } from "./submitter.js";
 import { MeetingPrefetcher } from "./prefetch.js";
 import { SignatureVerifier } from "./verifier.js";
 import { VotedIndex } from "./voted-index.js";
+import { ContractWallets } from "./wallets.js";
 
 export interface RunningRelayer {
   url: string;
@@ -74,19 +76,28 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
   const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
   meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
   meetings.follow();
+  const margin = new ClosingMargin({ floorSeconds: config.closingMarginSeconds, ceilingSeconds: config.closingMarginMaxSeconds });
   const intake = new Intake(
     store,
     meetings,
     new Eligibility(chain.readProvider, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock),
     votedIndex,
+    new ContractWallets(chain.readProvider, config.erc1271Gas),
     chain.domain,
-    { maxSignatureBytes: config.maxSignatureBytes, verifier },
+    { maxSignatureBytes: config.maxSignatureBytes, verifier, closingMarginSeconds: () => margin.seconds() },
   );
+  // A meeting within a minute (or three margins) of its close has its ballots batched at once and sent first.
+  const closingSoon = (meetingId: bigint) => {
+    const end = meetings.cachedVotingEnd(meetingId);
+    const now = meetings.projectedNow();
+    return end !== undefined && now !== undefined && end - now <= Math.max(60, 3 * margin.seconds());
+  };
   const batcher = new Batcher(store, chain.provider, chain.hallAddress, {
     batchSize: config.batchSize,
     batchWaitMs: config.batchWaitMs,
     maxBatchGas: config.maxBatchGas,
     maxPlanned: config.senderKeys.length * config.maxInflightPerSender * 2,
+    closingSoon,
   });
   const submitter = new Submitter(
     config.senderKeys,
@@ -106,6 +117,7 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
       feeBumpPercent: config.feeBumpPercent,
       confirmations: config.confirmations,
       pollIntervalMs: config.pollIntervalMs,
+      observeInclusion: (acknowledgedAt) => margin.observe(acknowledgedAt),
     },
   );
   // Open meetings are loaded before the relayer reports ready, so their first voters do not wait.
@@ -119,6 +131,9 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
     log: log.child({ component: "relayer-api" }),
     maxBodyBytes: config.maxBodyBytes,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    clientTokens: config.clientTokens,
+    trustedProxies: config.trustedProxies,
+    metricsToken: config.metricsToken,
     domain: chain.domain,
     health: async () => {
       try {

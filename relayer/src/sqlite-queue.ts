@@ -224,6 +224,7 @@ export class SqliteBallotStore implements BallotStore {
          VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
       ),
       get: db.prepare(`SELECT * FROM ballots WHERE id = ?`),
+      replaceSignature: db.prepare(`UPDATE ballots SET signature = ?, updated_at = ? WHERE id = ? AND state = 'queued'`),
       byVoter: db.prepare(`SELECT * FROM ballots WHERE meeting_id = ? AND voter = ? AND state <> 'rejected'`),
       counts: db.prepare(`SELECT state, n FROM ballot_counts`),
       queuedMeetings: db.prepare(
@@ -356,6 +357,10 @@ export class SqliteBallotStore implements BallotStore {
   get(id: string): BallotRecord | undefined {
     const row = this.stmt.get.get(id) as unknown as BallotRow | undefined;
     return row && toBallot(row);
+  }
+
+  replaceSignature(id: string, signature: string): boolean {
+    return Number(this.stmt.replaceSignature.run(signature, Date.now(), id).changes) > 0;
   }
 
   findByVoter(meetingId: bigint, voter: string): BallotRecord | undefined {

@@ -37,6 +37,8 @@ export interface SubmitterOptions {
   feeBumpPercent: number;
   confirmations: number;
   pollIntervalMs: number;
+  /** Told, for each ballot a mined batch settles, when the ballot was acknowledged (ms). */
+  observeInclusion?: (acknowledgedAt: number) => void;
 }
 
 interface RawReceipt {
@@ -397,6 +399,10 @@ export class Submitter {
     }
     if (alreadyVoted.length > 0) await this.reconcile(batch, alreadyVoted, outcome);
     this.store.completeBatch(batch.id, outcome);
+    if (this.options.observeInclusion) {
+      const settled = new Set([...outcome.confirmed, ...outcome.rejected].map((x) => x.voter));
+      for (const b of batch.ballots) if (settled.has(b.voter)) this.options.observeInclusion(b.createdAt);
+    }
     this.batcher.observe(gasUsed, batch.ballots.length);
     this.metrics.confirmed.inc(outcome.confirmed.length);
     for (const r of outcome.rejected) this.metrics.rejected.inc({ reason: r.reason });

@@ -1,6 +1,7 @@
 /**
  * The batcher: how it plans batches from the queue (size and wait limits, a meeting's batches held
- * while one is in flight, one meeting a batch, the gas bound, oldest first) over a real queue, and
+ * while one is in flight, one meeting a batch, the gas bound, oldest first, a closing meeting first
+ * and at once) over a real queue, and
  * how it simulates a batch against a real node before it is sent.
  */
 import assert from "node:assert/strict";
@@ -133,6 +134,21 @@ describe("Batcher.plan: meetings and order", () => {
     assert.equal(batch!.meetingId, 2n);
     assert.deepEqual(batch!.ballots.map((x) => x.id), early.map((x) => x.id));
     assert.equal(b.plan(Date.now() + 200), 0, "no room: one batch may wait for a sender");
+  });
+
+  it("sends a meeting about to close first and at once: no batch window, no hold, ahead of every other meeting's batches", async () => {
+    fill(2n, 3);
+    await sleep(5);
+    const closing = fill(1n, 2);
+    const b = batcher({ maxPlanned: 1, closingSoon: (m) => m === 1n });
+    assert.equal(b.plan(oldest()), 1, "planned before its batch window has passed, though another meeting waited longer");
+    const [first] = store.plannedBatches(10);
+    assert.equal(first!.meetingId, 1n);
+    assert.deepEqual(first!.ballots.map((x) => x.id), closing.map((x) => x.id));
+    fill(1n, 2);
+    const roomy = batcher({ closingSoon: (m) => m === 1n });
+    assert.equal(roomy.plan(oldest() + 200), 2, "a batch of the closing meeting in flight does not hold its next one");
+    assert.deepEqual(store.plannedBatches(10).map((x) => x.meetingId), [1n, 1n, 2n], "the closing meeting's batches go to senders first");
   });
 
   it("stops at maxPlanned batches waiting for a sender", () => {

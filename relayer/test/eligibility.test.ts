@@ -140,6 +140,23 @@ describe("Eligibility: the cache", () => {
   });
 });
 
+describe("Eligibility: the cache's bound", () => {
+  it("evicts the voters used least recently when full, instead of forgetting everyone", async () => {
+    const e = new Eligibility(logged, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock, 2, { cacheLimit: 5 });
+    const m = meeting(snapshots.after);
+    const strangers = Array.from({ length: 12 }, () => Wallet.createRandom().address);
+    for (const v of strangers) await e.weight(m, v);
+    logged.calls.length = 0;
+    for (const v of strangers.slice(-4)) await e.weight(m, v);
+    assert.deepEqual(logged.calls, [], "the most recent voters are still answered from the cache");
+    await e.weight(m, strangers[0]!);
+    assert.deepEqual(logged.calls, ["votersAt"], "the coldest was evicted and is asked again");
+    for (let i = 0; i < 3; i++) await e.weight(m, strangers.at(-1)!);
+    assert.deepEqual(logged.calls, ["votersAt"]);
+    assert.ok(e.cachedWeights <= 5);
+  });
+});
+
 describe("Eligibility: unknown meetings and buildings, and the node gone", () => {
   it("never reaches eligibility for a meeting the hall does not know: the directory answers unknown_meeting", async () => {
     const directory = new MeetingDirectory(chain.provider, chain.deployment.contracts.MeetingHall.address);

@@ -294,3 +294,90 @@ describe("Intake.prepare", () => {
     assert.deepEqual(t.chain.prepared, ["register 1", "voters 1"]);
   });
 });
+
+describe("Intake.submit: 4. one canonical signature form", () => {
+  it("refuses v = 0/1, a high s and a signature that is not 65 bytes, naming the rule, before any meeting is read", async () => {
+    const b = ballot().body;
+    const sig = Signature.from(b.signature);
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const v01 = concat([sig.r, sig.s, new Uint8Array([sig.v - 27])]);
+    const highS = concat([sig.r, toBeHex(n - BigInt(sig.s), 32), new Uint8Array([sig.v === 27 ? 28 : 27])]);
+    for (const [signature, reason, rule] of [
+      [v01, "v", /v must be 27 or 28/],
+      [highS, "high_s", /lower half/],
+      [sig.compactSerialized, "length", /65 bytes/],
+      [b.signature + "00", "length", /65 bytes/],
+    ] as const) {
+      const r = await refusal({ ...b, signature });
+      assert.equal(r.code, "bad_signature", signature);
+      assert.deepEqual(r.details, { reason });
+      assert.match(r.message, rule);
+    }
+    assert.ok(t.chain.reads.every((r) => r === "code"), `only whether the voter is a contract wallet was read: ${t.chain.reads}`);
+    assert.equal(t.store.counts().queued, 0);
+  });
+
+  it("does not let a bad-v copy queued earlier hide the voter's good signature of the same ballot", async () => {
+    const good = ballot();
+    const sig = Signature.from(good.body.signature);
+    const badV = concat([sig.r, sig.s, new Uint8Array([sig.v - 27])]).toLowerCase();
+    // as a queue from before intake held signatures to the canonical form would hold it
+    t.store.insert({ id: good.id, meetingId: 1n, voter: alice.address, choices: CHOICES, signature: badV });
+    const r = await t.intake.submit(good.body);
+    assert.equal(r.ballot.id, good.id);
+    assert.equal(t.store.get(good.id)!.signature, good.body.signature.toLowerCase(), "the queued copy now carries the good signature");
+    assert.equal(t.store.counts().queued, 1);
+  });
+});
+
+describe("Intake.submit: 4. a contract wallet's signature", () => {
+  const wallet = "0x" + "77".repeat(20);
+  const walletBallot = () => ({ ...ballot(bob).body, voter: wallet, signature: ballot(bob).body.signature });
+
+  it("asks the wallet only for an eligible voter of an open meeting who has not voted", async () => {
+    t.chain.wallets.set(wallet, true);
+    const r = await refusal(walletBallot());
+    assert.equal(r.code, "not_eligible");
+    assert.ok(!t.chain.reads.includes("wallet"), `the wallet was not called: ${t.chain.reads}`);
+
+    t.chain.reads.length = 0;
+    t.chain.meetings.set(1n, openMeeting(1n, { votingEnd: 1400 }));
+    assert.equal((await refusal(walletBallot())).code, "meeting_not_open");
+    assert.ok(!t.chain.reads.includes("wallet"));
+    t.chain.meetings.set(1n, openMeeting());
+
+    t.chain.weights.set(wallet, 4000n);
+    t.chain.voted.add(`1:${wallet}`);
+    t.chain.reads.length = 0;
+    assert.equal((await refusal(walletBallot())).code, "already_voted");
+    assert.ok(!t.chain.reads.includes("wallet"));
+    t.chain.voted.clear();
+
+    t.chain.reads.length = 0;
+    const accepted = await t.intake.submit(walletBallot());
+    assert.equal(accepted.duplicate, false);
+    assert.deepEqual(t.chain.reads, ["code", "meeting", "clock", "weight", "voted", "wallet"], "the wallet is asked last");
+  });
+
+  it("refuses a ballot the wallet does not accept as bad_signature", async () => {
+    t.chain.wallets.set(wallet, false);
+    t.chain.weights.set(wallet, 4000n);
+    const r = await refusal(walletBallot());
+    assert.equal(r.code, "bad_signature");
+    assert.deepEqual(r.details, { reason: "wallet_refused" });
+    assert.equal(t.store.counts().queued, 0);
+  });
+});
+
+describe("Intake.submit: 5. meeting closing", () => {
+  it("refuses a ballot too close to the close to be counted as meeting_closing, with the close and the margin", async () => {
+    t.chain.closingMargin = 10;
+    t.chain.clock = { timestamp: 1991, blockNumber: 150 };
+    const r = await refusal(ballot().body);
+    assert.equal(r.code, "meeting_closing");
+    assert.deepEqual(r.details, { votingEnd: 2000, chainTime: 1991, marginSeconds: 10 });
+    assert.ok(!t.chain.reads.includes("weight"), "refused before eligibility is read");
+    t.chain.clock = { timestamp: 1989, blockNumber: 149 };
+    assert.equal((await t.intake.submit(ballot().body)).duplicate, false, "earlier than the margin, it is taken");
+  });
+});

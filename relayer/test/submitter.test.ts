@@ -12,7 +12,7 @@ import { castCounts } from "./helpers/verify.js";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { SqliteBallotStore } from "../src/sqlite-queue.js";
-import { startInProcess } from "./helpers/services.js";
+import { metricsAuth, startInProcess } from "./helpers/services.js";
 import { startProxy, type TcpProxy } from "./helpers/proxy.js";
 import type { RunningServices } from "./helpers/services.js";
 
@@ -81,7 +81,7 @@ async function confirmed(id: string): Promise<any> {
 }
 
 async function counter(name: string): Promise<number> {
-  const text = await fetch(`${relayer}/metrics`).then((r) => r.text());
+  const text = await fetch(`${relayer}/metrics`, { headers: metricsAuth }).then((r) => r.text());
   return Number(new RegExp(`^${name} (\\d+)$`, "m").exec(text)![1]);
 }
 

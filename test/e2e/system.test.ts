@@ -41,6 +41,8 @@ describe("npm start and the web page", function () {
   let browser: Browser;
   let page: Page;
   let receiptId = "";
+  /** What the browser reported: every console message and uncaught error of the page. */
+  const browserMessages: string[] = [];
 
   before(async function () {
     await mkdir(SHOTS, { recursive: true });
@@ -69,6 +71,8 @@ describe("npm start and the web page", function () {
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
     });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on("console", (m) => browserMessages.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (err) => browserMessages.push(`pageerror: ${err.message}`));
   });
 
   after(async function () {
@@ -108,6 +112,21 @@ describe("npm start and the web page", function () {
     expect(anna.map((m) => m.text).join("\n")).to.contain("шлагбаум");
   });
 
+  it("serves the page with its security headers, and nothing behind the web server", async function () {
+    const response = await page.goto(`${urls.web}/#/`);
+    const headers = response!.headers();
+    expect(headers["content-security-policy"]).to.contain("frame-ancestors 'none'").and.contain("script-src 'self'");
+    expect(headers["x-frame-options"]).to.equal("DENY");
+    expect(headers["x-content-type-options"]).to.equal("nosniff");
+    expect(headers["referrer-policy"]).to.equal("no-referrer");
+    const rpcPort = new URL(urls.rpc).port;
+    for (const path of [`/api/custody//127.0.0.1:${rpcPort}/`, "/api/relayer/metrics", "/api/relayer/v1/health", "/api/custody/v1/signing-log"]) {
+      const r = await fetch(`${urls.web}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      expect(r.status, path).to.be.within(400, 499);
+      expect(await r.text(), path).to.not.contain("jsonrpc");
+    }
+  });
+
   it("shows the meetings and a finished meeting's results to the public", async function () {
     await page.goto(`${urls.web}/#/`);
     await page.waitForSelector("#all-meetings li[data-meeting]");
@@ -132,8 +151,16 @@ describe("npm start and the web page", function () {
     await page.click("#sign-in");
     await page.waitForFunction(() => document.getElementById("who")?.textContent?.includes("ivanova.anna"));
 
+    // a ballot this browser remembers sending but that the relayer never counted (refused on the
+    // way, or unknown to it) does not keep the resident from voting
+    await page.evaluate((id) => {
+      const session = JSON.parse(sessionStorage.getItem("dh-session")!);
+      localStorage.setItem(`dh-ballot-2-${session.address.toLowerCase()}`, JSON.stringify(id));
+    }, "0x" + "5a".repeat(32));
     await page.goto(`${urls.web}/#/meeting/2`);
     await page.waitForSelector("#ballot-form");
+    expect(await page.locator("#previous-rejected").count()).to.equal(1);
+    expect(await page.locator("#already-voted").count()).to.equal(0);
     const questions = await page.locator("#ballot-form fieldset").count();
     expect(questions).to.equal(4);
     for (let q = 0; q < questions; q++) await page.check(`input[name=q${q}][data-choice=${q === 1 ? "Against" : "For"}]`);
@@ -180,6 +207,23 @@ describe("npm start and the web page", function () {
     await page.waitForSelector("#recount [data-recount]");
     expect(await page.locator("#recount [data-recount]").getAttribute("data-recount")).to.equal("ok");
     await page.screenshot({ path: path.join(SHOTS, "audit.png"), fullPage: true });
+  });
+
+  it("logs out by revoking the token at custody", async function () {
+    const token: string = await page.evaluate(() => JSON.parse(sessionStorage.getItem("dh-session")!).token);
+    const me = () => fetch(`${urls.web}/api/custody/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await me()).status).to.equal(200);
+    await page.click("#auth");
+    await page.waitForFunction(() => sessionStorage.getItem("dh-session") === null);
+    for (let i = 0; i < 50 && (await me()).status === 200; i++) await new Promise((r) => setTimeout(r, 100));
+    const after = await me();
+    expect(after.status).to.equal(401);
+    expect(((await after.json()) as { error: { code: string } }).error.code).to.equal("unauthenticated");
+  });
+
+  it("ran the page under its Content-Security-Policy with nothing refused", function () {
+    const refused = browserMessages.filter((m) => /Content Security Policy|Refused to/i.test(m));
+    expect(refused, refused.join("\n")).to.deep.equal([]);
   });
 
   it("fits a phone screen and speaks English", async function () {

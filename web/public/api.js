@@ -37,6 +37,7 @@ export const custody = {
   requestCode: (residentId) => call("/api/custody/v1/auth/code", { method: "POST", body: { residentId } }),
   token: (residentId, code) => call("/api/custody/v1/auth/token", { method: "POST", body: { residentId, code } }),
   me: (token) => call("/api/custody/v1/me", { token }),
+  logout: (token) => call("/api/custody/v1/auth/logout", { method: "POST", token, body: {} }),
   vote: (token, meetingId, choices) => call("/api/custody/v1/ballots", { method: "POST", token, body: { meetingId: String(meetingId), choices: String(choices) } }),
 };
 

@@ -18,6 +18,8 @@ function h(tag, attrs = {}, ...children) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "className") node.className = v;
+    // through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes
+    else if (k === "style") node.style.cssText = v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
   for (const child of children.flat(Infinity)) {
@@ -220,7 +222,18 @@ async function votePanel(m, s) {
   const card = h("div", { className: "card", id: "vote" }, h("h2", {}, t("yourBallot")));
   if (!s) return card.append(h("p", {}, h("a", { href: "#/login" }, t("loginToVote")))), card;
   const existing = await api.ballotOf(m.id, s.address);
-  const pending = JSON.parse(localStorage.getItem(`dh-ballot-${m.id}-${s.address.toLowerCase()}`) || "null");
+  const sentKey = `dh-ballot-${m.id}-${s.address.toLowerCase()}`;
+  let pending = JSON.parse(localStorage.getItem(sentKey) || "null");
+  if (pending && !existing) {
+    // A ballot sent from this browser and not counted yet: on its way, or refused on the way. Only
+    // one the relayer still holds and has not rejected stands for a vote.
+    const status = await api.relayer.status(pending).catch((err) => (err.code === "unknown_ballot" ? { status: "unknown" } : null));
+    if (status && (status.status === "rejected" || status.status === "unknown")) {
+      localStorage.removeItem(sentKey);
+      pending = null;
+      card.append(h("p", { className: "notice", id: "previous-rejected" }, status.reason ? `${t("previousRejected")}: ${reasonText(status.reason)}` : `${t("previousRejected")}.`));
+    }
+  }
   if (existing || pending) {
     card.append(h("p", { className: "notice", id: "already-voted" }, t("alreadyVoted")));
     if (pending) card.append(h("p", {}, h("a", { href: `#/receipt/${pending}` }, `${t("receipt")} ${short(pending)}`)));
@@ -281,11 +294,21 @@ async function votePanel(m, s) {
     dialog.close();
     try {
       const answer = await api.custody.vote(s.token, m.meetingId, choices);
-      localStorage.setItem(`dh-ballot-${m.id}-${s.address.toLowerCase()}`, JSON.stringify(answer.id));
+      localStorage.setItem(sentKey, JSON.stringify(answer.id));
       location.hash = `#/receipt/${answer.id}`;
     } catch (err) {
       message.hidden = false;
-      message.textContent = /already|voted|duplicate/i.test(err.code) ? t("alreadyVoted") : /eligib/i.test(err.code) ? t("notEligible") : `${t("error")}: ${err.message} (${err.code})`;
+      message.dataset.code = err.code;
+      message.textContent =
+        err.code === "meeting_closing"
+          ? t("meetingClosing")
+          : err.code === "meeting_not_open"
+            ? t("notOpen")
+            : /already|voted|duplicate/i.test(err.code)
+              ? t("alreadyVoted")
+              : /eligib/i.test(err.code)
+                ? t("notEligible")
+                : `${t("error")}: ${err.message} (${err.code})`;
     }
   }
   card.append(form);
@@ -549,8 +572,11 @@ document.getElementById("lang").addEventListener("click", () => {
   setLanguage(language() === "ru" ? "en" : "ru");
   route();
 });
-document.getElementById("auth").addEventListener("click", () => {
-  if (api.session.get()) {
+document.getElementById("auth").addEventListener("click", async () => {
+  const s = api.session.get();
+  if (s) {
+    // the token is revoked at custody, not only forgotten here
+    await api.custody.logout(s.token).catch(() => undefined);
     api.session.clear();
     location.hash = "#/";
     route();

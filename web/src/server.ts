@@ -1,14 +1,29 @@
 /**
- * Serves the web page (web/) and gives it one origin: /api/graphql goes to the query node, /api/custody
- * and /api/relayer to those services, /api/texts serves the agenda texts checked against their hashes.
+ * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
+ * /api/custody and /api/relayer to those services, /api/texts serves the agenda texts checked
+ * against their hashes.
+ *
+ * It is the one server meant to face the public, so it forwards only what the page needs
+ * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
+ * joined onto the service's fixed origin, sent with the few headers that service reads and never
+ * redirected onward; the answer comes back with its status, type and body, nothing else. The client's
+ * address goes upstream in X-Forwarded-For (replacing any the client sent), so the services' rate
+ * limits see each client, not the web server. Every answer carries the page's security headers.
  */
 import { readFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
-import express, { type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import { id } from "ethers";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { AppError } from "#lib/errors.js";
+import { AppError, ConfigError } from "#lib/errors.js";
+import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
+import { errorHandler, notFound } from "#lib/http/errors.js";
+import { requestId } from "#lib/http/request-id.js";
+import { listen } from "#lib/http/server.js";
+import { createLogger, type Logger } from "#lib/log.js";
+import { securityHeaders } from "./security-headers.js";
+import { WEB_STATUSES } from "./statuses.js";
+import { apiPath, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
 
 export interface WebServerOptions {
   port?: number;
@@ -17,6 +32,9 @@ export interface WebServerOptions {
   relayerUrl: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
+  /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
+  trustedProxies?: readonly string[];
+  logger?: Logger;
 }
 
 export interface WebServer {
@@ -24,56 +42,111 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const FORWARDED_HEADERS = ["content-type", "authorization", "accept"];
 const MAX_BODY = 64 * 1024;
+/** The largest answer passed back (a page of 1,000 ballots is far less). */
+const MAX_ANSWER = 8 * 1024 * 1024;
+const UPSTREAM_TIMEOUT_MS = 15_000;
+/** Answer headers passed back to the page. */
+const ANSWER_HEADERS = ["content-type", "retry-after"];
 
-function forward(target: (req: Request) => string) {
-  return async (req: Request, res: Response) => {
-    const headers: Record<string, string> = {};
-    for (const name of FORWARDED_HEADERS) {
-      const value = req.headers[name];
-      if (typeof value === "string") headers[name] = value;
+/** Reads an upstream answer's body, refusing one larger than MAX_ANSWER. */
+async function readAnswer(response: globalThis.Response): Promise<Buffer> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > MAX_ANSWER) {
+    await response.body?.cancel();
+    throw new AppError("upstream_too_large", "the service's answer is too large");
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    size += chunk.value.length;
+    if (size > MAX_ANSWER) {
+      await reader!.cancel();
+      throw new AppError("upstream_too_large", "the service's answer is too large");
     }
-    const body = Buffer.isBuffer(req.body) && req.body.length ? new Uint8Array(req.body) : undefined;
+    chunks.push(chunk.value);
+  }
+  return Buffer.concat(chunks);
+}
+
+function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: ReadonlySet<string>) {
+  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+  return (req: Request, res: Response, next: NextFunction) => {
+    let target: URL;
+    let up: Upstream;
     try {
-      const upstream = await fetch(target(req), { method: req.method, headers, body, signal: AbortSignal.timeout(15_000) });
-      res.status(upstream.status);
-      const type = upstream.headers.get("content-type");
-      if (type) res.setHeader("content-type", type);
-      res.send(Buffer.from(await upstream.arrayBuffer()));
+      const { service, path: rest } = apiPath(req.originalUrl);
+      up = upstreams[service];
+      target = targetOf(up, req.method, rest);
     } catch (err) {
-      res.status(502).json({ error: { code: "upstream_unavailable", message: `the service behind ${req.baseUrl} cannot be reached: ${(err as Error).message}` } });
+      if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
+      return next(err);
     }
+    rawBody(req, res, async (err?: unknown) => {
+      if (err) return next(err);
+      const headers: Record<string, string> = {};
+      for (const name of up.headers) {
+        const value = req.headers[name];
+        if (typeof value === "string") headers[name] = value;
+      }
+      headers["x-forwarded-for"] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+      headers["x-request-id"] = res.locals.requestId;
+      const body = req.method === "POST" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
+      let answer: globalThis.Response;
+      try {
+        answer = await fetch(target, { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+      } catch (cause) {
+        return next(new AppError("upstream_unavailable", `the service behind /api/${up.name} cannot be reached`, { cause, retryable: true }));
+      }
+      try {
+        if (answer.status >= 300 && answer.status < 400) {
+          await answer.body?.cancel();
+          throw new AppError("upstream_redirect", `the service behind /api/${up.name} answered with a redirect, which is not followed`);
+        }
+        const bytes = await readAnswer(answer);
+        res.status(answer.status);
+        for (const name of ANSWER_HEADERS) {
+          const value = answer.headers.get(name);
+          if (value !== null) res.setHeader(name, value);
+        }
+        res.send(bytes);
+      } catch (failure) {
+        next(failure instanceof AppError ? failure : new AppError("upstream_unavailable", `the service behind /api/${up.name} broke off its answer`, { cause: failure }));
+      }
+    });
   };
 }
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const log = options.logger ?? createLogger("warn", { service: "web" });
   const texts: Record<string, string> = {};
   if (options.textsFile) {
     const list: unknown = JSON.parse(await readFile(options.textsFile, "utf8"));
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new AppError("invalid_texts_file", `${options.textsFile}: expected a JSON array of strings`);
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
     for (const text of list) texts[id(text).toLowerCase()] = text;
   }
+  const upstreams: Record<ServiceName, Upstream> = {
+    graphql: upstream("graphql", options.graphqlUrl),
+    custody: upstream("custody", options.custodyUrl),
+    relayer: upstream("relayer", options.relayerUrl),
+  };
+  const trusted = trustedProxies(options.trustedProxies ?? []);
+
   const app = express();
   app.disable("x-powered-by");
-  const raw = express.raw({ type: () => true, limit: MAX_BODY });
+  app.set("etag", false);
+  app.use(securityHeaders);
+  app.use(requestId);
+  // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
+  app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
   app.get("/api/texts", (_req, res) => void res.json(texts));
-  app.use("/api/graphql", raw, forward(() => options.graphqlUrl));
-  app.use("/api/custody", raw, forward((req) => new URL(req.url, options.custodyUrl.replace(/\/?$/, "/")).toString()));
-  app.use("/api/relayer", raw, forward((req) => new URL(req.url, options.relayerUrl.replace(/\/?$/, "/")).toString()));
+  app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: unknown) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    res.status(status).json({ error: { code: err.type ?? "bad_request", message: status === 500 ? "internal error" : err.message } });
-  });
-  const server = app.listen(options.port ?? 0, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", () => resolve());
-    server.once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  app.use(notFound);
+  app.use(errorHandler(WEB_STATUSES, log));
+  const server = await listen(app, "127.0.0.1", options.port ?? 0);
+  return { url: server.url, close: server.close };
 }

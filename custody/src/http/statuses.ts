@@ -4,6 +4,8 @@ import { statusTable } from "#lib/http/statuses.js";
 export const CUSTODY_STATUSES = statusTable({
   // login and who the resident is
   invalid_code: 401,
+  too_many_attempts: 429,
+  unknown_audience: 400,
   unknown_resident: 403,
   // what may be signed
   foreign_voter: 403,
@@ -12,4 +14,5 @@ export const CUSTODY_STATUSES = statusTable({
   // handing the ballot to the relayer
   no_relayer: 501,
   relayer_unavailable: 502,
+  relayer_refused: 502,
 });

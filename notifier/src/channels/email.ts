@@ -1,8 +1,24 @@
-/** E-mail over SMTP with nodemailer. The Message-ID is derived from the outbox key, so a resend is recognisable. */
+/**
+ * E-mail over SMTP with nodemailer. The Message-ID is derived from the outbox key, so a resend is
+ * recognisable. The server's certificate is checked (STARTTLS or smtps) unless the configuration
+ * names this server as a loopback test server (config.ts).
+ */
 import nodemailer, { type Transporter } from "nodemailer";
 import { wellFormedEmail } from "../directory.js";
 import type { SmtpConfig } from "../config.js";
 import { DeliveryError, type ChannelAdapter, type Delivery, type OutgoingMessage } from "./types.js";
+
+/** Host, port (nodemailer's defaults: 587, or 465 for smtps), implicit TLS and credentials of an smtp(s):// URL. */
+export function smtpServer(url: string): { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } } {
+  const u = new URL(url);
+  const secure = u.protocol === "smtps:";
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: u.port ? Number(u.port) : secure ? 465 : 587,
+    secure,
+    ...(u.username ? { auth: { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } } : {}),
+  };
+}
 
 const TRANSIENT_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ECONNREFUSED", "ECONNRESET", "EPROTOCOL", "ETLS"]);
 
@@ -11,12 +27,14 @@ export class EmailChannel implements ChannelAdapter {
   private readonly transport: Transporter;
 
   constructor(private readonly config: SmtpConfig, timeoutMs: number, private readonly domain = "digital-home.local") {
-    this.transport = nodemailer.createTransport(config.url, {
+    // nodemailer takes a URL's settings alone (the options beside a URL are dropped, and a second
+    // argument is only message defaults), so the URL is read here and the options given with it.
+    this.transport = nodemailer.createTransport({
+      ...smtpServer(config.url),
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
-      // A local capture or an internal relay often has no certificate the client can check.
-      tls: { rejectUnauthorized: false },
+      tls: { rejectUnauthorized: config.verifyTls },
     });
   }
 

@@ -6,11 +6,18 @@
  * the same rate limit, error bodies and headers as the express app that serves every other request.
  * Express's routing and body parsing cost as much CPU as the whole intake pipeline behind them; a
  * plain post still goes from the socket's chunks to JSON.parse with nothing in between.
+ *
+ * Who posts: anonymous clients share the rate limit per address (the socket's, or the one a trusted
+ * proxy forwards for); a client presenting one of the configured tokens (custody, which limits each
+ * resident itself) is not counted as one anonymous client, and a wrong token is refused. `/metrics`
+ * answers only the metrics token; health is read from the node at most once a second.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express } from "express";
 import type { TypedDataDomain } from "ethers";
 import { AppError } from "#lib/errors.js";
+import { sameSecret } from "#lib/http/auth.js";
+import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, errorResponse, notFound } from "#lib/http/errors.js";
 import { requestId, requestIdFrom } from "#lib/http/request-id.js";
 import { rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
@@ -30,8 +37,42 @@ export interface RelayerAppDeps {
   log: Logger;
   maxBodyBytes: number;
   rateLimitPerMinute: number;
-  health: () => Promise<{ chainReachable: boolean; blockNumber?: number; senders: string[] }>;
+  health: () => Promise<Health>;
   domain: TypedDataDomain;
+  /** Tokens of trusted clients (custody): their posts are not limited as one anonymous client's. */
+  clientTokens?: readonly string[];
+  /** Proxies whose X-Forwarded-For names the client. */
+  trustedProxies?: readonly string[];
+  /** The bearer token `/metrics` answers; without one, `/metrics` is not served. */
+  metricsToken?: string;
+}
+
+export interface Health {
+  chainReachable: boolean;
+  blockNumber?: number;
+  senders: string[];
+}
+
+/** How long one reading of health (a call to the node) answers every health request. */
+export const HEALTH_CACHE_MS = 1_000;
+
+/** `read`, called at most once per `ms`; callers in between share its answer. */
+function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= ms) last = { at: now, value: read() };
+    return last.value;
+  };
+}
+
+/** Whether `authorization` is `Bearer <one of tokens>`, compared in constant time. */
+function presents(authorization: string, tokens: readonly string[]): boolean {
+  const m = /^Bearer (.+)$/.exec(authorization);
+  if (!m) return false;
+  let found = false;
+  for (const t of tokens) found = sameSecret(m[1]!, t) || found;
+  return found;
 }
 
 /** Takes a ballot through intake; the acknowledgement's body, or the error (counted in the metrics either way). */
@@ -52,6 +93,8 @@ async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: s
 /** The relayer's request listener: the hot path for ballot posts, express for the rest. */
 export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
   const takeToken = tokenBuckets(deps.rateLimitPerMinute);
+  const trusted = trustedProxies(deps.trustedProxies ?? []);
+  const clientTokens = deps.clientTokens ?? [];
   const app = createRelayerApp(deps);
   const log = deps.log;
 
@@ -71,7 +114,13 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
 
   const submit = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req.headers["x-request-id"]);
-    const retryAfter = takeToken(req.socket.remoteAddress ?? "unknown");
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined && !presents(authorization, clientTokens)) {
+      req.resume();
+      sendFailure(res, requestId, new AppError("unauthenticated", "the bearer token is not one of this relayer's client tokens"));
+      return;
+    }
+    const retryAfter = authorization !== undefined ? 0 : takeToken(clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted));
     if (retryAfter > 0) {
       req.resume();
       sendFailure(res, requestId, rateLimited(retryAfter), { "Retry-After": String(retryAfter) });
@@ -105,6 +154,7 @@ function isBallotsPath(url: string): boolean {
 /** Every route but `POST /v1/ballots` (createRelayerHandler serves that one). */
 export function createRelayerApp(deps: RelayerAppDeps): Express {
   const { store, metrics, log } = deps;
+  const health = cachedFor(HEALTH_CACHE_MS, deps.health);
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -117,7 +167,7 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
 
   app.get("/v1/health", async (_req, res) => {
     const counts = store.counts();
-    const h = await deps.health();
+    const h = await health();
     res.status(h.chainReachable ? 200 : 503).json({
       status: h.chainReachable ? "ok" : "chain_unreachable",
       blockNumber: h.blockNumber ?? null,
@@ -126,7 +176,11 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
     });
   });
 
-  app.get("/metrics", async (_req, res) => {
+  app.get("/metrics", async (req, res) => {
+    if (deps.metricsToken === undefined) throw new AppError("not_found", "metrics are not served (RELAYER_METRICS_TOKEN is unset)");
+    const authorization = req.get("authorization");
+    if (authorization === undefined) throw new AppError("unauthenticated", "the metrics token is required");
+    if (!presents(authorization, [deps.metricsToken])) throw new AppError("forbidden", "the metrics token is required");
     for (const [state, n] of Object.entries(store.counts())) metrics.queueDepth.set({ state }, n);
     res.setHeader("Content-Type", metrics.registry.contentType);
     res.send(await metrics.registry.metrics());

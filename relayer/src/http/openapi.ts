@@ -57,11 +57,15 @@ export const relayerOpenApi = {
         summary: "Submit a signed ballot",
         description:
           "Checks, in this order: schema (invalid_request, malformed_json, unsupported_encoding), size (payload_too_large, " +
-          "value_too_large), EIP-712 domain (wrong_domain), signature (bad_signature), meeting open (unknown_meeting, " +
-          "meeting_not_open, malformed_choices), eligibility at the snapshot (not_eligible), not already voted or queued " +
-          "(already_voted, already_queued); then queues the ballot durably and answers 202. Posting the same ballot again " +
-          "answers with the same id and duplicate: true. The body is JSON in UTF-8 or UTF-16, sent as it is or with a " +
-          `Content-Encoding of ${CONTENT_ENCODINGS.join(", ")}.`,
+          "value_too_large), EIP-712 domain (wrong_domain), signature (bad_signature: an account's signature must be 65 bytes " +
+          "with v = 27 or 28 and a low s; a contract wallet is asked through ERC-1271 after eligibility), meeting open " +
+          "(unknown_meeting, meeting_not_open, meeting_closing: too close to the close for the ballot to be counted, " +
+          "malformed_choices), eligibility at the snapshot (not_eligible), not already voted or queued (already_voted, " +
+          "already_queued); then queues the ballot durably and answers 202, a promise that it lands before the close. " +
+          "Posting the same ballot again answers with the same id and duplicate: true. The body is JSON in UTF-8 or UTF-16, " +
+          `sent as it is or with a Content-Encoding of ${CONTENT_ENCODINGS.join(", ")}. Anonymous clients are rate limited ` +
+          "per address; a client presenting one of the relayer's client tokens (Authorization: Bearer) is not, and a wrong " +
+          "token is refused (unauthenticated).",
         requestBody: { required: true, content: json(ref("BallotRequest")) },
         responses: {
           "202": {
@@ -73,9 +77,10 @@ export const relayerOpenApi = {
             content: json(ref("BallotAcknowledgement")),
           },
           "400": failure("invalid_request, malformed_json, value_too_large, wrong_domain, bad_signature, malformed_choices, bad_request"),
+          "401": failure("unauthenticated: a bearer token that is not one of the relayer's client tokens"),
           "403": failure("not_eligible"),
           "404": failure("unknown_meeting"),
-          "409": failure("meeting_not_open, already_voted or already_queued"),
+          "409": failure("meeting_not_open, meeting_closing, already_voted or already_queued"),
           "413": failure("payload_too_large"),
           "415": failure("unsupported_encoding: a Content-Encoding or charset the relayer does not read"),
           "429": failure("rate_limited", { "Retry-After": { description: "Seconds to wait", schema: { type: "integer", minimum: 1 } } }),
@@ -102,12 +107,22 @@ export const relayerOpenApi = {
     },
     "/v1/health": {
       get: {
-        summary: "Health: chain reachability and queue counts",
+        summary: "Health: chain reachability (read from the node at most once a second) and queue counts",
         responses: { "200": { description: "Healthy" }, "503": { description: "Chain unreachable" } },
       },
     },
     "/v1/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
-    "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "Text exposition format" } } } },
+    "/metrics": {
+      get: {
+        summary: "Prometheus metrics, for the bearer of RELAYER_METRICS_TOKEN",
+        responses: {
+          "200": { description: "Text exposition format" },
+          "401": failure("unauthenticated: no metrics token"),
+          "403": failure("forbidden: another token"),
+          "404": failure("not_found: metrics are not served (no RELAYER_METRICS_TOKEN)"),
+        },
+      },
+    },
   },
   components: {
     schemas: {

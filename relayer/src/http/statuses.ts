@@ -14,6 +14,7 @@ export const RELAYER_STATUSES = statusTable({
   // 5. meeting open
   unknown_meeting: 404,
   meeting_not_open: 409,
+  meeting_closing: 409,
   malformed_choices: 400,
   // 6. eligible at the snapshot
   not_eligible: 403,

@@ -16,7 +16,12 @@ export interface TestApi extends ScriptedIntake {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(options: { rateLimitPerMinute?: number; maxBodyBytes?: number } = {}): Promise<TestApi> {
+export const METRICS_TOKEN = "metrics-token-for-tests";
+export const CLIENT_TOKEN = "client-token-for-tests";
+
+export async function startTestApi(
+  options: { rateLimitPerMinute?: number; maxBodyBytes?: number; trustedProxies?: string[]; health?: RelayerAppDeps["health"] } = {},
+): Promise<TestApi> {
   const scripted = scriptedIntake();
   const deps: RelayerAppDeps = {
     intake: scripted.intake,
@@ -26,7 +31,10 @@ export async function startTestApi(options: { rateLimitPerMinute?: number; maxBo
     maxBodyBytes: options.maxBodyBytes ?? 4096,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 0,
     domain: scripted.domain,
-    health: async () => ({ chainReachable: true, blockNumber: scripted.chain.clock.blockNumber, senders: [] }),
+    health: options.health ?? (async () => ({ chainReachable: true, blockNumber: scripted.chain.clock.blockNumber, senders: [] })),
+    metricsToken: METRICS_TOKEN,
+    clientTokens: [CLIENT_TOKEN],
+    trustedProxies: options.trustedProxies ?? [],
   };
   let server: RunningServer;
   try {

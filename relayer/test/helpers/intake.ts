@@ -14,11 +14,12 @@ import { Intake } from "../../src/intake.js";
 import { STATUS_ANNOUNCED, type MeetingDirectory, type MeetingInfo } from "../../src/meetings.js";
 import { SqliteBallotStore } from "../../src/sqlite-queue.js";
 import type { VotedIndex } from "../../src/voted-index.js";
+import type { ContractWallets } from "../../src/wallets.js";
 
 export const HALL = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 export const CHAIN_ID = 31337;
 
-export type Read = "meeting" | "clock" | "fresh clock" | "weight" | "voted" | "code";
+export type Read = "meeting" | "clock" | "fresh clock" | "weight" | "voted" | "code" | "wallet";
 
 export interface ScriptedChain {
   /** Meetings the hall knows. */
@@ -35,6 +36,10 @@ export interface ScriptedChain {
   reads: Read[];
   /** Meetings intake asked eligibility and the voted index to prepare. */
   prepared: string[];
+  /** Contract wallets: address → whether it accepts any signature it is asked about. */
+  wallets: Map<string, boolean>;
+  /** The closing margin intake is given, seconds (0: none). */
+  closingMargin: number;
 }
 
 /** Meeting 1: announced, three questions, snapshot at 900, voting from 1000 to 2000; the clock at 1500. */
@@ -60,24 +65,16 @@ export function scriptedIntake(options: { maxSignatureBytes?: number } = {}): Sc
     unreachable: false,
     reads: [],
     prepared: [],
+    wallets: new Map(),
+    closingMargin: 0,
   };
   const read = (what: Read) => {
     chain.reads.push(what);
     if (chain.unreachable) throw chainUnavailable(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:8545"), { code: "ECONNREFUSED" }));
   };
 
-  // The members of MeetingDirectory, Eligibility and VotedIndex that intake uses.
+  // The members of MeetingDirectory, Eligibility, VotedIndex and ContractWallets that intake uses.
   const meetings = {
-    hall: {
-      runner: {
-        provider: {
-          getCode: async () => {
-            read("code");
-            return "0x";
-          },
-        },
-      },
-    },
     meeting: async (meetingId: bigint) => {
       read("meeting");
       const info = chain.meetings.get(meetingId);
@@ -108,6 +105,17 @@ export function scriptedIntake(options: { maxSignatureBytes?: number } = {}): Sc
     },
   };
 
+  const wallets = {
+    isContract: async (address: string) => {
+      read("code");
+      return chain.wallets.has(address);
+    },
+    accepts: async (address: string) => {
+      read("wallet");
+      return chain.wallets.get(address) === true;
+    },
+  };
+
   const store = new SqliteBallotStore(":memory:", 0);
   const domain = ballotDomain(CHAIN_ID, HALL);
   const intake = new Intake(
@@ -115,8 +123,9 @@ export function scriptedIntake(options: { maxSignatureBytes?: number } = {}): Sc
     meetings as unknown as MeetingDirectory,
     eligibility as unknown as Eligibility,
     votedIndex as unknown as VotedIndex,
+    wallets as unknown as ContractWallets,
     domain,
-    { maxSignatureBytes: options.maxSignatureBytes ?? 1024 },
+    { maxSignatureBytes: options.maxSignatureBytes ?? 1024, closingMarginSeconds: () => chain.closingMargin },
   );
   return { intake, store, chain, domain, close: () => store.close() };
 }

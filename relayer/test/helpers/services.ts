@@ -14,6 +14,10 @@ import { startRelayer } from "../../src/service.js";
 import { devAccount, stopChild, type Fixture } from "./chain.js";
 
 export const REGISTRAR_TOKEN = "registrar-token-for-tests-only";
+/** The token custody presents to the relayer, and the relayer's metrics token, in these tests. */
+export const CLIENT_TOKEN = "custody-client-token-for-tests";
+export const METRICS_TOKEN = "metrics-token-for-tests-only";
+export const metricsAuth = { authorization: `Bearer ${METRICS_TOKEN}` };
 
 /** Environment of the relayer for a fixture; `RPC_URL` may point at a proxy. */
 export function relayerEnv(fixture: Fixture, overrides: Record<string, string> = {}): Record<string, string> {
@@ -29,6 +33,8 @@ export function relayerEnv(fixture: Fixture, overrides: Record<string, string> =
     RELAYER_POLL_INTERVAL_MS: "100",
     RELAYER_STUCK_AFTER_MS: "5000",
     RELAYER_RATE_LIMIT_PER_MINUTE: "0",
+    RELAYER_CLIENT_TOKENS: CLIENT_TOKEN,
+    RELAYER_METRICS_TOKEN: METRICS_TOKEN,
     ...overrides,
   };
 }
@@ -45,6 +51,8 @@ export function custodyEnv(fixture: Fixture, overrides: Record<string, string> =
     CUSTODY_REGISTRAR_TOKEN: REGISTRAR_TOKEN,
     CUSTODY_REVEAL_OTP: "true",
     CUSTODY_RATE_LIMIT_PER_MINUTE: "0",
+    CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE: "0",
+    CUSTODY_RELAYER_TOKEN: CLIENT_TOKEN,
     ...overrides,
   };
 }

@@ -11,7 +11,7 @@ import { ballotDigest, ballotDomain } from "#lib/ballot.js";
 import { MeetingHall__factory, OwnedWallet__factory } from "#typechain/index.js";
 import { CHOICES, deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "../helpers/chain.js";
 import { request, waitFor } from "../helpers/http.js";
-import { REGISTRAR_TOKEN, startInProcess, startWithCustody, type RunningServices } from "../helpers/services.js";
+import { REGISTRAR_TOKEN, metricsAuth, startInProcess, startWithCustody, type RunningServices } from "../helpers/services.js";
 import { MAX_LAG_BLOCKS } from "../../src/voted-index.js";
 
 let chain: ChainProcess;
@@ -181,7 +181,7 @@ describe("happy path", () => {
     const health = await request(`${relayer}/v1/health`);
     assert.equal(health.status, 200);
     assert.equal(health.body.status, "ok");
-    const metrics = await fetch(`${relayer}/metrics`).then((r) => r.text());
+    const metrics = await fetch(`${relayer}/metrics`, { headers: metricsAuth }).then((r) => r.text());
     assert.match(metrics, /relayer_ballots_confirmed_total \d+/);
     assert.match(metrics, /relayer_intake_total\{result="accepted"\}/);
   });

@@ -12,7 +12,7 @@ import { Wallet } from "ethers";
 import { ballotDomain } from "#lib/ballot.js";
 import { relayerOpenApi } from "../../src/http/openapi.js";
 import { CHOICES, signedBallot, voter } from "../helpers/chain.js";
-import { rawRequest, startTestApi, type RawAnswer, type TestApi } from "../helpers/api.js";
+import { CLIENT_TOKEN, METRICS_TOKEN, rawRequest, startTestApi, type RawAnswer, type TestApi } from "../helpers/api.js";
 import { CHAIN_ID, HALL, openMeeting } from "../helpers/intake.js";
 import { JsonSchemaChecker } from "../helpers/json-schema.js";
 
@@ -180,5 +180,79 @@ describe("POST /v1/ballots, rate limited", () => {
     assert.ok(Number(r.headers["retry-after"]) >= 1, `Retry-After: ${r.headers["retry-after"]}`);
     assert.deepEqual(checker.check(checker.resolve("#/components/schemas/Error"), r.body), []);
     assert.equal(api.store.get(ballot.id), undefined, "nothing queued");
+  });
+});
+
+describe("POST /v1/ballots, who posts", () => {
+  let api: TestApi;
+
+  before(async () => {
+    api = await startTestApi({ rateLimitPerMinute: 60, trustedProxies: ["127.0.0.1"] });
+    for (const v of voters) api.chain.weights.set(v.address, 1000n);
+  });
+  after(() => api?.stop());
+
+  const junk = (headers: Record<string, string> = {}) => rawRequest(api.url, { headers: { ...json, ...headers }, body: text({}) });
+
+  it("does not count a client with a client token (custody) as one anonymous client, however many junk posts share its address", async () => {
+    const flood: number[] = [];
+    for (let i = 0; i < 80; i++) flood.push((await junk()).status);
+    assert.ok(flood.includes(429), "the anonymous flood is limited");
+    const r = await rawRequest(api.url, { headers: { ...json, authorization: `Bearer ${CLIENT_TOKEN}` }, body: text(ballotOf(5).body) });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+  });
+
+  it("refuses a bearer token that is not a client token, rather than taking it as anonymous", async () => {
+    const r = await rawRequest(api.url, { headers: { ...json, authorization: "Bearer someone-elses-token-1234" }, body: text(ballotOf(6).body) });
+    assert.equal(r.status, 401);
+    assert.equal(r.body.error.code, "unauthenticated");
+    assert.equal(api.store.get(ballotOf(6).id), undefined);
+  });
+
+  it("counts each client a trusted proxy forwards for on its own", async () => {
+    for (let i = 0; i < 40; i++) await junk({ "x-forwarded-for": "198.51.100.1" });
+    assert.equal((await junk({ "x-forwarded-for": "198.51.100.1" })).status, 429);
+    const other = await rawRequest(api.url, { headers: { ...json, "x-forwarded-for": "198.51.100.2" }, body: text(ballotOf(7).body) });
+    assert.equal(other.status, 202, JSON.stringify(other.body));
+  });
+});
+
+describe("GET /v1/health and /metrics", () => {
+  it("reads health from the node at most once a second, however often it is asked", async () => {
+    let reads = 0;
+    const api = await startTestApi({
+      health: async () => {
+        reads++;
+        return { chainReachable: true, blockNumber: 1, senders: [] };
+      },
+    });
+    try {
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 50 }, () => rawRequest(api.url, { method: "GET", path: "/v1/health" })));
+      for (let i = 0; i < 20; i++) answers.push(await rawRequest(api.url, { method: "GET", path: "/v1/health" }));
+      assert.ok(answers.every((a) => a.status === 200));
+      const seconds = Math.ceil((Date.now() - started) / 1000);
+      assert.ok(reads <= seconds + 1, `${reads} node reads in ${seconds} s for ${answers.length} requests`);
+      await new Promise((r) => setTimeout(r, 1100));
+      await rawRequest(api.url, { method: "GET", path: "/v1/health" });
+      assert.ok(reads >= 2, "a second later it is read again");
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it("serves metrics to the bearer of the metrics token only", async () => {
+    const api = await startTestApi();
+    try {
+      const none = await rawRequest(api.url, { method: "GET", path: "/metrics" });
+      assert.deepEqual([none.status, none.body.error.code], [401, "unauthenticated"]);
+      const other = await rawRequest(api.url, { method: "GET", path: "/metrics", headers: { authorization: `Bearer ${CLIENT_TOKEN}` } });
+      assert.deepEqual([other.status, other.body.error.code], [403, "forbidden"]);
+      const ok = await rawRequest(api.url, { method: "GET", path: "/metrics", headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      assert.equal(ok.status, 200);
+      assert.match(ok.text, /relayer_intake_total/);
+    } finally {
+      await api.stop();
+    }
   });
 });
