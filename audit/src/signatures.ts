@@ -5,7 +5,7 @@
  * (`ERC1271_GAS`), asked at the block that counted the ballot.
  */
 import { Interface } from "ethers";
-import { recoverSigner } from "#lib/recover.js";
+import { recoverSigner, signatureProblem } from "#lib/recover.js";
 import type { ChainReader } from "./chain.js";
 
 const erc1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);
@@ -13,11 +13,9 @@ const ERC1271_MAGIC = "0x1626ba7e";
 /** `MeetingHall.ERC1271_GAS`. */
 const ERC1271_GAS = 50_000n;
 
-/** The signer of an ECDSA signature the contract accepts (v 27/28, low s), lower-case, or null. */
+/** The signer of an ECDSA signature in the one form the contract recovers (v 27/28, low s), lower-case, or null. */
 export function ecdsaSigner(digest: string, signature: string): string | null {
-  if (!/^0x[0-9a-fA-F]{130}$/.test(signature)) return null;
-  const v = parseInt(signature.slice(130, 132), 16);
-  if (v !== 27 && v !== 28) return null;
+  if (signatureProblem(signature) !== undefined) return null;
   return recoverSigner(digest, signature);
 }
 
