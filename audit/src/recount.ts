@@ -43,8 +43,6 @@ import { BuildingHistory, activeGroups, compareRegister, mayAnnounce, ownWeight,
 import { RulesBook, type RulesVersionInfo } from "./rules.js";
 import { signedBy } from "./signatures.js";
 
-export type { Difference };
-
 export interface MeetingInfo {
   meetingId: bigint;
   buildingId: bigint;
