@@ -5,10 +5,11 @@
  *                         GET /v1/documents/:id/meta             type, size, name, when
  *                         GET /v1/health
  *   resident:             POST /v1/auth/logout                   the token is refused from then on
- * An upload goes: the client's rate (not for services) → who uploads (a service's token or a resident's JWT) → the
- * resident's rate → the body, at most the largest type's limit → the store's own order (store.ts).
+ * An upload goes: the client's rate (not for services) → who uploads (a service's token or a
+ * resident's JWT) → the resident's rate → the name and the Content-Type (not a form) → the body, at
+ * most the largest type's limit → the store's own order (store.ts).
  * A document is served with the sniffed type, `nosniff`, a sandbox policy, a Content-Disposition
- * with a safe name (always a download for a PDF), a strong ETag that is its id and a year's
+ * with a safe name (always a download for PDF and XML), a strong ETag that is its id and a year's
  * immutable caching: the bytes of an id never change. Errors are `{ error: { code, message } }`.
  *
  * The id is read from the path as sent, before any percent-decoding, so `..`, `%2F` and every other
@@ -27,7 +28,7 @@ import type { Logger } from "#lib/log.js";
 import type { UploaderAuth } from "./auth.js";
 import type { DocumentRecord } from "./catalog.js";
 import { parseDocumentId } from "./document-id.js";
-import { contentDisposition } from "./filename.js";
+import { checkName, contentDisposition } from "./filename.js";
 import { DOCUMENTS_STATUSES } from "./statuses.js";
 import { uploaderKey, type DocumentStore, type Uploader } from "./store.js";
 import { TYPE_INFO } from "./types.js";
@@ -112,31 +113,34 @@ export function createApi(deps: ApiDeps): Express {
     if (uploader.kind === "service") return next();
     limitOrNext(perUploader, uploaderKey(uploader), res, next);
   };
-  /** The bytes, as they are: any Content-Type but a form's (whose envelope is not the document), no Content-Encoding. */
-  const readBytes = express.raw({ limit: deps.maxBodyBytes, type: () => true, inflate: false });
-  const notAForm = (req: Request, _res: Response, next: NextFunction) => {
+  /** What can be refused before the body is read: the query (the name) and a form's Content-Type, whose envelope is not the document. */
+  const uploadRequest = (req: Request, res: Response, next: NextFunction) => {
+    const { name } = parseBody(uploadQuery, { ...req.query });
+    if (name !== undefined) checkName(name);
+    res.locals.name = name;
     const media = mediaOf(req.get("content-type"));
     if (media === "multipart/form-data" || media === "application/x-www-form-urlencoded") {
       throw new AppError("unsupported_media_type", "send the document's bytes as the request body, not a form");
     }
     next();
   };
+  /** The bytes, as they are: any Content-Type, no Content-Encoding. */
+  const readBytes = express.raw({ limit: deps.maxBodyBytes, type: () => true, inflate: false });
 
   const upload = async (req: Request, res: Response) => {
-    const { name } = parseBody(uploadQuery, { ...req.query });
     const uploader = res.locals.uploader as Uploader;
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const declared = req.get("content-type");
-    const { document, created, repaired } = await store.put({ bytes, uploader, name, declaredType: declared });
+    const { document, created, repaired } = await store.put({ bytes, uploader, name: res.locals.name as string | undefined, declaredType: declared });
     const declaredMedia = mediaOf(declared);
     const sniffedMedia = mediaOf(TYPE_INFO[document.type].mediaType);
-    const corrected = declaredMedia !== undefined && declaredMedia !== "application/octet-stream" && declaredMedia !== sniffedMedia;
+    const corrected = declaredMedia !== undefined && /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(declaredMedia) && declaredMedia !== "application/octet-stream" && declaredMedia !== sniffedMedia;
     if (corrected) log.info("declared type corrected", { documentId: document.id, declared: declaredMedia, sniffed: sniffedMedia, requestId: res.locals.requestId });
     res.status(created ? 201 : 200).location(`/v1/documents/${document.id}`);
     res.json({ document: view(document, uploader), created, ...(repaired ? { repaired } : {}), ...(corrected ? { declaredType: declaredMedia } : {}) });
   };
-  app.put("/v1/documents", authenticate, notAForm, readBytes, upload);
-  app.post("/v1/documents", authenticate, notAForm, readBytes, upload);
+  app.put("/v1/documents", authenticate, uploadRequest, readBytes, upload);
+  app.post("/v1/documents", authenticate, uploadRequest, readBytes, upload);
 
   /** The caller of a public read, when it says who it is: to show it its own uploads. */
   const callerOf = async (req: Request): Promise<Uploader | undefined> => (req.get("authorization") === undefined ? undefined : auth.uploaderOf(req.get("authorization")));

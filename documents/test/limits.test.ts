@@ -46,10 +46,14 @@ describe("size limits", () => {
     assert.equal((await upload(s.url, await pdfDocument("Короткий PDF"), { token: KEEPER_TOKEN })).status, 201, "a PDF of the same size is within its own limit");
   });
 
-  it("stops reading a body beyond the largest limit", async () => {
+  it("stops reading a body beyond the largest limit, and refuses a bad name or parameter before reading it", async () => {
     const huge = Buffer.alloc(200_001, 0x41);
     const put = await upload(s.url, huge, { token: KEEPER_TOKEN });
     assert.deepEqual([put.status, put.json.error.code], [413, "payload_too_large"]);
+    const badName = await upload(s.url, huge, { token: KEEPER_TOKEN, name: "x".repeat(300) });
+    assert.deepEqual([badName.status, badName.json.error.code], [400, "invalid_name"], "the name is refused before the body is read");
+    const r = await fetch(`${s.url}/v1/documents?type=pdf`, { method: "PUT", headers: { authorization: `Bearer ${KEEPER_TOKEN}` }, body: "Текст" });
+    assert.deepEqual([r.status, ((await r.json()) as { error: { code: string } }).error.code], [400, "invalid_request"], "an unknown query parameter");
   });
 });
 
