@@ -35,14 +35,14 @@ export async function protocolFromChain(reader: ChainReader, meetingId: bigint, 
   if (options.annex) {
     const register = history.stateAt(await reader.lastBlockAtOrBefore(meeting.snapshot));
     differences.push(...checkAnnex(options.annex, meeting, register, recount.registerHash));
-    // everyone the protocol names must be identified
+    // the initiator, the administrator and every participant must be identified (a representative is
+    // shown by account and power of attorney, whose document the administrator checked)
     const named = new Map<string, string>([
       [meeting.initiator, "initiator"],
       [meeting.administrator, "administrator"],
     ]);
     for (const b of recount.ballots.filter((x) => x.expectedWeight > 0n)) {
       named.set(b.voter, named.get(b.voter) ?? "participant");
-      if (b.representative) named.set(b.representative, named.get(b.representative) ?? "representative");
     }
     for (const [account, role] of named) {
       if (!personOf(options.annex, account)) differences.push({ where: `annex, ${role} ${account}`, field: "identity", expected: "named in the registrar's annex", actual: "missing" });
