@@ -134,6 +134,7 @@ export function readXml(source: string): XmlElement {
     for (;;) {
       const hadSpace = isSpace(source[i]);
       skipSpace();
+      if (i >= source.length) fail(`<${tag}> is not closed with '>'`, startAt);
       if (source[i] === "/" || source[i] === ">") break;
       if (!hadSpace) fail("expected whitespace before an attribute");
       const attrAt = i;
