@@ -14,7 +14,7 @@
  * place, the wordings and the registrar's annex) so that a verifier can rebuild the rest from the chain.
  */
 import { id } from "ethers";
-import { PREMISES_KINDS } from "../domain.js";
+import { BALLOT_FORMS, PREMISES_KINDS } from "../domain.js";
 import type { Annex } from "./annex.js";
 import type { ProtocolDocument } from "./model.js";
 import { PROTOCOL_FORMAT_VERSION } from "./model.js";
@@ -167,7 +167,7 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const BOOL = ["true", "false"] as const;
 const TRI = ["true", "false", "pending"] as const;
 const ANSWER_LIST = /^((For|Against|Abstain|void|unanswered)( (For|Against|Abstain|void|unanswered))*)?$/;
-const FORMS = ["Direct", "Relayed", "Paper"] as const;
+const FORMS = BALLOT_FORMS;
 const ANY = /^[\s\S]*$/;
 const once = (name: string) => ({ name, min: 1, max: 1 });
 const maybe = (name: string) => ({ name, min: 0, max: 1 });

@@ -72,32 +72,32 @@ const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"'
 /** Parses a document; throws XmlError naming the line and column of the first problem. */
 export function readXml(source: string): XmlElement {
   let i = 0;
-  const fail = (message: string, at = i): never => {
+  const refuse = (message: string, at = i): never => {
     const before = source.slice(0, at);
     const line = before.split("\n").length;
     throw new XmlError(message, line, at - before.lastIndexOf("\n"));
   };
   if (source.charCodeAt(0) === 0xfeff) i = 1;
   const m = FORBIDDEN.exec(source);
-  if (m) fail(`character U+${m[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()} is not allowed in XML`, m.index);
+  if (m) refuse(`character U+${m[0].charCodeAt(0).toString(16).padStart(4, "0").toUpperCase()} is not allowed in XML`, m.index);
   const isSpace = (c: string | undefined) => c === " " || c === "\t" || c === "\n" || c === "\r";
   const skipSpace = () => {
     while (isSpace(source[i])) i++;
   };
   const name = () => {
     const start = i;
-    if (!NAME_START.test(source[i] ?? "")) fail("expected a name");
+    if (!NAME_START.test(source[i] ?? "")) refuse("expected a name");
     i++;
     while (i < source.length && NAME_CHAR.test(source[i])) i++;
     return source.slice(start, i);
   };
   const decode = (raw: string, at: number) =>
     raw.replace(/&([^;&<]*);?/g, (whole, ref: string, offset: number) => {
-      if (!whole.endsWith(";")) fail("'&' must start an entity reference ending in ';'", at + offset);
+      if (!whole.endsWith(";")) refuse("'&' must start an entity reference ending in ';'", at + offset);
       if (ref in ENTITIES) return ENTITIES[ref];
       const code = /^#x[0-9a-fA-F]{1,6}$/.test(ref) ? parseInt(ref.slice(2), 16) : /^#[0-9]{1,7}$/.test(ref) ? parseInt(ref.slice(1), 10) : NaN;
-      if (Number.isNaN(code)) fail(`undeclared entity '&${ref};'`, at + offset);
-      if (code > 0x10ffff || (code < 0x20 && code !== 9 && code !== 10 && code !== 13) || (code >= 0xd800 && code <= 0xdfff)) fail(`character reference &${ref}; names a character XML does not allow`, at + offset);
+      if (Number.isNaN(code)) refuse(`undeclared entity '&${ref};'`, at + offset);
+      if (code > 0x10ffff || (code < 0x20 && code !== 9 && code !== 10 && code !== 13) || (code >= 0xd800 && code <= 0xdfff)) refuse(`character reference &${ref}; names a character XML does not allow`, at + offset);
       return String.fromCodePoint(code);
     });
   /** Comments and whitespace between markup. */
@@ -106,8 +106,8 @@ export function readXml(source: string): XmlElement {
       skipSpace();
       if (source.startsWith("<!--", i)) {
         const end = source.indexOf("-->", i + 4);
-        if (end < 0) fail("unterminated comment");
-        if (source.slice(i + 4, end).includes("--")) fail("'--' inside a comment");
+        if (end < 0) refuse("unterminated comment");
+        if (source.slice(i + 4, end).includes("--")) refuse("'--' inside a comment");
         i = end + 3;
       } else return;
     }
@@ -115,41 +115,41 @@ export function readXml(source: string): XmlElement {
 
   if (source.startsWith("<?xml", i)) {
     const end = source.indexOf("?>", i);
-    if (end < 0) fail("unterminated XML declaration");
+    if (end < 0) refuse("unterminated XML declaration");
     const decl = source.slice(i, end);
-    if (!/^<\?xml\s+version\s*=\s*["']1\.[0-9]+["'](\s+encoding\s*=\s*["'][A-Za-z][A-Za-z0-9._-]*["'])?(\s+standalone\s*=\s*["'](yes|no)["'])?\s*$/.test(decl)) fail("malformed XML declaration");
+    if (!/^<\?xml\s+version\s*=\s*["']1\.[0-9]+["'](\s+encoding\s*=\s*["'][A-Za-z][A-Za-z0-9._-]*["'])?(\s+standalone\s*=\s*["'](yes|no)["'])?\s*$/.test(decl)) refuse("malformed XML declaration");
     const enc = /encoding\s*=\s*["']([^"']+)["']/.exec(decl)?.[1];
-    if (enc && enc.toUpperCase() !== "UTF-8") fail(`encoding ${enc}: expected UTF-8`);
+    if (enc && enc.toUpperCase() !== "UTF-8") refuse(`encoding ${enc}: expected UTF-8`);
     i = end + 2;
   }
   misc();
-  if (source.startsWith("<!DOCTYPE", i)) fail("a DOCTYPE is not accepted");
+  if (source.startsWith("<!DOCTYPE", i)) refuse("a DOCTYPE is not accepted");
 
   const element = (): XmlElement => {
     const startAt = i;
-    if (source[i] !== "<") fail("expected an element");
+    if (source[i] !== "<") refuse("expected an element");
     i++;
     const tag = name();
     const attributes: Record<string, string> = {};
     for (;;) {
       const hadSpace = isSpace(source[i]);
       skipSpace();
-      if (i >= source.length) fail(`<${tag}> is not closed with '>'`, startAt);
+      if (i >= source.length) refuse(`<${tag}> is not closed with '>'`, startAt);
       if (source[i] === "/" || source[i] === ">") break;
-      if (!hadSpace) fail("expected whitespace before an attribute");
+      if (!hadSpace) refuse("expected whitespace before an attribute");
       const attrAt = i;
       const key = name();
       skipSpace();
-      if (source[i] !== "=") fail(`expected '=' after attribute ${key}`);
+      if (source[i] !== "=") refuse(`expected '=' after attribute ${key}`);
       i++;
       skipSpace();
       const quote = source[i];
-      if (quote !== '"' && quote !== "'") fail(`expected a quoted value for attribute ${key}`);
+      if (quote !== '"' && quote !== "'") refuse(`expected a quoted value for attribute ${key}`);
       const end = source.indexOf(quote, i + 1);
-      if (end < 0) fail(`unterminated value of attribute ${key}`);
+      if (end < 0) refuse(`unterminated value of attribute ${key}`);
       const raw = source.slice(i + 1, end);
-      if (raw.includes("<")) fail(`'<' in the value of attribute ${key}`, i + 1 + raw.indexOf("<"));
-      if (key in attributes) fail(`duplicate attribute ${key}`, attrAt);
+      if (raw.includes("<")) refuse(`'<' in the value of attribute ${key}`, i + 1 + raw.indexOf("<"));
+      if (key in attributes) refuse(`duplicate attribute ${key}`, attrAt);
       // literal whitespace normalizes to spaces before references are decoded (XML 1.0 § 3.3.3)
       attributes[key] = decode(raw.replace(/\r\n|[\t\n\r]/g, " "), i + 1);
       i = end + 1;
@@ -159,18 +159,18 @@ export function readXml(source: string): XmlElement {
       i += 2;
       return { name: tag, attributes, children: [], text: null, ...pos };
     }
-    if (source[i] !== ">") fail(`expected '>' to close <${tag}>`);
+    if (source[i] !== ">") refuse(`expected '>' to close <${tag}>`);
     i++;
     const children: XmlElement[] = [];
     let text = "";
     for (;;) {
-      if (i >= source.length) fail(`<${tag}> is never closed`, startAt);
+      if (i >= source.length) refuse(`<${tag}> is never closed`, startAt);
       if (source.startsWith("</", i)) {
         i += 2;
         const closing = name();
-        if (closing !== tag) fail(`</${closing}> closes <${tag}>`);
+        if (closing !== tag) refuse(`</${closing}> closes <${tag}>`);
         skipSpace();
-        if (source[i] !== ">") fail(`expected '>' to close </${closing}>`);
+        if (source[i] !== ">") refuse(`expected '>' to close </${closing}>`);
         i++;
         break;
       }
@@ -178,8 +178,8 @@ export function readXml(source: string): XmlElement {
         misc();
         continue;
       }
-      if (source.startsWith("<![CDATA[", i)) fail("CDATA sections are not accepted");
-      if (source.startsWith("<?", i)) fail("processing instructions are not accepted");
+      if (source.startsWith("<![CDATA[", i)) refuse("CDATA sections are not accepted");
+      if (source.startsWith("<?", i)) refuse("processing instructions are not accepted");
       if (source[i] === "<") {
         children.push(element());
         continue;
@@ -187,11 +187,11 @@ export function readXml(source: string): XmlElement {
       const next = source.indexOf("<", i);
       const end = next < 0 ? source.length : next;
       const raw = source.slice(i, end);
-      if (raw.includes("]]>")) fail("']]>' in text", i + raw.indexOf("]]>"));
+      if (raw.includes("]]>")) refuse("']]>' in text", i + raw.indexOf("]]>"));
       text += decode(raw.replace(/\r\n?/g, "\n"), i);
       i = end;
     }
-    if (children.length && text.trim() !== "") fail(`<${tag}> mixes text and elements`, startAt);
+    if (children.length && text.trim() !== "") refuse(`<${tag}> mixes text and elements`, startAt);
     return { name: tag, attributes, children, text: children.length ? null : text, ...pos };
   };
   const position = (at: number) => {
@@ -201,7 +201,7 @@ export function readXml(source: string): XmlElement {
 
   const root = element();
   misc();
-  if (i < source.length) fail("content after the root element");
+  if (i < source.length) refuse("content after the root element");
   return root;
 }
 
