@@ -14,11 +14,11 @@ import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { MeetingType, OrganiserRole, PremisesKind, SHARE_UNIT } from "#lib/domain.js";
 import { NO_DEADLINE, advance, deployWorld, latestTimestamp, type World } from "../dev/scenario.js";
-import { ChainReader, hallInterface, topicOf } from "../audit/src/chain.js";
-import { PowersOfAttorney } from "../audit/src/powers.js";
-import { recountMeeting } from "../audit/src/recount.js";
-import { BuildingHistory } from "../audit/src/register.js";
-import { RulesBook } from "../audit/src/rules.js";
+import { ChainReader, hallInterface, topicOf } from "#lib/recount/chain.js";
+import { PowersOfAttorney } from "#lib/recount/powers.js";
+import { recountMeeting } from "#lib/recount/recount.js";
+import { BuildingHistory } from "#lib/recount/register.js";
+import { RulesBook } from "#lib/recount/rules.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 
 const { values } = parseArgs({ options: { ballots: { type: "string" }, "per-meeting": { type: "string" } } });

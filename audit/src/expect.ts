@@ -4,8 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { UsageError } from "./errors.js";
-import type { Difference } from "./differences.js";
-import type { Recount } from "./recount.js";
+import type { Difference } from "#lib/recount/differences.js";
+import type { Recount } from "#lib/recount/recount.js";
 
 interface PublishedResult {
   meetingId: string;

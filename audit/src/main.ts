@@ -6,26 +6,32 @@
  *   npm run audit -- recount <meetingId> [--expect protocol.json] [--graphql URL]
  *   npm run audit -- recount --all [--graphql URL]
  *   npm run audit -- verify <ballotId | txHash>
- *   npm run audit -- protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE]
+ *   npm run audit -- protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE] [--annex FILE] [--key FILE]
+ *   npm run audit -- protocol --verify FILE [--signature FILE] [--jwks FILE]
  *   npm run audit -- events <meetingId>
  *
  * Options: --rpc URL (env DH_RPC_URL, default http://127.0.0.1:8545), --deployment NAME|FILE
  * (default localhost), --json (machine-readable output), --no-signatures (skip signature checks).
  * Exit codes: 0 all agree, 1 a difference was found, 2 bad arguments, 3 not found,
- * 4 endpoint unreachable or wrong chain, 5 internal error.
+ * 4 endpoint unreachable or wrong chain, 5 internal error. `protocol --verify`: 0 the signature and
+ * every figure check, 1 the signature fails or a figure differs (each named), 2 the file or its
+ * signature cannot be read (or it is unsigned).
  */
 import { parseArgs } from "node:util";
 import { useNativeKeccak } from "#lib/keccak.js";
 import { readDeployment } from "#lib/deployment.js";
-import { ChainReader, byChainOrder, hallInterface, rulesInterface, topicOf, uintTopic } from "./chain.js";
-import { AuditError, EXIT, NotFoundError, UsageError } from "./errors.js";
+import { ChainReader, byChainOrder, hallInterface, rulesInterface, topicOf, uintTopic } from "#lib/recount/chain.js";
+import { NotFoundError } from "#lib/recount/errors.js";
+import { PowersOfAttorney } from "#lib/recount/powers.js";
+import { BALLOT_EVENTS, recountMeeting, type Recount } from "#lib/recount/recount.js";
+import { BuildingHistory } from "#lib/recount/register.js";
+import { RulesBook } from "#lib/recount/rules.js";
+import { isoTime, percent, squareMetres } from "#lib/protocol/format.js";
+import { ruleText, type Language } from "#lib/protocol/labels.js";
+import { EXIT, UsageError, exitCodeOf } from "./errors.js";
 import { compareWithPublished, readPublished } from "./expect.js";
-import { isoTime, percent, squareMetres } from "./format.js";
-import { PowersOfAttorney } from "./powers.js";
-import { buildProtocol, readTexts, ruleText, writeProtocol, type Language } from "./protocol.js";
-import { BALLOT_EVENTS, recountMeeting, type Recount } from "./recount.js";
-import { BuildingHistory } from "./register.js";
-import { RulesBook } from "./rules.js";
+import { readAnnex, verifyProtocolFile, writeProtocol } from "./protocol.js";
+import { readTexts } from "./texts.js";
 import { compareWithSubgraph } from "./subgraph.js";
 import { describeChoices, verify } from "./verify.js";
 
@@ -35,7 +41,10 @@ const USAGE = `usage: npm run audit -- <command> [arguments] [options]
   recount <meetingId> [--expect FILE] [--graphql URL]   recount one meeting from the chain
   recount --all [--graphql URL]                         recount every meeting
   verify <ballotId | txHash>                            whether and how a ballot counted
-  protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE]   the minutes as PDF, JSON and CSV
+  protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE] [--annex FILE] [--key FILE]
+                                                        the protocol as XML, PDF, JSON and CSV (signed with --key)
+  protocol --verify FILE [--signature FILE] [--jwks FILE]
+                                                        check a protocol's signature and every figure in it
   events <meetingId>                                    the meeting's events as JSON lines
 options: --rpc URL  --deployment NAME|FILE  --json  --no-signatures`;
 
@@ -52,6 +61,11 @@ function parse(argv: string[]) {
         out: { type: "string" },
         lang: { type: "string" },
         texts: { type: "string" },
+        annex: { type: "string" },
+        key: { type: "string" },
+        verify: { type: "string" },
+        signature: { type: "string" },
+        jwks: { type: "string" },
         all: { type: "boolean" },
         json: { type: "boolean" },
         "no-signatures": { type: "boolean" },
@@ -145,10 +159,13 @@ async function main(argv: string[]): Promise<number> {
   if (command === "verify" && !/^0x[0-9a-fA-F]{64}$/.test(target ?? "")) {
     throw new UsageError(`verify '${target ?? ""}': expected a ballot id or transaction hash (0x and 64 hex digits)`);
   }
-  const meetingId = command !== "verify" && !(command === "recount" && values.all) ? meetingIdArg(target) : undefined;
+  const verifying = command === "protocol" && values.verify !== undefined;
+  if (verifying && target !== undefined) throw new UsageError("protocol --verify FILE takes no meeting id");
+  const meetingId = command !== "verify" && !(command === "recount" && values.all) && !verifying ? meetingIdArg(target) : undefined;
   if (command === "recount" && values.all && target !== undefined) throw new UsageError("recount --all takes no meeting id");
   const published = values.expect ? await readPublished(values.expect) : undefined;
   const texts = values.texts ? await readTexts(values.texts) : undefined;
+  const annex = values.annex ? await readAnnex(values.annex) : undefined;
 
   let deployment;
   try {
@@ -250,16 +267,29 @@ async function main(argv: string[]): Promise<number> {
       return bad ? EXIT.difference : EXIT.ok;
     }
 
+    if (verifying) {
+      const v = await verifyProtocolFile(reader, values.verify!, { signature: values.signature, jwks: values.jwks, deployment: values.deployment ?? "localhost" });
+      if (values.json) console.log(stringify(v));
+      else {
+        console.log(`${v.kind.toUpperCase()} ${v.file}${v.meetingId ? `: protocol of meeting ${v.meetingId}` : ""}`);
+        console.log(v.signature.valid ? `  ✓ signature valid, key ${v.signature.keyId} (from ${v.signature.keys})` : `  ✗ signature: ${v.signature.problem}`);
+        if (v.differences.length === 0) console.log("  ✓ every figure agrees with the chain");
+        else {
+          console.log(`  ✗ ${v.differences.length} difference(s):`);
+          for (const d of v.differences) console.log(`    - ${d.where}: ${d.field} expected ${d.expected}, found ${d.actual}`);
+        }
+      }
+      return v.differences.length ? EXIT.difference : EXIT.ok;
+    }
+
     if (command === "protocol") {
-      const r = await recountMeeting(reader, meetingId!, { checkSignatures });
-      const doc = buildProtocol(r, { chainId: deployment.chainId, meetingHall: deployment.contracts.MeetingHall.address, language: lang, texts });
-      const files = await writeProtocol(doc, values.out ?? "reports/protocols");
-      if (values.json) console.log(stringify({ files, differences: r.differences }));
+      const { files, differences } = await writeProtocol(reader, meetingId!, { language: lang, texts: texts?.byHash.values(), annex, keyFile: values.key, outDir: values.out ?? "reports/protocols", checkSignatures });
+      if (values.json) console.log(stringify({ files, differences }));
       else {
         for (const f of files) console.log(`wrote ${f}`);
-        printDifferences(r);
+        printDifferences({ differences } as Recount);
       }
-      return r.differences.length ? EXIT.difference : EXIT.ok;
+      return differences.length ? EXIT.difference : EXIT.ok;
     }
 
     // events: the rules version a meeting is counted by, the meeting's own events, and the powers of attorney recorded for it
@@ -287,9 +317,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    if (err instanceof AuditError) {
-      console.error(`audit: ${err.message}`);
-      process.exit(err.exitCode);
+    const code = exitCodeOf(err);
+    if (code !== undefined) {
+      console.error(`audit: ${(err as Error).message}`);
+      process.exit(code);
     }
     console.error(`audit: internal error: ${(err as Error).stack ?? err}`);
     process.exit(EXIT.internal);

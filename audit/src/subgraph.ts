@@ -6,9 +6,9 @@
  * rejected ballot (who signed it, its id and reason). A tampered index shows up as a named difference.
  */
 import { getAddress } from "ethers";
-import { UnreachableError } from "./errors.js";
-import type { Difference } from "./differences.js";
-import type { Recount } from "./recount.js";
+import { UnreachableError } from "#lib/recount/errors.js";
+import type { Difference } from "#lib/recount/differences.js";
+import type { Recount } from "#lib/recount/recount.js";
 
 const PAGE = 1000;
 

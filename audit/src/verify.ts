@@ -6,11 +6,11 @@
  */
 import { BallotHasher, ballotDomain, unpackChoices, unpackPaperChoices } from "#lib/ballot.js";
 import { ANSWERS, BALLOT_FORMS, nameAt } from "#lib/domain.js";
-import { hallCallsOf } from "./calldata.js";
-import { ChainReader, hallInterface, topicOf, type DecodedLog } from "./chain.js";
-import type { Difference } from "./differences.js";
-import { NotFoundError } from "./errors.js";
-import { ballotLabel, recountMeeting, type CountedBallot, type DiscardedBallot, type Recount, type RejectedBallot } from "./recount.js";
+import { hallCallsOf } from "#lib/recount/calldata.js";
+import { ChainReader, hallInterface, topicOf, type DecodedLog } from "#lib/recount/chain.js";
+import type { Difference } from "#lib/recount/differences.js";
+import { NotFoundError } from "#lib/recount/errors.js";
+import { ballotLabel, recountMeeting, type CountedBallot, type DiscardedBallot, type Recount, type RejectedBallot } from "#lib/recount/recount.js";
 
 export type VerifiedBallot =
   | { status: "counted"; meetingId: bigint; ballot: CountedBallot; expectedWeight: string; weightMatchesRegister: boolean; timestamp: number; differences: Difference[] }

@@ -5,8 +5,8 @@
  * there, which also gives the names and articles of its question types.
  */
 import { decodeBytes32String } from "ethers";
-import { RULE_BASES, nameAt, type Rule } from "#lib/domain.js";
-import { RULES_VERSIONS, publishArgs, sourceRef, type QuestionTypeEntry, type RulesVersion } from "#lib/legal-rules.js";
+import { RULE_BASES, nameAt, type Rule } from "../domain.js";
+import { RULES_VERSIONS, publishArgs, sourceRef, type QuestionTypeEntry, type RulesVersion } from "../legal-rules.js";
 import { ChainReader, rulesInterface, topicOf, type DecodedLog } from "./chain.js";
 import { compare, viewOf, type Difference } from "./differences.js";
 

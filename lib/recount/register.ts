@@ -7,7 +7,7 @@
  * `JointGroupRegistered`) is replayed, so that the two can be compared.
  */
 import { AbiCoder, getAddress, keccak256, toUtf8Bytes } from "ethers";
-import { ORGANISER_ROLES, SHARE_UNIT, nameAt, type OrganiserRoleName } from "#lib/domain.js";
+import { ORGANISER_ROLES, SHARE_UNIT, nameAt, type OrganiserRoleName } from "../domain.js";
 import { ChainReader, registryInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
 import type { Difference } from "./differences.js";
 
@@ -42,6 +42,8 @@ export interface RegisterState {
   electorate: Set<string>;
   organisers: Map<string, OrganiserRoleName>;
   registerHash: string | null;
+  /** Each premises with its area (0.01 m²) and holdings (holders lower-case, shares of SHARE_UNIT): what a register's annex is checked against. */
+  premises: Map<bigint, { area: bigint; kind: number; holdings: Array<{ holders: string[]; share: bigint }> }>;
   /** The registry's own announcements (last value of each event). */
   announcedWeights: Map<string, bigint>;
   announcedTotal: bigint;
@@ -97,6 +99,7 @@ export class BuildingHistory {
   stateAt(blockNumber: number, beforeLogIndex?: number): RegisterState {
     const area = new Map<bigint, bigint>();
     const holdingsOf = new Map<bigint, Array<[string, bigint]>>();
+    const premises = new Map<bigint, { area: bigint; kind: number; holdings: Array<{ holders: string[]; share: bigint }> }>();
     const weights = new Map<string, bigint>();
     const groups = new Map<string, string[]>();
     const groupsOf = new Map<string, string[]>();
@@ -126,6 +129,7 @@ export class BuildingHistory {
       switch (e.name) {
         case "PremisesRegistered":
           area.set(a.premisesId, a.area);
+          premises.set(a.premisesId, { area: a.area, kind: Number(a.kind), holdings: [] });
           total += a.area * SHARE_UNIT;
           break;
         case "OwnershipChanged": {
@@ -134,6 +138,7 @@ export class BuildingHistory {
           const next: Array<[string, bigint]> = (a.holdings as Array<{ holders: string[]; share: bigint }>).map((h) => [memberOf([...h.holders]), BigInt(h.share)]);
           for (const [member, share] of next) add(member, premisesArea * share);
           holdingsOf.set(a.premisesId, next);
+          premises.set(a.premisesId, { area: premisesArea, kind: premises.get(a.premisesId)?.kind ?? 0, holdings: (a.holdings as Array<{ holders: string[]; share: bigint }>).map((h) => ({ holders: sortHolders([...h.holders]), share: BigInt(h.share) })) });
           break;
         }
         case "JointGroupRegistered":
@@ -170,6 +175,7 @@ export class BuildingHistory {
       electorate: new Set(),
       organisers,
       registerHash,
+      premises,
       announcedWeights,
       announcedTotal,
       announcedElectorate,

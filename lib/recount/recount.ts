@@ -16,7 +16,7 @@
  * one must indeed carry a signature that is not its signer's.
  */
 import { ZeroAddress, getAddress } from "ethers";
-import { BallotHasher, ballotDomain, isWellFormed, isWellFormedPaper, unpackChoices, unpackPaperChoices } from "#lib/ballot.js";
+import { BallotHasher, ballotDomain, isWellFormed, isWellFormedPaper, unpackChoices, unpackPaperChoices } from "../ballot.js";
 import {
   ANSWERS,
   BALLOT_FORMS,
@@ -33,11 +33,11 @@ import {
   type RejectReasonName,
   type Rule,
   type StatusName,
-} from "#lib/domain.js";
+} from "../domain.js";
 import { ChainReader, hallInterface, topicOf, uintTopic, type DecodedLog } from "./chain.js";
 import { hallCallsOf, type HallCall } from "./calldata.js";
 import { compare, viewOf, type Difference } from "./differences.js";
-import { AuditError, EXIT, NotFoundError } from "./errors.js";
+import { NotFoundError, UndefinedEnumError } from "./errors.js";
 import { PowersOfAttorney, type ChainPoint } from "./powers.js";
 import { BuildingHistory, activeGroups, compareRegister, mayAnnounce, ownWeight, type RegisterState } from "./register.js";
 import { RulesBook, type RulesVersionInfo } from "./rules.js";
@@ -173,6 +173,8 @@ export interface Recount {
   differences: Difference[];
   finalizedBlock?: number;
   finalizedAt?: number;
+  /** The transaction that finalized it. */
+  finalizedTx?: string;
 }
 
 const MEETING_EVENTS = ["MeetingAnnounced", "MeetingCancelled"];
@@ -191,7 +193,7 @@ export function meetingFromEvent(e: DecodedLog, cancelled: boolean, announcedAt:
   // the event's enums arrive as plain integers: one the contract does not define is a difference
   const defined = <N extends readonly string[]>(names: N, value: bigint, what: string): N[number] => {
     const name = nameAt(names, value);
-    if (name === undefined) throw new AuditError("undefined_enum_value", `meeting ${a.meetingId}: MeetingAnnounced has ${what} ${value}, which IMeetingHall does not define`, EXIT.difference);
+    if (name === undefined) throw new UndefinedEnumError(`meeting ${a.meetingId}: MeetingAnnounced has ${what} ${value}, which IMeetingHall does not define`);
     return name;
   };
   return {
@@ -533,6 +535,7 @@ export async function recountMeeting(reader: ChainReader, meetingId: bigint, opt
     differences,
     finalizedBlock: finalized?.blockNumber,
     finalizedAt: finalized ? await reader.timestampOf(finalized.blockNumber) : undefined,
+    finalizedTx: finalized?.transactionHash,
   };
 }
 

@@ -5,7 +5,7 @@
  * (`ERC1271_GAS`), asked at the block that counted the ballot.
  */
 import { Interface } from "ethers";
-import { recoverSigner, signatureProblem } from "#lib/recover.js";
+import { recoverSigner, signatureProblem } from "../recover.js";
 import type { ChainReader } from "./chain.js";
 
 const erc1271 = new Interface(["function isValidSignature(bytes32 hash, bytes signature) view returns (bytes4)"]);

@@ -6,10 +6,10 @@
 import { EventFragment, Interface, type JsonRpcProvider, type Log, type LogDescription, type TransactionResponse } from "ethers";
 import { BuildingRegistry__factory, Forwarder__factory, LegalRules__factory, MeetingHall__factory } from "#typechain/index.js";
 import type { BuildingRegistry, LegalRules, MeetingHall } from "#typechain/index.js";
-import type { Deployment } from "#lib/deployment.js";
-import { HttpJsonRpcProvider } from "#lib/rpc.js";
-import { checkDeployedChain } from "#lib/chain-check.js";
-import { AppError } from "#lib/errors.js";
+import type { Deployment } from "../deployment.js";
+import { HttpJsonRpcProvider } from "../rpc.js";
+import { checkDeployedChain } from "../chain-check.js";
+import { AppError } from "../errors.js";
 import { UnreachableError } from "./errors.js";
 
 export const registryInterface = new Interface(BuildingRegistry__factory.abi);
