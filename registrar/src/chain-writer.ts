@@ -87,6 +87,15 @@ export class ChainWriter {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * Forgets the nonce and fees it keeps between transactions: at the start of each import, since the
+   * key may have signed elsewhere in between (another run of the CLI, the operator by hand).
+   */
+  reset(): void {
+    this.nextNonce = undefined;
+    this.fees = undefined;
+  }
+
   get address(): string {
     return this.wallet.address;
   }

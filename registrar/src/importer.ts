@@ -152,6 +152,7 @@ export class Importer {
     };
     const work = (async (): Promise<ImportOutcome | StoppedOutcome> => {
       try {
+        this.deps.writer.reset();
         const open = store.openOps().length;
         const settling = new ProgressTracker({ settling: open }, report);
         if (open > 0) {

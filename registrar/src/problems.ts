@@ -99,6 +99,11 @@ export class ProblemList {
     this.problems.push({ code, line, column, ...(field === undefined ? {} : { field }), params });
   }
 
+  /** Problems found so far, reported or not. */
+  get count(): number {
+    return this.problems.length + this.dropped;
+  }
+
   get empty(): boolean {
     return this.problems.length === 0;
   }

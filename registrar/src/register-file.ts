@@ -174,6 +174,12 @@ interface Row {
   at: Partial<Record<Column, At>>;
 }
 
+/** What a refused row named, so that rows naming the same building, premises or person are not refused again for it. */
+interface Refused {
+  kind: string;
+  values: Partial<Record<Column, string>>;
+}
+
 /** A field's value as the register keeps it: NFC, without surrounding spaces. */
 function clean(raw: string): string {
   return raw.normalize("NFC").replace(/^[ \u00a0]+|[ \u00a0]+$/g, "");
@@ -207,7 +213,22 @@ function readHeader(record: CsvRecord, problems: ProblemList): Map<number, Colum
   return problems.empty ? columns : undefined;
 }
 
-function readRow(record: CsvRecord, header: Map<number, Column>, width: number, problems: ProblemList): Row | undefined {
+function refusedOf(record: CsvRecord, header: Map<number, Column>): Refused {
+  const values: Partial<Record<Column, string>> = {};
+  for (const [i, f] of record.fields.entries()) {
+    const column = header.get(i);
+    if (column) values[column] = clean(f.value);
+  }
+  return { kind: values.record ?? "", values };
+}
+
+function readRow(record: CsvRecord, header: Map<number, Column>, width: number, problems: ProblemList, refused: Refused[]): Row | undefined {
+  const row = readRowFields(record, header, width, problems);
+  if (!row) refused.push(refusedOf(record, header));
+  return row;
+}
+
+function readRowFields(record: CsvRecord, header: Map<number, Column>, width: number, problems: ProblemList): Row | undefined {
   if (record.fields.length !== width) {
     const where: CsvField | undefined = record.fields[width];
     problems.add(
@@ -220,6 +241,7 @@ function readRow(record: CsvRecord, header: Map<number, Column>, width: number, 
   }
   const values: Partial<Record<Column, string>> = {};
   const at: Partial<Record<Column, At>> = {};
+  const refusedColumns = new Set<Column>();
   let ok = true;
   for (const [i, f] of record.fields.entries()) {
     const column = header.get(i)!;
@@ -228,11 +250,13 @@ function readRow(record: CsvRecord, header: Map<number, Column>, width: number, 
     const control = controlCharacter(value);
     if (control !== undefined) {
       problems.add("control_character", f.line, f.column, { code: `U+${control.toString(16).toUpperCase().padStart(4, "0")}` }, column);
+      refusedColumns.add(column);
       ok = false;
       continue;
     }
     if ([...value].length > MAX_LENGTH[column]) {
       problems.add("field_too_long", f.line, f.column, { length: [...value].length, max: MAX_LENGTH[column] }, column);
+      refusedColumns.add(column);
       ok = false;
       continue;
     }
@@ -247,7 +271,7 @@ function readRow(record: CsvRecord, header: Map<number, Column>, width: number, 
   const kind = kindText as RecordKind;
   const { required, optional } = RECORD_COLUMNS[kind];
   for (const column of COLUMNS) {
-    if (column === "record") continue;
+    if (column === "record" || refusedColumns.has(column)) continue;
     const a = at[column]!;
     if (required.includes(column) && values[column] === undefined) {
       problems.add("field_required", a.line, a.column, { record: kind }, column);
@@ -263,6 +287,11 @@ function readRow(record: CsvRecord, header: Map<number, Column>, width: number, 
 /** Field checks of one kind: a value problem at the field's place. */
 class Checker {
   constructor(private readonly problems: ProblemList) {}
+
+  /** Problems found so far. */
+  get count(): number {
+    return this.problems.count;
+  }
 
   fail(row: Row, column: Column, code: ProblemCode, params: Record<string, string | number> = {}): undefined {
     const a = row.at[column]!;
@@ -339,21 +368,23 @@ export function readRegisterFile(bytes: Uint8Array): RegisterFile {
     problems.throwIfAny();
   }
   const rows: Row[] = [];
+  const refused: Refused[] = [];
   for (const record of records.slice(1)) {
-    const row = readRow(record, header!, records[0]!.fields.length, problems);
+    const row = readRow(record, header!, records[0]!.fields.length, problems, refused);
     if (row) rows.push(row);
   }
-  const file = assemble(rows, new Checker(problems));
+  const file = assemble(rows, refused, new Checker(problems));
   problems.throwIfAny();
   return file;
 }
 
 /** Builds the register from rows that read well, checking them against each other. */
-function assemble(rows: Row[], check: Checker): RegisterFile {
+function assemble(rows: Row[], refused: Refused[], check: Checker): RegisterFile {
   const byKind = (kind: RecordKind) => rows.filter((r) => r.kind === kind);
+  const refusedOfKind = (kind: RecordKind) => refused.filter((r) => r.kind === kind).map((r) => r.values);
 
   const buildings = new Map<string, FileBuilding>();
-  const brokenBuildings = new Set<string>();
+  const brokenBuildings = new Set<string>(refusedOfKind("building").map((v) => v.building ?? ""));
   for (const row of byKind("building")) {
     const key = check.cadastral(row, "building");
     if (key === undefined) {
@@ -370,7 +401,7 @@ function assemble(rows: Row[], check: Checker): RegisterFile {
 
   const persons = new Map<string, FilePerson>();
   // rows that were refused already: rows naming them are not refused again for it
-  const brokenPersons = new Set<string>();
+  const brokenPersons = new Set<string>(refusedOfKind("person").map((v) => v.person ?? ""));
   for (const row of byKind("person")) {
     const personId = check.personId(row);
     const email = check.email(row);
@@ -403,7 +434,7 @@ function assemble(rows: Row[], check: Checker): RegisterFile {
 
   const premisesByBuilding = new Map<string, Map<string, FilePremises>>();
   const cadastralSeen = new Map<string, number>([...buildings.values()].map((b) => [b.key, b.line]));
-  const brokenPremises = new Set<string>();
+  const brokenPremises = new Set<string>(refusedOfKind("premises").map((v) => `${v.building}\u0000${v.premises}`));
   for (const row of byKind("premises")) {
     const building = buildingOf(row);
     const kind = check.oneOf<KindCode>(row, "kind", KIND_CODES, "unknown_kind");
@@ -441,61 +472,68 @@ function assemble(rows: Row[], check: Checker): RegisterFile {
   // owners: one holding per sole or shared row, one per joint group of a premises
   const holderLine = new Map<FilePremises, Map<string, number>>();
   const jointGroups = new Map<FilePremises, Map<string, { holding: FileHolding; row: Row }>>();
+  // a premises with a refused owner row is not summed: its shares are known to be incomplete
+  const refusedShares = new Set<string>(refusedOfKind("owner").map((v) => `${v.building}\u0000${v.premises}`));
   for (const row of byKind("owner")) {
-    const building = buildingOf(row);
-    const person = personOf(row);
-    const share = check.share(row);
-    const ownership = check.oneOf<OwnershipCode>(row, "ownership", OWNERSHIP_CODES, "unknown_ownership");
-    if (ownership !== undefined && ownership !== "joint" && row.values.group !== undefined) {
-      check.fail(row, "group", "field_not_allowed", { record: `owner (${ownership})`, value: row.values.group });
-      continue;
-    }
-    if (ownership === "joint" && row.values.group === undefined) {
-      check.fail(row, "group", "field_required", { record: "owner (joint)" });
-      continue;
-    }
-    const premises = building && premisesOf(row, building);
-    if (!premises || person === undefined || share === undefined || ownership === undefined) continue;
-    const holders = holderLine.get(premises) ?? new Map<string, number>();
-    holderLine.set(premises, holders);
-    const firstLine = holders.get(person);
-    if (firstLine !== undefined) {
-      check.conflict(row, "person", "person_in_two_holdings", { value: person, premises: premises.number, first: firstLine });
-      continue;
-    }
-    holders.set(person, row.line);
-    if (ownership === "sole" && share.units !== SHARE_UNIT) {
-      check.fail(row, "share", "sole_share_not_whole", { value: formatFraction(share.share) });
-      continue;
-    }
-    if (ownership === "shared" && share.units === SHARE_UNIT) {
-      check.fail(row, "share", "shared_share_whole", {});
-      continue;
-    }
-    const title = row.values.title!;
-    if (ownership === "joint") {
-      const groups = jointGroups.get(premises) ?? new Map<string, { holding: FileHolding; row: Row }>();
-      jointGroups.set(premises, groups);
-      const group = row.values.group!;
-      const existing = groups.get(group);
-      if (existing) {
-        if (existing.holding.units !== share.units) {
-          check.conflict(row, "share", "joint_share_differs", { group, first: existing.row.line, expected: formatFraction(existing.holding.share), value: formatFraction(share.share) });
-          continue;
-        }
-        if (existing.holding.title !== title) {
-          check.conflict(row, "title", "joint_title_differs", { group, first: existing.row.line, expected: existing.holding.title });
-          continue;
-        }
-        existing.holding.holders.push(person);
+    const before = check.count;
+    try {
+      const building = buildingOf(row);
+      const person = personOf(row);
+      const share = check.share(row);
+      const ownership = check.oneOf<OwnershipCode>(row, "ownership", OWNERSHIP_CODES, "unknown_ownership");
+      if (ownership !== undefined && ownership !== "joint" && row.values.group !== undefined) {
+        check.fail(row, "group", "field_not_allowed", { record: `owner (${ownership})`, value: row.values.group });
         continue;
       }
-      const holding: FileHolding = { ownership, share: share.share, units: share.units, group, title, holders: [person], line: row.line, at: row.at };
-      groups.set(group, { holding, row });
-      premises.holdings.push(holding);
-      continue;
+      if (ownership === "joint" && row.values.group === undefined) {
+        check.fail(row, "group", "field_required", { record: "owner (joint)" });
+        continue;
+      }
+      const premises = building && premisesOf(row, building);
+      if (!premises || person === undefined || share === undefined || ownership === undefined) continue;
+      const holders = holderLine.get(premises) ?? new Map<string, number>();
+      holderLine.set(premises, holders);
+      const firstLine = holders.get(person);
+      if (firstLine !== undefined) {
+        check.conflict(row, "person", "person_in_two_holdings", { value: person, premises: premises.number, first: firstLine });
+        continue;
+      }
+      holders.set(person, row.line);
+      if (ownership === "sole" && share.units !== SHARE_UNIT) {
+        check.fail(row, "share", "sole_share_not_whole", { value: formatFraction(share.share) });
+        continue;
+      }
+      if (ownership === "shared" && share.units === SHARE_UNIT) {
+        check.fail(row, "share", "shared_share_whole", {});
+        continue;
+      }
+      const title = row.values.title!;
+      if (ownership === "joint") {
+        const groups = jointGroups.get(premises) ?? new Map<string, { holding: FileHolding; row: Row }>();
+        jointGroups.set(premises, groups);
+        const group = row.values.group!;
+        const existing = groups.get(group);
+        if (existing) {
+          if (existing.holding.units !== share.units) {
+            check.conflict(row, "share", "joint_share_differs", { group, first: existing.row.line, expected: formatFraction(existing.holding.share), value: formatFraction(share.share) });
+            continue;
+          }
+          if (existing.holding.title !== title) {
+            check.conflict(row, "title", "joint_title_differs", { group, first: existing.row.line, expected: existing.holding.title });
+            continue;
+          }
+          existing.holding.holders.push(person);
+          continue;
+        }
+        const holding: FileHolding = { ownership, share: share.share, units: share.units, group, title, holders: [person], line: row.line, at: row.at };
+        groups.set(group, { holding, row });
+        premises.holdings.push(holding);
+        continue;
+      }
+      premises.holdings.push({ ownership, share: share.share, units: share.units, title, holders: [person], line: row.line, at: row.at });
+      } finally {
+      if (check.count > before) refusedShares.add(`${row.values.building}\u0000${row.values.premises}`);
     }
-    premises.holdings.push({ ownership, share: share.share, units: share.units, title, holders: [person], line: row.line, at: row.at });
   }
 
   // each premises on its own: whole shares, joint holdings of two to eight, a sole owner alone
@@ -526,7 +564,7 @@ function assemble(rows: Row[], check: Checker): RegisterFile {
         check.conflict(firstRow, "share", "too_many_holdings", { premises: premises.number, count: premises.holdings.length, max: MAX_HOLDINGS });
       }
       const sum = premises.holdings.reduce((s, h) => s + h.units, 0n);
-      if (sum !== SHARE_UNIT) check.conflict(firstRow, "share", "shares_not_whole", { premises: premises.number, sum: formatFraction(unitsToFraction(sum)) });
+      if (sum !== SHARE_UNIT && !refusedShares.has(`${building.key}\u0000${premises.number}`)) check.conflict(firstRow, "share", "shares_not_whole", { premises: premises.number, sum: formatFraction(unitsToFraction(sum)) });
     }
     for (const [person, groups] of groupsOf) {
       if (groups.size > MAX_JOINT_GROUPS) {
