@@ -10,7 +10,7 @@
  */
 import { AbiCoder, getAddress, keccak256, toUtf8Bytes, type JsonRpcProvider } from "ethers";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
-import { BALLOT_FORMS, KINDS, nameAt } from "#lib/domain.js";
+import { BALLOT_FORMS, KINDS, SHARE_UNIT, nameAt } from "#lib/domain.js";
 import { AppError } from "#lib/errors.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import type { CanonicalPerson, CanonicalRegister } from "./canonical.js";
@@ -156,6 +156,13 @@ export class MeetingRegisters {
     for (const r of register.residents) pollElectorate.set(r.personId, (pollElectorate.get(r.personId) ?? new Set()).add(r.premises));
     await this.checkWeights(meeting, register, own, joint, pollElectorate);
     const totalWeight = await this.chain(() => this.registry.totalWeightAt(buildingId, meeting.snapshot));
+    // every premises of the building is in the register: the areas add up to the chain's total
+    const registerTotal = register.premises.reduce((n, p) => n + parseArea(p.area)!, 0n) * SHARE_UNIT;
+    if (registerTotal !== totalWeight) {
+      throw new AppError("register_out_of_step", `the register published before meeting ${meetingId}'s snapshot holds a total weight of ${registerTotal}, the chain ${totalWeight}`, {
+        details: { meetingId: meeting.meetingId, differences: [{ address: "total", register: registerTotal.toString(), chain: totalWeight.toString() }] },
+      });
+    }
     return { meeting, building, version, register, persons, own, joint, pollElectorate, totalWeight };
   }
 

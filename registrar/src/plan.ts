@@ -9,25 +9,41 @@
  * The chain cannot change a registered premises' area, kind or cadastral number, nor drop one: a
  * file that tries is refused with `premises_changed` / `premises_missing` at the premises' line.
  */
-import { OrganiserRole, PREMISES_KINDS } from "#lib/domain.js";
+import { OrganiserRole, PremisesKind } from "#lib/domain.js";
 import { canonicalJson, type CanonicalRegister } from "./canonical.js";
 import { ProblemList } from "./problems.js";
 import { formatArea, formatFraction, unitsToFraction } from "./quantities.js";
-import { KIND_CODES, ROLE_CODES, personsOf, type FileBuilding, type FilePerson, type FilePremises, type RegisterFile, type RoleCode } from "./register-file.js";
+import { KIND_CODES, ROLE_CODES, personsOf, type FileBuilding, type FilePerson, type FilePremises, type KindCode, type RegisterFile, type RoleCode } from "./register-file.js";
 import type { ChainHolding, RegisterStore, StoredBuilding, StoredPremises } from "./store.js";
 
-/** `IBuildingRegistry.PremisesKind` of a file's kind. */
-export function kindIndex(kind: (typeof KIND_CODES)[number]): number {
-  return KIND_CODES.indexOf(kind);
+/** `IBuildingRegistry.PremisesKind` of each of the file's kinds, by the contract's names (lib/domain.ts). */
+const KIND_INDEX: Readonly<Record<KindCode, number>> = {
+  residential: PremisesKind.Residential,
+  "non-residential": PremisesKind.NonResidential,
+  parking: PremisesKind.ParkingSpace,
+};
+
+/** `IBuildingRegistry.OrganiserRole` of each of the file's roles (None, 0, revokes). */
+const ROLE_INDEX: Readonly<Record<RoleCode, number>> = {
+  "management-organisation": OrganiserRole.ManagementOrganisation,
+  hoa: OrganiserRole.HomeownersAssociation,
+  "capital-repair-fund": OrganiserRole.CapitalRepairFund,
+};
+
+export function kindIndex(kind: KindCode): number {
+  return KIND_INDEX[kind];
 }
 
-/** `IBuildingRegistry.OrganiserRole` of a file's role (None is 0). */
+function kindName(index: number): string {
+  return KIND_CODES.find((k) => KIND_INDEX[k] === index) ?? String(index);
+}
+
 export function roleIndex(role: RoleCode): number {
-  return ROLE_CODES.indexOf(role) + 1;
+  return ROLE_INDEX[role];
 }
 
 function roleName(index: number): RoleCode | "none" {
-  return index === OrganiserRole.None ? "none" : (ROLE_CODES[index - 1] ?? "none");
+  return ROLE_CODES.find((r) => ROLE_INDEX[r] === index) ?? "none";
 }
 
 /** A premises' holdings as the chain holds them, in one order (holders sorted, then holdings by holders). */
@@ -115,7 +131,7 @@ export function checkAgainstChain(file: RegisterFile, store: RegisterStore): voi
         problems.add("premises_changed", at.line, at.column, { premises: number, what, registered, value }, what);
       };
       if (s.area !== p.area) changed("area", formatArea(s.area), formatArea(p.area));
-      if (PREMISES_KINDS[s.kind] !== PREMISES_KINDS[kindIndex(p.kind)]) changed("kind", KIND_CODES[s.kind] ?? String(s.kind), p.kind);
+      if (s.kind !== kindIndex(p.kind)) changed("kind", kindName(s.kind), p.kind);
       if (s.cadastral !== p.cadastral) changed("cadastral", s.cadastral, p.cadastral);
     }
   }

@@ -72,14 +72,14 @@ const MAX_LENGTH: Record<Column, number> = {
   role: 32,
 };
 
-/** The premises kinds of the file, in the order of `IBuildingRegistry.PremisesKind`. */
+/** The premises kinds of the file (plan.ts maps them to `IBuildingRegistry.PremisesKind`). */
 export const KIND_CODES = ["residential", "non-residential", "parking"] as const;
 export type KindCode = (typeof KIND_CODES)[number];
 
 export const OWNERSHIP_CODES = ["sole", "shared", "joint"] as const;
 export type OwnershipCode = (typeof OWNERSHIP_CODES)[number];
 
-/** The organiser roles of the file, in the order of `IBuildingRegistry.OrganiserRole` from 1 (0 is None). */
+/** The organiser roles of the file (plan.ts maps them to `IBuildingRegistry.OrganiserRole`). */
 export const ROLE_CODES = ["management-organisation", "hoa", "capital-repair-fund"] as const;
 export type RoleCode = (typeof ROLE_CODES)[number];
 

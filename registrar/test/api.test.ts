@@ -224,5 +224,18 @@ describe("the registrar's API", () => {
       const notVoted = await json(`${url}/v1/meetings/${meetingId}/not-voted`, { token: await residentToken(system, "b2.p2") });
       assert.ok(notVoted.body.notVoted.some((p: { personId: string }) => p.personId === "b2.p2"));
     });
+
+    it("refuses the annexes of a meeting whose snapshot the register does not stand for", async () => {
+      // a premises added on chain by hand with the registrar's key, past the register
+      await (await system.registry.connect(system.registrarWallet).addPremises(1n, [{ area: 5000n, kind: 0, ref: id("by hand"), holdings: [] }])).wait();
+      const now = (await system.provider.getBlock("latest"))!.timestamp;
+      const w = initiator.connect(system.provider);
+      await (await system.hall.connect(w).announceMeeting(1n, 0, administrator, now + 5, now + 3600, id("agenda 2"), [{ textRef: id("Вопрос"), questionType: questionTypeIndex(RULES_VERSIONS.at(-1)!, "other") }])).wait();
+      const r = await json(`${url}/v1/meetings/${await system.hall.meetingCount()}/annex`, { token: API_TOKEN });
+      assert.deepEqual([r.status, r.body.error.code], [409, "register_out_of_step"]);
+      assert.equal(r.body.error.details.differences[0].address, "total");
+      // the first meeting's snapshot came before: its annexes stand
+      assert.equal((await json(`${url}/v1/meetings/${meetingId}/annex`, { token: API_TOKEN })).status, 200);
+    });
   });
 });
