@@ -19,6 +19,7 @@ export const PRODUCTION_DIRS = [
   "custody/src",
   "notifier/src",
   "documents/src",
+  "registrar/src",
   "query-node/src",
   "audit/src",
   "web/src",
