@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { deployFixture, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { ZeroAddress } from "ethers";
+import { deployFixture, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { castCounts } from "./helpers/verify.js";
 import path from "node:path";
@@ -90,7 +91,7 @@ const replacements = () => counter("relayer_transactions_replaced_total");
 describe("stuck transactions", () => {
   it("replaces a transaction priced under the base fee, and the ballot lands", async () => {
     await pauseMining();
-    const b = signedBallot(fx.domain, fx.voters[0]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[0]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
     const { hash: first, nonce } = await submitted(b.id);
     const before = await replacements();
@@ -110,7 +111,7 @@ describe("stuck transactions", () => {
 
   it("replaces a transaction dropped from the node's pool, and the ballot lands", async () => {
     await pauseMining();
-    const b = signedBallot(fx.domain, fx.voters[1]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[1]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
     const { hash: first, nonce } = await submitted(b.id);
     assert.equal(await fx.provider.send("hardhat_dropTransaction", [first]), true);
@@ -131,14 +132,23 @@ describe("batches that cannot land", () => {
     const ids: string[] = [];
     try {
       for (let i = 0; i < 4; i++) {
-        const b = signedBallot(fx.domain, fx.voters[i]!, 999n);
-        store.insert({ id: b.id, meetingId: 999n, voter: b.body.voter, choices: BigInt(b.body.choices), signature: b.body.signature });
+        const b = fx.sign(fx.voters[i]!, 999n);
+        store.insert({
+          id: b.id,
+          meetingId: 999n,
+          voter: b.body.voter,
+          choices: BigInt(b.body.choices),
+          signature: b.body.signature,
+          representative: ZeroAddress,
+          powerOfAttorney: 0n,
+          deadline: BigInt(b.body.deadline),
+        });
         ids.push(b.id);
       }
     } finally {
       store.close();
     }
-    const good = signedBallot(fx.domain, fx.voters[2]!, fx.meetings[0]!);
+    const good = fx.sign(fx.voters[2]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: good.body })).status, 202);
     for (const id of ids) {
       const s = await confirmed(id);
@@ -193,7 +203,7 @@ describe("batches that cannot land", () => {
   }
 
   /** Sends `ballots`, makes every transaction carrying them revert when mined, and waits until they land. */
-  async function revertAtInclusion(ballots: ReturnType<typeof signedBallot>[]): Promise<void> {
+  async function revertAtInclusion(ballots: ReturnType<Fixture["sign"]>[]): Promise<void> {
     await pauseMining();
     const answers = await Promise.all(ballots.map((b) => request(`${relayer}/v1/ballots`, { body: b.body })));
     assert.deepEqual(answers.map((a) => a.status), ballots.map(() => 202));
@@ -215,7 +225,7 @@ describe("batches that cannot land", () => {
   }
 
   it("splits a batch that passed simulation and reverted when mined, and its ballots land", async () => {
-    await revertAtInclusion([4, 5, 6, 7].map((i) => signedBallot(fx.domain, fx.voters[i]!, fx.meetings[0]!)));
+    await revertAtInclusion([4, 5, 6, 7].map((i) => fx.sign(fx.voters[i]!, fx.meetings[0]!)));
     const db = new DatabaseSync(path.join(fx.tmpDir, "submitter.sqlite"));
     try {
       const split = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE meeting_id = ? AND state = 'split'").get(fx.meetings[0]!.toString()) as { n: number };
@@ -226,11 +236,11 @@ describe("batches that cannot land", () => {
   });
 
   it("tries a ballot alone in a batch that reverted when mined again, and it lands", async () => {
-    await revertAtInclusion([signedBallot(fx.domain, fx.voters[8]!, fx.meetings[0]!)]);
+    await revertAtInclusion([fx.sign(fx.voters[8]!, fx.meetings[0]!)]);
   });
 
   it("gives a lone ballot up when its third try reverts, counting the tries made before a restart", async () => {
-    const b = signedBallot(fx.domain, fx.voters[9]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[9]!, fx.meetings[0]!);
     await pauseMining();
     try {
       assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
