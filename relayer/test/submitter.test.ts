@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ZeroAddress } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
+import { meetingHallInterface } from "../src/chain.js";
 import { deployFixture, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { castCounts } from "./helpers/verify.js";
@@ -37,7 +38,7 @@ async function startRelayer() {
 
 before(async () => {
   chain = await startChainProcess(1000);
-  fx = await deployFixture(chain.url, { voters: 10, meetings: 1 });
+  fx = await deployFixture(chain.url, { voters: 12, meetings: 1 });
   proxy = await startProxy(chain.url);
   await startRelayer();
 });
@@ -163,6 +164,44 @@ describe("batches that cannot land", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("settles a batch by the contract's events: a discarded ballot by its place in the batch, a rejected one by its id", async () => {
+    // Ballots intake would refuse (a forged signature, a voter without weight), written into the
+    // queue directly as a faulty instance might have, beside a good one posted as usual.
+    const forged = fx.sign(fx.voters[10]!, fx.meetings[0]!);
+    forged.body.signature = fx.sign(Wallet.createRandom(), fx.meetings[0]!).body.signature;
+    const nobody = fx.sign(Wallet.createRandom(), fx.meetings[0]!);
+    await pauseMining();
+    const store = new SqliteBallotStore(path.join(fx.tmpDir, "submitter.sqlite"));
+    try {
+      for (const b of [forged, nobody]) {
+        store.insert({
+          id: b.id,
+          meetingId: fx.meetings[0]!,
+          voter: b.body.voter,
+          choices: BigInt(b.body.choices),
+          signature: b.body.signature,
+          representative: ZeroAddress,
+          powerOfAttorney: 0n,
+          deadline: BigInt(b.body.deadline),
+        });
+      }
+    } finally {
+      store.close();
+    }
+    const good = fx.sign(fx.voters[11]!, fx.meetings[0]!);
+    assert.equal((await request(`${relayer}/v1/ballots`, { body: good.body })).status, 202);
+    const hashes = new Set([(await submitted(forged.id)).hash, (await submitted(nobody.id)).hash, (await submitted(good.id)).hash]);
+    await resumeMining();
+    assert.equal(hashes.size, 1, "the three travel in one batch");
+    const [f, n, g] = [await confirmed(forged.id), await confirmed(nobody.id), await confirmed(good.id)];
+    assert.deepEqual([f.status, f.reason], ["rejected", "bad_signature"], "BallotDiscarded names its place in the batch");
+    assert.deepEqual([n.status, n.reason], ["rejected", "not_eligible"], "BallotRejected names the ballot by its id");
+    assert.equal(g.status, "confirmed");
+    const receipt = await fx.provider.getTransactionReceipt(g.txHash);
+    const names = receipt!.logs.map((l) => meetingHallInterface.parseLog(l)?.name);
+    assert.deepEqual(names.filter((x) => x !== "BallotCast").sort(), ["BallotDiscarded", "BallotRejected"]);
   });
 
   /**

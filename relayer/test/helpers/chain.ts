@@ -93,6 +93,8 @@ export interface Fixture {
   tmpDir: string;
   /** Registers more owners (one flat each) in the building. */
   addOwners(addresses: string[]): Promise<void>;
+  /** Registers premises (50 m² unless said) with these holdings: joint holdings, shares. */
+  addPremises(premises: Array<{ area?: bigint; holdings: Array<{ holders: string[]; share: bigint }> }>): Promise<void>;
   /** Announces a meeting of the building (its snapshot is now) and waits until it is open. */
   announce(): Promise<bigint>;
   /** A ballot of `wallet`'s (or signed by `wallet` for `options.voter`) for a meeting of the fixture, with its close as the deadline. */
@@ -184,10 +186,11 @@ async function setUp(url: string, options: { voters: number; meetings: number },
   while ((await latestTimestamp(provider)) < votingStart) await new Promise((r) => setTimeout(r, 100));
 
   let flats = options.voters;
-  const addOwners = async (addresses: string[]) => {
-    const premises = addresses.map((a) => ({ area: 5000n, kind: 0, ref: keccakText(`flat ${flats++}`), holdings: [{ holders: [a], share: SHARE_UNIT }] }));
-    await waitAll([await registry.addPremises(buildingId, premises)]);
+  const addPremises = async (premises: Array<{ area?: bigint; holdings: Array<{ holders: string[]; share: bigint }> }>) => {
+    const list = premises.map((p) => ({ area: p.area ?? 5000n, kind: 0, ref: keccakText(`flat ${flats++}`), holdings: p.holdings }));
+    await waitAll([await registry.addPremises(buildingId, list)]);
   };
+  const addOwners = (addresses: string[]) => addPremises(addresses.map((a) => ({ holdings: [{ holders: [a], share: SHARE_UNIT }] })));
   const announce = async () => {
     const start = (await latestTimestamp(provider)) + 2;
     const tx = await hall.announceMeeting(buildingId, MeetingType.Extraordinary, ZeroAddress, start, start + 3 * 24 * 3600, keccakText("agenda"), questions);
@@ -205,6 +208,7 @@ async function setUp(url: string, options: { voters: number; meetings: number },
     url,
     provider,
     addOwners,
+    addPremises,
     announce,
     sign,
     votingEnds,

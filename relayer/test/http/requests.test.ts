@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { NonceManager, Wallet, ZeroAddress, id as keccakText, type Interface } from "ethers";
+import { NonceManager, Wallet, ZeroAddress, id as keccakText, type BaseWallet, type Interface } from "ethers";
 import { MeetingType } from "#lib/domain.js";
 import { FORWARD_REQUEST_TYPES, forwarderDomain } from "#lib/forward-request.js";
 import { Forwarder__factory, MeetingHall__factory, type Forwarder, type MeetingHall } from "#typechain/index.js";
@@ -46,7 +46,7 @@ after(async () => {
 const chainTime = async () => Number(BigInt((await fx.provider.send("eth_getBlockByNumber", ["latest", false])).timestamp));
 
 /** A forward request for the hall signed by `wallet` with its current forwarder nonce. */
-async function signed(wallet: Wallet, data: string, overrides: Partial<{ gas: bigint; deadline: bigint; nonce: bigint; to: string }> = {}) {
+async function signed(wallet: BaseWallet, data: string, overrides: Partial<{ gas: bigint; deadline: bigint; nonce: bigint; to: string }> = {}) {
   const request = {
     from: wallet.address,
     to: overrides.to ?? fx.deployment.contracts.MeetingHall.address,
