@@ -8,10 +8,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { NonceManager, Wallet, keccak256, solidityPacked } from "ethers";
+import { Wallet } from "ethers";
 import { SHARE_UNIT } from "#lib/domain.js";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
-import { CHOICES, deployFixture, devAccount, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { CHOICES, deployFixture, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { startInProcess, type RunningServices } from "./helpers/services.js";
 
@@ -102,14 +102,7 @@ describe("a representative's ballot at the relayer", () => {
     const meetingId = await fx.announce();
     const principal = fx.voters[0]!;
     const rep = Wallet.createRandom();
-    // the registrar (the deployer) records it after checking the document; it uses its own connection here
-    const registrar = MeetingHall__factory.connect(fx.deployment.contracts.MeetingHall.address, new NonceManager(devAccount(0).connect(fx.provider)));
-    const now = Number((await fx.provider.getBlock("latest"))!.timestamp);
-    await (
-      await registrar.recordPowerOfAttorney({ principal: principal.address, representative: rep.address, buildingId: 1n, meetingId, validFrom: now, validTo: now + 86_400, documentHash: keccak256(solidityPacked(["string"], ["doc"])) })
-    ).wait();
-    const [powerId] = await hall().powersOfAttorney(1n, principal.address, rep.address);
-
+    const [powerId] = await fx.recordPowers([{ principal: principal.address, representative: rep.address }], meetingId);
     const byRep = fx.sign(rep, meetingId, CHOICES, { voter: principal.address, powerOfAttorney: powerId! });
     const wrongPower = fx.sign(rep, meetingId, CHOICES, { voter: principal.address, powerOfAttorney: powerId! + 1n });
     const refused = await post(wrongPower.body);

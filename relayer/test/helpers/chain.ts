@@ -97,6 +97,11 @@ export interface Fixture {
   addPremises(premises: Array<{ area?: bigint; holdings: Array<{ holders: string[]; share: bigint }> }>): Promise<void>;
   /** Announces a meeting of the building (its snapshot is now) and waits until it is open. */
   announce(): Promise<bigint>;
+  /**
+   * Records, as the registrar, a power of attorney from each principal to their representative for
+   * every meeting of the building over the next month (or for `meetingId` alone); their ids, in order.
+   */
+  recordPowers(pairs: Array<{ principal: string; representative: string }>, meetingId?: bigint): Promise<bigint[]>;
   /** A ballot of `wallet`'s (or signed by `wallet` for `options.voter`) for a meeting of the fixture, with its close as the deadline. */
   sign(wallet: BaseWallet, meetingId: bigint, choices?: bigint, options?: Omit<BallotOptions, "deadline">): ReturnType<typeof signedBallot>;
   cleanup(): void;
@@ -200,6 +205,24 @@ async function setUp(url: string, options: { voters: number; meetings: number },
     while ((await latestTimestamp(provider)) < start) await new Promise((r) => setTimeout(r, 100));
     return id;
   };
+  const recordPowers = async (pairs: Array<{ principal: string; representative: string }>, meetingId = 0n) => {
+    const from = await latestTimestamp(provider);
+    const txs: TransactionResponse[] = [];
+    for (const p of pairs) {
+      txs.push(
+        await hall.recordPowerOfAttorney({
+          ...p,
+          buildingId,
+          meetingId,
+          validFrom: from,
+          validTo: from + 30 * 24 * 3600,
+          documentHash: keccakText(`power of attorney ${p.principal} → ${p.representative}`),
+        }),
+      );
+    }
+    await waitAll(txs);
+    return Promise.all(pairs.map(async (p) => (await hall.powersOfAttorney(buildingId, p.principal, p.representative)).at(-1)!));
+  };
   const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
   const sign = (wallet: BaseWallet, meetingId: bigint, choices = CHOICES, opts: Omit<BallotOptions, "deadline"> = {}) =>
     signedBallot(domain, wallet, meetingId, choices, { ...opts, deadline: BigInt(votingEnds.get(meetingId) ?? 0) });
@@ -210,6 +233,7 @@ async function setUp(url: string, options: { voters: number; meetings: number },
     addOwners,
     addPremises,
     announce,
+    recordPowers,
     sign,
     votingEnds,
     deployment,
