@@ -69,6 +69,8 @@ export const SUITES: Suite[] = [
   { name: "relayer", command: nodeTest("relayer/test"), count: nodeTestCount },
   { name: "custody", command: nodeTest("custody/test"), count: nodeTestCount },
   { name: "notifier", command: nodeTest("notifier/test"), count: nodeTestCount },
+  { name: "documents", command: nodeTest("documents/test"), count: nodeTestCount },
+  { name: "keeper", command: nodeTest("keeper/test"), count: nodeTestCount },
   { name: "web-build", command: ["npx", "tsx", "scripts/build-web.ts"], count: noCount },
   { name: "web", command: nodeTest("web/test"), count: nodeTestCount },
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },

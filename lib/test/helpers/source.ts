@@ -18,6 +18,7 @@ export const PRODUCTION_DIRS = [
   "relayer/src",
   "custody/src",
   "notifier/src",
+  "documents/src",
   "query-node/src",
   "audit/src",
   "web/src",
