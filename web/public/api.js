@@ -173,11 +173,11 @@ export async function paperDecisions(meetingId) {
 /** Powers of attorney naming `representative`, not revoked: whom they may vote for, where and when. */
 export async function powersFor(representative) {
   const data = await graphql(
-    `query ($r: Bytes!) { powersOfAttorney(first: 100, where: { representative: $r, revoked: false }) {
+    `query ($r: Bytes!) { powerOfAttorneys(first: 100, where: { representative: $r, revoked: false }) {
        powerId principal allMeetings validFrom validTo building { id } meeting { id } } }`,
     { r: representative.toLowerCase() },
   );
-  return data.powersOfAttorney;
+  return data.powerOfAttorneys;
 }
 
 export async function ballotOf(meetingId, voter) {

@@ -491,7 +491,7 @@ async function viewResults(id, page = 0) {
           h(
             "thead",
             {},
-            h("tr", {}, h("th", {}, t("voter")), h("th", {}, t("form")), h("th", {}, t("weight")), h("th", {}, t("answers")), h("th", { className: "hide-narrow" }, t("transaction")), h("th", {}, t("block"))),
+            h("tr", {}, h("th", {}, t("voter")), h("th", { className: "hide-narrow" }, t("form")), h("th", {}, t("weight")), h("th", {}, t("answers")), h("th", { className: "hide-narrow" }, t("transaction")), h("th", {}, t("block"))),
           ),
           h(
             "tbody",
@@ -500,8 +500,15 @@ async function viewResults(id, page = 0) {
               h(
                 "tr",
                 { "data-form": b.form, "data-representative": b.representative ?? "" },
-                h("td", { className: "mono" }, short(b.voter), b.representative ? h("div", { className: "muted" }, `${t("representative")}: ${short(b.representative)}`) : null),
-                h("td", {}, t("forms")[b.form] ?? b.form),
+                h(
+                  "td",
+                  { className: "mono" },
+                  short(b.voter),
+                  b.representative ? h("div", { className: "muted" }, `${t("representative")}: ${short(b.representative)}`) : null,
+                  // on a phone the form column is hidden: the form goes under the voter
+                  h("div", { className: "muted only-narrow" }, t("forms")[b.form] ?? b.form),
+                ),
+                h("td", { className: "hide-narrow" }, t("forms")[b.form] ?? b.form),
                 h("td", {}, amount(m, b.weight), b.jointGroupVotes.length ? h("div", { className: "muted" }, `${t("jointGroups")}: ${amount(m, BigInt(b.weight) - BigInt(b.ownWeight))}`) : null),
                 h("td", {}, answersOf(m, b).join(", ")),
                 h("td", { className: "mono hide-narrow" }, short(b.transactionHash)),
