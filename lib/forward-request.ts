@@ -60,3 +60,21 @@ export function forwardRequestData(request: ForwardRequest, signature: string): 
   const { from, to, value, gas, deadline, data } = request;
   return { from, to, value, gas, deadline, data, signature };
 }
+
+/**
+ * The MeetingHall functions a forward request may call: what an initiator, an administrator, a
+ * principal or a voter does without holding ether. The relayer relays nothing else, and the
+ * custodial wallet signs nothing else.
+ */
+export const FORWARDABLE_HALL_FUNCTIONS = [
+  "announceMeeting",
+  "announcePoll",
+  "cancel",
+  "enterPaperDecisions",
+  "recordPowerOfAttorney",
+  "revokePowerOfAttorney",
+  "castBallot",
+  "castBallotFor",
+  "finalize",
+] as const;
+export type ForwardableHallFunction = (typeof FORWARDABLE_HALL_FUNCTIONS)[number];

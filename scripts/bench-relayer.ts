@@ -2,7 +2,9 @@
  * Relayer benchmark:  npm run bench:relayer -- [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
  *
  * Against a local node with one-second blocks, N signed ballots across 50 meetings are posted over
- * HTTP by concurrent clients to the relayer (its own process). Measured: intake rate and latency,
+ * HTTP by concurrent clients to the relayer (its own process), each signed with its meeting's close
+ * as its deadline, one in twenty by the voter's representative under a power of attorney (so intake
+ * reads and checks powers under load too). Measured: intake rate and latency,
  * confirmation rate from the first post to the last confirmation, gas per ballot, and ballots
  * acknowledged but not on chain at the end (`lost`). The same is then run in naive mode (one
  * transaction per ballot, everything else equal) on fresh meetings. Writes reports/bench-relayer.json.
@@ -11,7 +13,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { deployFixture, devAccount, signedBallot, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
+import { Wallet, id as keccakText } from "ethers";
+import { deployFixture, devAccount, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
 import { postLoad, request } from "../relayer/test/helpers/http.js";
 import { metricsAuth, relayerEnv, startProcess } from "../relayer/test/helpers/services.js";
 import { castCounts } from "../relayer/test/helpers/verify.js";
@@ -35,6 +38,9 @@ for (const [name, v] of [["ballots", N], ["naive-ballots", NAIVE_N], ["concurren
 }
 
 const SENDERS = 6;
+/** One voter in this many votes through a representative. */
+const REPRESENTED_EVERY = 20;
+const representativeOf = (v: number) => new Wallet(keccakText(`bench representative ${v}`));
 /**
  * intakePerSecond counts the whole run from the first post. intakePerSecondAfterWarmup leaves out the
  * first WARM_ACKS acknowledgements (connections opening, code being compiled) and is reported beside
@@ -77,12 +83,23 @@ interface RunResult {
   seconds: number;
 }
 
-async function run(fx: Fixture, meetings: bigint[], perMeeting: number, total: number, settings: Record<string, string>, label: string): Promise<RunResult> {
+async function run(
+  fx: Fixture,
+  meetings: bigint[],
+  perMeeting: number,
+  total: number,
+  settings: Record<string, string>,
+  label: string,
+  powers: Map<number, bigint>,
+): Promise<RunResult> {
   const items = [];
   for (let v = 0; v < perMeeting && items.length < total; v++) {
+    const power = powers.get(v);
     for (const m of meetings) {
       if (items.length >= total) break;
-      items.push(signedBallot(fx.domain, fx.voters[v]!, m));
+      items.push(
+        power === undefined ? fx.sign(fx.voters[v]!, m) : fx.sign(representativeOf(v), m, undefined, { voter: fx.voters[v]!.address, powerOfAttorney: power }),
+      );
     }
   }
   const proc = await startProcess(relayerEnv(fx, { RELAYER_DB_PATH: path.join(fx.tmpDir, `${label}.sqlite`), ...settings }));
@@ -151,12 +168,17 @@ try {
   const perMeeting = Math.ceil(N / MEETINGS);
   const naivePerMeeting = Math.ceil(NAIVE_N / MEETINGS);
   process.stdout.write(`setting up: ${Math.max(perMeeting, naivePerMeeting)} voters, ${2 * MEETINGS} meetings\n`);
-  fx = await deployFixture(chain.url, { voters: Math.max(perMeeting, naivePerMeeting), meetings: 2 * MEETINGS });
-  const batched = await run(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched");
-  const naive = await run(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive");
+  const voters = Math.max(perMeeting, naivePerMeeting);
+  fx = await deployFixture(chain.url, { voters, meetings: 2 * MEETINGS });
+  const represented = Array.from({ length: voters }, (_, v) => v).filter((v) => v % REPRESENTED_EVERY === REPRESENTED_EVERY - 1);
+  const ids = await fx.recordPowers(represented.map((v) => ({ principal: fx!.voters[v]!.address, representative: representativeOf(v).address })));
+  const powers = new Map(represented.map((v, i) => [v, ids[i]!]));
+  const batched = await run(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched", powers);
+  const naive = await run(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive", powers);
   const report = {
     ballots: N,
     meetings: MEETINGS,
+    representedShare: 1 / REPRESENTED_EVERY,
     concurrency: CONCURRENCY,
     blockTimeMs: 1000,
     senders: SENDERS,

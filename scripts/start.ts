@@ -5,7 +5,9 @@
  *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
  *  3. the relayer and the custodial wallet, each from its own configuration;
  *  4. the embedded query node indexing the subgraph and serving GraphQL;
- *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll;
+ *  5. the demo (dev/seed.ts): two buildings with joint owners and heirs, owners with custodial wallets, a
+ *     finished annual meeting with a representative's ballot and a paper decision, an open meeting an
+ *     owner announced gas-free through custody and the relayer, and a poll;
  *  6. the web page;
  *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
  *
@@ -170,7 +172,7 @@ try {
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
   const textsFile = path.join(dataDir, "agenda-texts.json");
-  step("seeding the demo: buildings, owners, a finished meeting, an open meeting and a poll");
+  step("seeding the demo: buildings, owners, a finished meeting, an open meeting announced gas-free and a poll");
   const seed = await seedDemo({
     rpcUrl: chain.url,
     deployment,
