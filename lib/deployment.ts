@@ -34,11 +34,14 @@ export const deploymentSchema = z.object({
   contracts: z.object({
     BuildingRegistry: contractRecord,
     MeetingHall: contractRecord,
+    LegalRules: contractRecord,
+    Forwarder: contractRecord,
   }),
   parameters: z.object({
     minNotice: wholeNumber,
     minWindow: z.number().int().positive(),
     maxWindow: z.number().int().positive(),
+    maxOpenPerInitiator: z.number().int().min(1).max(65_535),
   }),
   admin: address,
   registrar: address,
@@ -48,21 +51,36 @@ export const deploymentSchema = z.object({
 
 export type Deployment = z.infer<typeof deploymentSchema>;
 
-/** Law defaults (Housing Code art. 47.1): 10 days notice, 7–60 days of voting. */
+/** The deployment's parameters, as MeetingHall takes them (`IMeetingHall.Parameters`). */
+export type Parameters = Deployment["parameters"];
+
+/**
+ * Law defaults (Housing Code art. 47.1): 10 days notice, 7–60 days of voting. The law sets no limit of
+ * open meetings per initiator; three keeps one owner from flooding a building with notices while
+ * leaving room for an annual meeting, an extraordinary one and a poll at once.
+ */
 export const LAW_PARAMETERS = {
   minNotice: 10 * 24 * 3600,
   minWindow: 7 * 24 * 3600,
   maxWindow: 60 * 24 * 3600,
-} as const;
+  maxOpenPerInitiator: 3,
+} as const satisfies Parameters;
 
-/** Each contract's address and first block, by contract name: what an indexer's data sources need. */
-export type ContractSources = Record<keyof Deployment["contracts"], { address: string; startBlock: number }>;
+/** The contracts whose events an indexer reads (the forwarder's are of no interest to it). */
+export const INDEXED_CONTRACTS = ["BuildingRegistry", "MeetingHall", "LegalRules"] as const;
+
+/** Each indexed contract's address and first block, by contract name: what an indexer's data sources need. */
+export type ContractSources = Record<(typeof INDEXED_CONTRACTS)[number], { address: string; startBlock: number }>;
 
 export function contractSources(deployment: Deployment): ContractSources {
-  const { BuildingRegistry, MeetingHall } = deployment.contracts;
+  const source = (name: (typeof INDEXED_CONTRACTS)[number]) => ({
+    address: deployment.contracts[name].address,
+    startBlock: deployment.contracts[name].deploymentBlock,
+  });
   return {
-    BuildingRegistry: { address: BuildingRegistry.address, startBlock: BuildingRegistry.deploymentBlock },
-    MeetingHall: { address: MeetingHall.address, startBlock: MeetingHall.deploymentBlock },
+    BuildingRegistry: source("BuildingRegistry"),
+    MeetingHall: source("MeetingHall"),
+    LegalRules: source("LegalRules"),
   };
 }
 

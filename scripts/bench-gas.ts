@@ -1,14 +1,16 @@
 /**
- * Gas benchmark (npm run bench:gas): gas per 5-question ballot, relayed in batches and cast directly,
- * against an OpenZeppelin Governor over the same weights; announcing and finalizing a meeting; and the
- * gas to register a building of 2,000 premises. Runs the scenarios of test/gas/scenarios.ts (the ones
- * the gas snapshots track) on the in-process network; prints a table and writes reports/bench-gas.json.
+ * Gas benchmark (npm run bench:gas): gas per 5-question ballot in every form (relayed in batches, cast
+ * directly, by a representative, by a joint owner, entered from paper) against an OpenZeppelin
+ * Governor over the same weights; announcing and finalizing a meeting; and registering premises by
+ * how they are held and a building of 2,000 premises. Runs the scenarios of test/gas/scenarios.ts (the
+ * ones the gas snapshots track) on the in-process network; prints a table and writes
+ * reports/bench-gas.json.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { AppError } from "#lib/errors.js";
-import { OWNERS, PREMISES, QUESTIONS, REFERENCE_HARDFORK, measureGas } from "../test/gas/scenarios.js";
+import { JOINT_FLATS, OWNERS, PREMISES, PREMISES_BY_HOLDING, QUESTIONS, REFERENCE_HARDFORK, measureGas } from "../test/gas/scenarios.js";
 
 const measured = await measureGas();
 const gas = (name: string) => {
@@ -22,7 +24,14 @@ const ourGasPerBallot = {
   batch100: gas("relayed-ballot-batch-100"),
   batch200: gas("relayed-ballot-batch-200"),
   direct: gas("direct-ballot"),
+  representativeBatch100: gas("representative-relayed-batch-100"),
+  representativeDirect: gas("representative-direct-ballot"),
+  jointOwnerBatch100: gas("joint-owner-relayed-batch-100"),
+  jointOwnerDirect: gas("joint-owner-direct-ballot"),
+  paperDecision: gas("paper-decision"),
+  paperBatch100: gas("paper-decision-batch-100"),
 };
+const addPremisesGasByHolding = { sole: gas("add-premises-sole"), coOwned: gas("add-premises-co-owned"), joint: gas("add-premises-joint") };
 const governorGasPerVoter = gas("governor-vote-per-voter");
 const report = {
   measuredAt: new Date().toISOString(),
@@ -37,10 +46,11 @@ const report = {
   registerBuilding2000Gas: measured.registerBuilding.gas,
   registerBuilding2000Transactions: measured.registerBuilding.transactions,
   addPremisesGasPerPremises: gas("add-premises-per-premises"),
+  addPremisesGasByHolding,
   scenarios: Object.fromEntries(measured.scenarios.map((s) => [s.name, s.gas])),
 };
 
-console.log(`\nGas per ${QUESTIONS}-question ballot, building of ${OWNERS} owners (hardfork ${measured.hardfork})`);
+console.log(`\nGas per ${QUESTIONS}-question ballot, building of ${OWNERS} sole owners and ${JOINT_FLATS} joint flats (hardfork ${measured.hardfork})`);
 console.table({
   ...Object.fromEntries(Object.entries(ourGasPerBallot).map(([k, v]) => [`MeetingHall ${k}`, { gas: v }])),
   "OZ Governor (5 × castVoteBySig)": { gas: governorGasPerVoter },
@@ -50,6 +60,10 @@ console.log(`Announce a ${QUESTIONS}-question meeting: ${report.announceMeetingG
 console.log(
   `Register a building of ${PREMISES} premises: ${report.registerBuilding2000Gas} gas in ${report.registerBuilding2000Transactions} transactions ` +
     `(${report.addPremisesGasPerPremises} gas a premises)`,
+);
+console.log(
+  `Register a premises, ${PREMISES_BY_HOLDING} to a transaction: one owner ${addPremisesGasByHolding.sole}, two co-owners ` +
+    `${addPremisesGasByHolding.coOwned}, two joint owners (a new joint group) ${addPremisesGasByHolding.joint} gas`,
 );
 const file = path.join(PROJECT_ROOT, "reports", "bench-gas.json");
 await mkdir(path.dirname(file), { recursive: true });

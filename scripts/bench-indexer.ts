@@ -10,8 +10,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { AbiCoder, concat, getBytes, Interface, keccak256, SigningKey, toUtf8Bytes, type Wallet } from "ethers";
-import { packChoices } from "#lib/ballot.js";
+import { getBytes, Interface, SigningKey, ZeroAddress, type Wallet } from "ethers";
+import { BallotHasher, ballotDomain, packChoices } from "#lib/ballot.js";
 import { Choice } from "#lib/domain.js";
 import { QueryNode } from "../query-node/src/query-node.js";
 import { announceOpenMeeting, registerWalletOwners, startScenario, type Scenario } from "../query-node/test/helpers/scenario.js";
@@ -31,31 +31,25 @@ const VOTERS = setting("BENCH_VOTERS", 1000);
 const QUESTIONS = setting("BENCH_QUESTIONS", 5);
 const BATCH = setting("BENCH_BATCH", 250);
 const QUERY_RUNS = setting("BENCH_QUERY_RUNS", 300);
-
-const coder = AbiCoder.defaultAbiCoder();
-const BALLOT_TYPEHASH = keccak256(toUtf8Bytes("Ballot(uint256 meetingId,address voter,uint128 choices)"));
+/** The ballots of the benchmark never expire. */
+const MAX_UINT64 = 2n ** 64n - 1n;
 
 /** EIP-712 signer with the domain separator computed once (the digest equals TypedDataEncoder.hash). */
 function ballotSigner(s: Scenario) {
-  const domainSeparator = keccak256(
-    coder.encode(
-      ["bytes32", "bytes32", "bytes32", "uint256", "address"],
-      [
-        keccak256(toUtf8Bytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")),
-        keccak256(toUtf8Bytes("Digital Home")),
-        keccak256(toUtf8Bytes("1")),
-        s.deployment.chainId,
-        s.deployment.contracts.MeetingHall.address,
-      ],
-    ),
-  );
+  const hasher = new BallotHasher(ballotDomain(s.deployment.chainId, s.deployment.contracts.MeetingHall.address));
   const keys = new Map<string, SigningKey>();
   return (wallet: Wallet, meetingId: bigint, choices: bigint) => {
     let key = keys.get(wallet.address);
     if (!key) keys.set(wallet.address, (key = new SigningKey(wallet.privateKey)));
-    const structHash = keccak256(coder.encode(["bytes32", "uint256", "address", "uint128"], [BALLOT_TYPEHASH, meetingId, wallet.address, choices]));
-    const digest = keccak256(concat(["0x1901", domainSeparator, structHash]));
-    return { voter: wallet.address, choices, signature: key.sign(getBytes(digest)).serialized };
+    const digest = hasher.digest(meetingId, wallet.address, choices, ZeroAddress, MAX_UINT64);
+    return {
+      voter: wallet.address,
+      representative: ZeroAddress,
+      powerOfAttorney: 0n,
+      choices,
+      deadline: MAX_UINT64,
+      signature: key.sign(getBytes(digest)).serialized,
+    };
   };
 }
 
@@ -154,7 +148,7 @@ async function main(): Promise<void> {
     const server = await node.listen();
     const endpoint = `${server.url}/subgraphs/name/digital-home`;
     const resultsQuery = `query ($id: ID!) { meeting(id: $id) { id status ballotCount participatingWeight totalWeight quorumReached
-      questions(orderBy: index) { index threshold forWeight againstWeight abstainWeight participatingWeight passed } } }`;
+      questions(orderBy: index) { index questionType code ruleBase forWeight againstWeight abstainWeight participatingWeight passed } } }`;
     const ballotsQuery = `query ($id: String!) { ballots(first: 100, where: { meeting: $id }, orderBy: weight, orderDirection: desc) {
       id voter weight choices answers transactionHash blockNumber logIndex } }`;
     const timings: number[] = [];

@@ -2,7 +2,9 @@
  * Network benchmark:  npm run bench:network -- [--ballots 20000] [--concurrency 64]
  *
  * The relayer benchmark's workload (relayer/test/helpers/workload.ts: N signed ballots across 50
- * meetings, posted over HTTP by concurrent clients to the relayer in its own process, 6 sender keys)
+ * meetings, each with its meeting's close as deadline and one voter in twenty's by a representative
+ * under a power of attorney, posted over HTTP by concurrent clients to the relayer in its own
+ * process, 6 sender keys)
  * run twice in one go: on the embedded chain (one-second blocks) and on the local geth network (4
  * Clique signers and an observer, one-second blocks; the relayer sends to signer-1 and waits the
  * confirmations a Clique deployment needs, network/finality.ts). Measured for each: confirmed
@@ -20,7 +22,7 @@ import { cliqueConfirmations } from "../network/finality.js";
 import { installGeth } from "../network/geth-install.js";
 import { LocalNetwork, createNetwork } from "../network/local-network.js";
 import { deployFixture, devAccount, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
-import { MEETINGS, RELAYER_SETTINGS, SENDERS, runWorkload, type RunResult } from "../relayer/test/helpers/workload.js";
+import { MEETINGS, RELAYER_SETTINGS, REPRESENTED_EVERY, SENDERS, recordRepresentatives, runWorkload, type RunResult } from "../relayer/test/helpers/workload.js";
 
 const { values } = parseArgs({
   options: {
@@ -147,10 +149,12 @@ async function embeddedRun() {
   let fx: Fixture | undefined;
   try {
     fx = await deployFixture(chain.url, { voters: perMeeting, meetings: MEETINGS });
+    const powers = await recordRepresentatives(fx, perMeeting);
     const from = await fx.provider.getBlockNumber();
     const cpu = new CpuMeter(new Map([["node", chain.child.pid!], ["clients (the benchmark)", process.pid]]));
     const result = await runWorkload(fx, fx.meetings, perMeeting, N, RELAYER_SETTINGS, "embedded", {
       concurrency: CONCURRENCY,
+      powers,
       onRelayer: (child) => cpu.add("relayer", child.pid!),
       onPhase: (phase) => (phase === "posting" ? cpu.begin() : cpu.finish()),
     });
@@ -174,6 +178,7 @@ async function networkRun() {
     await network.startAll({ progress: (m) => say(`  ${m}`) });
     const confirmations = cliqueConfirmations((await network.signers("signer-1")).length);
     fx = await deployFixture(network.url("signer-1"), { voters: perMeeting, meetings: MEETINGS });
+    const powers = await recordRepresentatives(fx, perMeeting);
     const from = await observer.getBlockNumber();
     const pids = new Map<string, number>([["clients (the benchmark)", process.pid]]);
     for (const node of network.spec.nodes) pids.set(node.name, (await network.pid(node.name))!);
@@ -182,6 +187,7 @@ async function networkRun() {
     watch.start();
     const result = await runWorkload(fx, fx.meetings, perMeeting, N, { ...RELAYER_SETTINGS, RELAYER_CONFIRMATIONS: String(confirmations) }, "network", {
       concurrency: CONCURRENCY,
+      powers,
       provider: observer,
       onRelayer: (child) => cpu.add("relayer", child.pid!),
       onPhase: (phase) => (phase === "posting" ? cpu.begin() : cpu.finish()),
@@ -206,6 +212,7 @@ const reorgs = Math.max(net.reorgsSeenBySigner1, net.reorgsLogged.distinct);
 const report = {
   ballots: N,
   meetings: MEETINGS,
+  representedShare: 1 / REPRESENTED_EVERY,
   concurrency: CONCURRENCY,
   senders: SENDERS,
   blockTimeMs: 1000,

@@ -2,7 +2,9 @@
  * Relayer benchmark:  npm run bench:relayer -- [--ballots 20000] [--naive-ballots 2000] [--concurrency 64]
  *
  * Against a local node with one-second blocks, N signed ballots across 50 meetings are posted over
- * HTTP by concurrent clients to the relayer (its own process). Measured: intake rate and latency,
+ * HTTP by concurrent clients to the relayer (its own process), each signed with its meeting's close
+ * as its deadline, one in twenty by the voter's representative under a power of attorney (so intake
+ * reads and checks powers under load too). Measured: intake rate and latency,
  * confirmation rate from the first post to the last confirmation, gas per ballot, and ballots
  * acknowledged but not on chain at the end (`lost`). The same is then run in naive mode (one
  * transaction per ballot, everything else equal) on fresh meetings. Writes reports/bench-relayer.json.
@@ -12,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { deployFixture, startChainProcess, type Fixture } from "../relayer/test/helpers/chain.js";
-import { MEETINGS, RELAYER_SETTINGS, SENDERS, runWorkload } from "../relayer/test/helpers/workload.js";
+import { MEETINGS, RELAYER_SETTINGS, REPRESENTED_EVERY, SENDERS, recordRepresentatives, runWorkload } from "../relayer/test/helpers/workload.js";
 
 const { values } = parseArgs({
   options: {
@@ -37,12 +39,15 @@ try {
   const perMeeting = Math.ceil(N / MEETINGS);
   const naivePerMeeting = Math.ceil(NAIVE_N / MEETINGS);
   process.stdout.write(`setting up: ${Math.max(perMeeting, naivePerMeeting)} voters, ${2 * MEETINGS} meetings\n`);
-  fx = await deployFixture(chain.url, { voters: Math.max(perMeeting, naivePerMeeting), meetings: 2 * MEETINGS });
-  const batched = await runWorkload(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched", { concurrency: CONCURRENCY });
-  const naive = await runWorkload(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive", { concurrency: CONCURRENCY });
+  const voters = Math.max(perMeeting, naivePerMeeting);
+  fx = await deployFixture(chain.url, { voters, meetings: 2 * MEETINGS });
+  const powers = await recordRepresentatives(fx, voters);
+  const batched = await runWorkload(fx, fx.meetings.slice(0, MEETINGS), perMeeting, N, RELAYER_SETTINGS, "batched", { concurrency: CONCURRENCY, powers });
+  const naive = await runWorkload(fx, fx.meetings.slice(MEETINGS), naivePerMeeting, NAIVE_N, { ...RELAYER_SETTINGS, RELAYER_BATCH_SIZE: "1" }, "naive", { concurrency: CONCURRENCY, powers });
   const report = {
     ballots: N,
     meetings: MEETINGS,
+    representedShare: 1 / REPRESENTED_EVERY,
     concurrency: CONCURRENCY,
     blockTimeMs: 1000,
     senders: SENDERS,

@@ -69,6 +69,10 @@ export const SUITES: Suite[] = [
   { name: "relayer", command: nodeTest("relayer/test"), count: nodeTestCount },
   { name: "custody", command: nodeTest("custody/test"), count: nodeTestCount },
   { name: "notifier", command: nodeTest("notifier/test"), count: nodeTestCount },
+  { name: "documents", command: nodeTest("documents/test"), count: nodeTestCount },
+  { name: "keeper", command: nodeTest("keeper/test"), count: nodeTestCount },
+  // one file at a time: each starts a chain, custody, the notifier and the registrar
+  { name: "registrar", command: ["node", "--disable-warning=ExperimentalWarning", "--import", "tsx", "--test", "--test-concurrency=1", ...testFiles("registrar/test")], count: nodeTestCount },
   { name: "web-build", command: ["npx", "tsx", "scripts/build-web.ts"], count: noCount },
   { name: "web", command: nodeTest("web/test"), count: nodeTestCount },
   { name: "e2e", command: ["npx", "hardhat", "test", "mocha", ...testFiles("test/e2e")], count: mochaCount },

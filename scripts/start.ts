@@ -10,8 +10,10 @@
  *     against the signers);
  *  4. the embedded query node indexing the subgraph and serving GraphQL (on the local network from the
  *     observer);
- *  5. the demo: two buildings, owners with custodial wallets, a finished meeting, an open one and a poll
- *     (on the local network seeded once, on its first start);
+ *  5. the demo (dev/seed.ts): two buildings with joint owners and heirs, owners with custodial wallets, a
+ *     finished annual meeting with a representative's ballot and a paper decision, an open meeting an
+ *     owner announced gas-free through custody and the relayer, and a poll (on the local network seeded
+ *     once, on its first start);
  *  6. the web page;
  *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
  *
@@ -60,9 +62,9 @@ import { GethProvider } from "../network/geth-provider.js";
 import { LocalNetwork, createNetwork } from "../network/local-network.js";
 import { waitFor } from "../network/wait.js";
 
-const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600 };
+const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600, maxOpenPerInitiator: 3 };
 /** The local network runs on a real clock: a short notice and window, so the first start seeds the demo in about two minutes. */
-const LOCAL_PARAMETERS = { minNotice: 10, minWindow: 60, maxWindow: 60 * 24 * 3600 };
+const LOCAL_PARAMETERS = { minNotice: 10, minWindow: 60, maxWindow: 60 * 24 * 3600, maxOpenPerInitiator: 3 };
 const SUBGRAPH_NAME = "digital-home";
 // Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
 // #1 is the management organisation, #2–#4 send the relayer's batches.
@@ -203,7 +205,7 @@ async function embeddedChain(): Promise<Chain> {
   const deployer = new Wallet(DEV_KEYS[0], provider);
   const organiser = new Wallet(DEV_KEYS[1], provider);
 
-  step("deploying BuildingRegistry and MeetingHall with demo parameters");
+  step("deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
   const registrarToken = randomBytes(24).toString("hex");
@@ -281,8 +283,9 @@ async function localChain(): Promise<Chain> {
       minNotice: envSeconds("DH_MIN_NOTICE", LOCAL_PARAMETERS.minNotice),
       minWindow: envSeconds("DH_MIN_WINDOW", LOCAL_PARAMETERS.minWindow),
       maxWindow: envSeconds("DH_MAX_WINDOW", LOCAL_PARAMETERS.maxWindow),
+      maxOpenPerInitiator: LOCAL_PARAMETERS.maxOpenPerInitiator,
     };
-    step(`deploying BuildingRegistry and MeetingHall (notice ${parameters.minNotice} s, windows of ${parameters.minWindow} s to ${parameters.maxWindow} s)`);
+    step(`deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall (notice ${parameters.minNotice} s, windows of ${parameters.minWindow} s to ${parameters.maxWindow} s)`);
     deployment = await finalDeployment(provider, await deployDigitalHome(deployer, { network: "local", parameters }), confirmations);
     await folder.update({ deployment });
   } else {
@@ -344,23 +347,21 @@ function localRecordFile(dir: string): string {
  * the recorded blocks.
  */
 async function finalDeployment(provider: JsonRpcProvider, deployment: Deployment, confirmations: number): Promise<Deployment> {
-  const last = Math.max(deployment.contracts.BuildingRegistry.deploymentBlock, deployment.contracts.MeetingHall.deploymentBlock);
+  const records = Object.values(deployment.contracts);
+  const last = Math.max(...records.map((r) => r.deploymentBlock));
   await waitFor(`block ${last + confirmations - 1}`, async () => (await provider.getBlockNumber()) >= last + confirmations - 1, { timeoutMs: 120_000, intervalMs: 250 });
-  const blockOf = async (hash: string) => {
-    const receipt = await provider.getTransactionReceipt(hash);
-    if (!receipt || receipt.status !== 1) throw new AppError("deployment_failed", `deployment transaction ${hash} is not on the chain`);
-    return receipt.blockNumber;
+  const final = async <R extends { transactionHash: string; deploymentBlock: number }>(record: R): Promise<R> => {
+    const receipt = await provider.getTransactionReceipt(record.transactionHash);
+    if (!receipt || receipt.status !== 1) throw new AppError("deployment_failed", `deployment transaction ${record.transactionHash} is not on the chain`);
+    return { ...record, deploymentBlock: receipt.blockNumber };
   };
-  const registryBlock = await blockOf(deployment.contracts.BuildingRegistry.transactionHash);
-  const hallBlock = await blockOf(deployment.contracts.MeetingHall.transactionHash);
-  return {
-    ...deployment,
-    startBlock: Math.min(registryBlock, hallBlock),
-    contracts: {
-      BuildingRegistry: { ...deployment.contracts.BuildingRegistry, deploymentBlock: registryBlock },
-      MeetingHall: { ...deployment.contracts.MeetingHall, deploymentBlock: hallBlock },
-    },
+  const contracts = {
+    BuildingRegistry: await final(deployment.contracts.BuildingRegistry),
+    MeetingHall: await final(deployment.contracts.MeetingHall),
+    LegalRules: await final(deployment.contracts.LegalRules),
+    Forwarder: await final(deployment.contracts.Forwarder),
   };
+  return { ...deployment, startBlock: Math.min(...Object.values(contracts).map((r) => r.deploymentBlock)), contracts };
 }
 
 /**
@@ -440,7 +441,7 @@ try {
     seed = c.seeded;
     step(`the demo was seeded on the first start: meetings №${seed.meetings.finished}, №${seed.meetings.open} and poll №${seed.meetings.poll}`);
   } else {
-    step("seeding the demo: buildings, owners, a finished meeting, an open meeting and a poll");
+    step("seeding the demo: buildings, owners, a finished meeting, an open meeting announced gas-free and a poll");
     seed = await c.seed({ custodyUrl: custody.url, relayerUrl: relayer.url, textsFile });
   }
   step("waiting for the query node to index up to the chain head");

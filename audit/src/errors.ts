@@ -28,16 +28,12 @@ export class UsageError extends AuditError {
   }
 }
 
-/** A meeting, ballot or transaction that is not on the chain: exit 3. */
-export class NotFoundError extends AuditError {
-  constructor(message: string) {
-    super("not_found", message, EXIT.notFound);
-  }
-}
-
-/** An endpoint that cannot be reached, or serves another chain: exit 4. */
-export class UnreachableError extends AuditError {
-  constructor(message: string, cause?: unknown) {
-    super("unreachable", message, EXIT.unreachable, { cause });
-  }
+/**
+ * The exit code of any error the tool meets: its own errors carry theirs; the recount's (lib/recount)
+ * map by code — a meeting not on the chain 3, a node unreachable 4, an event the ABI does not define 1.
+ */
+export function exitCodeOf(err: unknown): number | undefined {
+  if (err instanceof AuditError) return err.exitCode;
+  if (!(err instanceof AppError)) return undefined;
+  return ({ not_found: EXIT.notFound, unreachable: EXIT.unreachable, undefined_enum_value: EXIT.difference } as Record<string, number>)[err.code];
 }

@@ -4,7 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { UsageError } from "./errors.js";
-import type { Difference, Recount } from "./recount.js";
+import type { Difference } from "#lib/recount/differences.js";
+import type { Recount } from "#lib/recount/recount.js";
 
 interface PublishedResult {
   meetingId: string;
@@ -41,7 +42,7 @@ export function compareWithPublished(recount: Recount, published: PublishedResul
   eq("meetingId", recount.meeting.meetingId.toString(), published.meetingId);
   eq("totalWeight", recount.totalWeight.toString(), published.totalWeight);
   eq("participatingWeight", recount.participatingWeight.toString(), published.participatingWeight);
-  eq("ballotCount", String(recount.ballots.length), String(published.ballotCount));
+  eq("ballotCount", String(recount.countedBallots), String(published.ballotCount));
   eq("quorumReached", String(recount.quorumReached), String(published.quorumReached));
   for (const q of recount.questions) {
     const p = published.questions.find((x) => x.number === q.index + 1);

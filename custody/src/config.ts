@@ -16,8 +16,10 @@ export const DEFAULT_AUDIENCE = "digital-home-custody";
 
 export interface CustodyConfig {
   /**
-   * JSON-RPC endpoint of a node of the voting chain (optional). When set, custody checks at start-up
-   * that the node serves the deployment record's chain and contracts before it signs for them.
+   * JSON-RPC endpoint of a node of the voting chain. Custody checks at start-up that the node serves
+   * the deployment record's chain and contracts, and reads it before every signature (the meeting,
+   * the voter's standing, a power of attorney, the hall's answer to a forward request). Without it
+   * custody logs residents in but signs nothing.
    */
   rpcUrl?: string;
   /** Deployment record: a network name under deployments/ or a path to a JSON file; gives the EIP-712 domain. */
@@ -49,6 +51,12 @@ export interface CustodyConfig {
   residentRateLimitPerMinute: number;
   /** Proxies (the web server) whose X-Forwarded-For names the client. */
   trustedProxies: string[];
+  /** Seconds before a meeting's close from which no ballot is signed for it (the relayer's closing margin). */
+  closingMarginSeconds: number;
+  /** Seconds a signed forward request stays valid. */
+  requestTtlSeconds: number;
+  /** The most gas a forward request may carry (the relayer's RELAYER_MAX_REQUEST_GAS). */
+  maxRequestGas: number;
 }
 
 function masterKey(r: EnvReader, name: string): Buffer {
@@ -104,6 +112,9 @@ export function loadConfig(env: Env = process.env): CustodyConfig {
     rateLimitPerMinute: r.whole("CUSTODY_RATE_LIMIT_PER_MINUTE", 120, 0, 100_000_000),
     residentRateLimitPerMinute: r.whole("CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE", 30, 0, 100_000_000),
     trustedProxies: r.addresses("CUSTODY_TRUSTED_PROXIES"),
+    closingMarginSeconds: r.whole("CUSTODY_CLOSING_MARGIN_SECONDS", 5, 0, 3_600),
+    requestTtlSeconds: r.whole("CUSTODY_REQUEST_TTL_SECONDS", 300, 30, 3_600),
+    maxRequestGas: r.whole("CUSTODY_MAX_REQUEST_GAS", 5_000_000, 21_000, 15_000_000),
   };
   if (authMode === "jwt" && config.jwksUrl === undefined && r.raw("CUSTODY_JWKS_URL") === undefined) {
     r.problems.push("CUSTODY_JWKS_URL: missing, expected the identity provider's JWKS URL when CUSTODY_AUTH_MODE=jwt");

@@ -1,6 +1,7 @@
 /**
  * Residents' keys and the append-only signing log, in SQLite. A private key exists in the clear only
- * inside `withSigner` while it signs; it is never logged or returned.
+ * inside `withSigner` while it signs; it is never logged or returned. The log holds every ballot and
+ * every forward request custody signed, with what identifies it on chain (its EIP-712 digest).
  */
 import { AppError } from "#lib/errors.js";
 import { SqliteDatabase } from "#lib/sqlite.js";
@@ -25,6 +26,19 @@ CREATE TABLE IF NOT EXISTS signing_log (
   digest      TEXT NOT NULL,
   signed_at   TEXT NOT NULL
 );
+`;
+
+/** Columns added to the signing log since it was first created (adding a column changes no entry). */
+const ADDED_COLUMNS: Array<[string, string]> = [
+  // "ballot" or "forward_request"
+  ["kind", "TEXT NOT NULL DEFAULT 'ballot'"],
+  // the hall function a forward request calls
+  ["function_name", "TEXT"],
+  // the last timestamp at which the signed ballot or request may count
+  ["deadline", "TEXT"],
+];
+
+const INDEXES = `
 CREATE INDEX IF NOT EXISTS signing_log_by_resident ON signing_log (resident_id, seq);
 CREATE TRIGGER IF NOT EXISTS signing_log_no_update BEFORE UPDATE ON signing_log
 BEGIN SELECT RAISE(ABORT, 'the signing log is append-only'); END;
@@ -40,9 +54,18 @@ export interface Resident {
 export interface SigningLogEntry {
   seq: number;
   residentId: string;
+  /** What was signed: a ballot, or a forward request for the MeetingHall. */
+  kind: "ballot" | "forward_request";
+  /** A ballot's voter (the principal, for a representative's ballot); a request's signer. */
   voter: string;
+  /** The meeting it concerns ("" for a request about none yet, as an announcement). */
   meetingId: string;
+  /** A ballot's packed choices ("" for a request). */
   choices: string;
+  /** A request's MeetingHall function (null for a ballot). */
+  functionName: string | null;
+  /** The last timestamp at which it may count. */
+  deadline: string | null;
   digest: string;
   signedAt: string;
 }
@@ -81,6 +104,9 @@ export class Keystore {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.exec(SCHEMA);
+    const present = new Set((this.db.prepare(`PRAGMA table_info(signing_log)`).all() as Array<{ name: string }>).map((c) => c.name));
+    for (const [name, type] of ADDED_COLUMNS) if (!present.has(name)) this.db.exec(`ALTER TABLE signing_log ADD COLUMN ${name} ${type}`);
+    this.db.exec(INDEXES);
   }
 
   /** Creates the resident's key, or returns the existing resident. */
@@ -118,8 +144,10 @@ export class Keystore {
       const key = new SigningKey("0x" + plain.toString("hex"));
       return this.db.transaction(() => {
         this.db
-          .prepare(`INSERT INTO signing_log (resident_id, voter, meeting_id, choices, digest, signed_at) VALUES (?, ?, ?, ?, ?, ?)`)
-          .run(residentId, entry.voter, entry.meetingId, entry.choices, entry.digest, new Date().toISOString());
+          .prepare(
+            `INSERT INTO signing_log (resident_id, kind, voter, meeting_id, choices, function_name, deadline, digest, signed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(residentId, entry.kind, entry.voter, entry.meetingId, entry.choices, entry.functionName, entry.deadline, entry.digest, new Date().toISOString());
         return sign(key);
       });
     } finally {
@@ -143,14 +171,28 @@ export class Keystore {
     if (query.cursor !== undefined) (where.push(newest ? "seq < ?" : "seq > ?"), args.push(query.cursor));
     const rows = this.db
       .prepare(`SELECT * FROM signing_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq ${newest ? "DESC" : "ASC"} LIMIT ?`)
-      .all(...args, limit + 1) as unknown as Array<{ seq: number; resident_id: string; voter: string; meeting_id: string; choices: string; digest: string; signed_at: string }>;
+      .all(...args, limit + 1) as unknown as Array<{
+      seq: number;
+      resident_id: string;
+      kind: "ballot" | "forward_request";
+      voter: string;
+      meeting_id: string;
+      choices: string;
+      function_name: string | null;
+      deadline: string | null;
+      digest: string;
+      signed_at: string;
+    }>;
     const more = rows.length > limit;
     const entries = rows.slice(0, limit).map((r) => ({
       seq: Number(r.seq),
       residentId: r.resident_id,
+      kind: r.kind,
       voter: r.voter,
       meetingId: r.meeting_id,
       choices: r.choices,
+      functionName: r.function_name,
+      deadline: r.deadline,
       digest: r.digest,
       signedAt: r.signed_at,
     }));

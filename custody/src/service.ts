@@ -12,6 +12,7 @@ import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { demoAuthenticator, jwksAuthenticator, type Authenticator, type DemoLogin } from "./auth.js";
+import { CustodyChain } from "./chain.js";
 import type { CustodyConfig } from "./config.js";
 import { createCustodyApp } from "./http/app.js";
 import { AesGcmKeyWrapper } from "./key-wrapper.js";
@@ -36,20 +37,22 @@ export interface StartOptions {
   deliverCode?: (residentId: string, code: string) => void;
 }
 
-/** Custody reads the chain only to check, once, that the node knows the record's contracts. */
-async function checkChain(rpcUrl: string, deployment: Deployment): Promise<void> {
+/** Connects to the node, checking once that it knows the record's chain and contracts, for custody's reads before it signs. */
+async function connectChain(rpcUrl: string, deployment: Deployment): Promise<{ chain: CustodyChain; close(): void }> {
   const provider = new HttpJsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
   try {
     await checkDeployedChain(provider, deployment, { rpcUrl, attempts: 30 });
-  } finally {
+  } catch (err) {
     provider.destroy();
+    throw err;
   }
+  return { chain: new CustodyChain(provider, deployment), close: () => provider.destroy() };
 }
 
 export async function startCustody(config: CustodyConfig, options: StartOptions = {}): Promise<RunningCustody> {
   const log = options.logger ?? createLogger(config.logLevel, { service: "custody" });
   const deployment = options.deployment ?? (await readDeployment(config.deployment));
-  if (config.rpcUrl !== undefined) await checkChain(config.rpcUrl, deployment);
+  const connected = config.rpcUrl !== undefined ? await connectChain(config.rpcUrl, deployment) : undefined;
   const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
   const keystore = new Keystore(config.dbPath, new AesGcmKeyWrapper(config.masterKey));
   const revocations = new TokenRevocations(config.dbPath);
@@ -68,6 +71,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     auth = demo;
   }
   const appLog = log.child({ component: "custody-api" });
+  if (!connected) log.warn("no chain to read (RPC_URL unset): custody logs residents in but signs nothing");
   if (demo && !config.revealOtp && !options.deliverCode) {
     log.warn("demo login without a code delivery: one-time codes reach nobody (they are never logged); set CUSTODY_REVEAL_OTP=true for a loopback demo");
   }
@@ -86,6 +90,10 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     revocations,
     log: appLog,
     deliverCode: options.deliverCode ?? ((residentId) => appLog.info("one-time code issued with no delivery configured", { residentId })),
+    chain: connected?.chain,
+    closingMarginSeconds: config.closingMarginSeconds,
+    requestTtlSeconds: config.requestTtlSeconds,
+    maxRequestGas: BigInt(config.maxRequestGas),
   });
   let server;
   try {
@@ -93,6 +101,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
   } catch (err) {
     keystore.close();
     revocations.close();
+    connected?.close();
     throw err;
   }
   log.info("custody listening", { url: server.url, authMode: config.authMode, meetingHall: domain.verifyingContract });
@@ -106,6 +115,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
         await running.close();
         keystore.close();
         revocations.close();
+        connected?.close();
         log.info("custody stopped");
       })()),
   };

@@ -13,27 +13,14 @@ import { after, before, describe, it } from "node:test";
 import { DatabaseSync } from "node:sqlite";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { recoverAddress } from "ethers";
-import type { Deployment } from "#lib/deployment.js";
 import { loadConfig } from "../src/config.js";
 import { startCustody, type RunningCustody } from "../src/service.js";
+import { startVotingChain, type VotingChain } from "./chain.js";
 import { REGISTRAR_TOKEN, request } from "./helpers.js";
 
 const ISSUER = "https://id.example.test";
 const AUDIENCE = "digital-home";
-const deployment: Deployment = {
-  network: "custody-test",
-  chainId: 31337,
-  startBlock: 1,
-  contracts: {
-    BuildingRegistry: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", deploymentBlock: 1, transactionHash: "0x" + "11".repeat(32) },
-    MeetingHall: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", deploymentBlock: 2, transactionHash: "0x" + "22".repeat(32) },
-  },
-  parameters: { minNotice: 0, minWindow: 60, maxWindow: 3600 },
-  admin: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-  registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-  deployedAt: new Date(0).toISOString(),
-};
-
+let chain: VotingChain;
 let idp: Server;
 let service: RunningCustody;
 let custody: string;
@@ -60,9 +47,11 @@ before(async () => {
     res.end(JSON.stringify(jwks));
   });
   await new Promise<void>((r) => idp.listen(0, "127.0.0.1", r));
+  chain = await startVotingChain();
   dir = mkdtempSync(path.join(tmpdir(), "dh-custody-"));
   masterKey = randomBytes(32).toString("hex");
   const config = loadConfig({
+    RPC_URL: chain.url,
     LOG_LEVEL: "silent",
     CUSTODY_PORT: "0",
     CUSTODY_DB_PATH: path.join(dir, "custody.sqlite"),
@@ -74,13 +63,14 @@ before(async () => {
     CUSTODY_JWT_AUDIENCE: AUDIENCE,
     CUSTODY_RATE_LIMIT_PER_MINUTE: "600",
   });
-  service = await startCustody(config, { deployment });
+  service = await startCustody(config, { deployment: chain.deployment });
   custody = service.url;
 });
 
 after(async () => {
   await service?.stop();
   await new Promise((r) => idp?.close(r));
+  await chain?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -88,14 +78,17 @@ const registrar = { authorization: `Bearer ${REGISTRAR_TOKEN}` };
 
 describe("custody with an identity provider's JWTs", () => {
   let address: string;
+  let meetingId: bigint;
 
   before(async () => {
     address = (await request(`${custody}/v1/residents`, { body: { residentId: "flat-12" }, headers: registrar })).body.address;
+    await chain.addOwners([address]);
+    ({ meetingId } = await chain.announce());
   });
 
   it("signs a Ballot for the resident named by a valid token", async () => {
     const r = await request(`${custody}/v1/ballots/sign`, {
-      body: { meetingId: 7, choices: "21" },
+      body: { meetingId: meetingId.toString(), choices: "57" },
       headers: { authorization: `Bearer ${await token("flat-12")}` },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -114,7 +107,7 @@ describe("custody with an identity provider's JWTs", () => {
       [await token("flat-99"), 403, "unknown_resident"],
     ];
     for (const [t, status, code] of cases) {
-      const r = await request(`${custody}/v1/ballots/sign`, { body: { meetingId: 7, choices: "21" }, headers: { authorization: `Bearer ${t}` } });
+      const r = await request(`${custody}/v1/ballots/sign`, { body: { meetingId: meetingId.toString(), choices: "57" }, headers: { authorization: `Bearer ${t}` } });
       assert.equal(r.status, status);
       assert.equal(r.body.error.code, code);
     }

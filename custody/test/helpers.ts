@@ -5,7 +5,10 @@ import { PROJECT_ROOT, type Deployment } from "#lib/deployment.js";
 
 export const REGISTRAR_TOKEN = "registrar-token-for-tests-only";
 
-/** A deployment record for tests that need no chain: it gives the EIP-712 domain custody signs for. */
+/**
+ * A deployment record for tests that need no chain (login, limits, configuration): it gives the
+ * EIP-712 domain. Without a chain to read custody signs nothing; signing tests use test/chain.ts.
+ */
 export const deployment: Deployment = {
   network: "custody-test",
   chainId: 31337,
@@ -13,8 +16,10 @@ export const deployment: Deployment = {
   contracts: {
     BuildingRegistry: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", deploymentBlock: 1, transactionHash: "0x" + "11".repeat(32) },
     MeetingHall: { address: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512", deploymentBlock: 2, transactionHash: "0x" + "22".repeat(32) },
+    LegalRules: { address: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", deploymentBlock: 1, transactionHash: "0x" + "33".repeat(32) },
+    Forwarder: { address: "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9", deploymentBlock: 1, transactionHash: "0x" + "44".repeat(32) },
   },
-  parameters: { minNotice: 0, minWindow: 60, maxWindow: 3600 },
+  parameters: { minNotice: 0, minWindow: 60, maxWindow: 3600, maxOpenPerInitiator: 3 },
   admin: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   registrar: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   deployedAt: new Date(0).toISOString(),

@@ -12,6 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { createLogger } from "#lib/log.js";
 import { loadConfig } from "../src/config.js";
 import { startCustody, type RunningCustody } from "../src/service.js";
+import { startVotingChain } from "./chain.js";
 import { REGISTRAR_TOKEN, deployment, request } from "./helpers.js";
 
 let dir: string;
@@ -22,7 +23,7 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function custodyWith(env: Record<string, string>): Promise<RunningCustody> {
+async function custodyWith(env: Record<string, string>, record = deployment): Promise<RunningCustody> {
   return startCustody(
     loadConfig({
       LOG_LEVEL: "silent",
@@ -33,7 +34,7 @@ async function custodyWith(env: Record<string, string>): Promise<RunningCustody>
       CUSTODY_REVEAL_OTP: "true",
       ...env,
     }),
-    { deployment, logger: createLogger("silent") },
+    { deployment: record, logger: createLogger("silent") },
   );
 }
 
@@ -69,7 +70,11 @@ describe("custody's limit per client address", () => {
 
 describe("custody's limit per resident", () => {
   it("limits a resident's signing from any address, and no other resident", async () => {
-    const custody = await custodyWith({ CUSTODY_RATE_LIMIT_PER_MINUTE: "0", CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE: "10", CUSTODY_TRUSTED_PROXIES: "127.0.0.1" });
+    const chain = await startVotingChain();
+    const custody = await custodyWith(
+      { RPC_URL: chain.url, CUSTODY_RATE_LIMIT_PER_MINUTE: "0", CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE: "10", CUSTODY_TRUSTED_PROXIES: "127.0.0.1" },
+      chain.deployment,
+    );
     try {
       const token = async (residentId: string) => {
         await request(`${custody.url}/v1/residents`, { body: { residentId }, headers: { authorization: `Bearer ${REGISTRAR_TOKEN}` } });
@@ -78,8 +83,14 @@ describe("custody's limit per resident", () => {
       };
       const a = await token("flat-a");
       const b = await token("flat-b");
+      const owners = await Promise.all(["flat-a", "flat-b"].map(async (residentId) => (await request(`${custody.url}/v1/residents`, { body: { residentId }, headers: { authorization: `Bearer ${REGISTRAR_TOKEN}` } })).body.address as string));
+      await chain.addOwners(owners);
+      const { meetingId } = await chain.announce({ questions: 1 });
       const sign = (t: string, i: number) =>
-        request(`${custody.url}/v1/ballots/sign`, { body: { meetingId: i + 1, choices: "1" }, headers: { authorization: `Bearer ${t}`, "x-forwarded-for": `203.0.113.${i + 1}` } });
+        request(`${custody.url}/v1/ballots/sign`, {
+          body: { meetingId: meetingId.toString(), choices: String(1 + (i % 3)) },
+          headers: { authorization: `Bearer ${t}`, "x-forwarded-for": `203.0.113.${i + 1}` },
+        });
       const burst = await statuses(14, (i) => sign(a, i));
       assert.deepEqual(burst.slice(0, 10), Array(10).fill(200));
       assert.equal(burst.at(-1), 429, "a burst of one resident's requests is limited, from whatever address");
@@ -89,6 +100,7 @@ describe("custody's limit per resident", () => {
       assert.equal((await sign(b, 0)).status, 200, "another resident signs as before");
     } finally {
       await custody.stop();
+      await chain.stop();
     }
   });
 });

@@ -12,21 +12,33 @@ import { after, before, describe, it } from "node:test";
 import { createLogger } from "#lib/log.js";
 import { loadConfig } from "../src/config.js";
 import { startCustody, type RunningCustody } from "../src/service.js";
-import { REGISTRAR_TOKEN, deployment, request } from "./helpers.js";
+import { startVotingChain, type VotingChain } from "./chain.js";
+import { REGISTRAR_TOKEN, request } from "./helpers.js";
 
 const RESIDENTS = ["flat-1", "flat-2", "flat-3"];
 const SIGNED = 1_005;
+/** Seven questions: 3^7 different ballots, so each signature is of another ballot. */
+const QUESTIONS = 7;
+/** The i-th ballot's choices: i in base 3, one answer a question. */
+const choicesOf = (i: number) => {
+  let c = 0n;
+  for (let q = 0; q < QUESTIONS; q++) c |= BigInt(1 + (Math.floor(i / 3 ** q) % 3)) << BigInt(2 * q);
+  return c.toString();
+};
 const registrar = { authorization: `Bearer ${REGISTRAR_TOKEN}` };
 
 let dir: string;
+let chain: VotingChain;
 let custody: RunningCustody;
 let url: string;
 const signedBy = new Map<string, string[]>();
 
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "dh-signing-log-"));
+  chain = await startVotingChain();
   custody = await startCustody(
     loadConfig({
+      RPC_URL: chain.url,
       LOG_LEVEL: "silent",
       CUSTODY_PORT: "0",
       CUSTODY_DB_PATH: path.join(dir, "custody.sqlite"),
@@ -36,19 +48,20 @@ before(async () => {
       CUSTODY_RATE_LIMIT_PER_MINUTE: "0",
       CUSTODY_RESIDENT_RATE_LIMIT_PER_MINUTE: "0",
     }),
-    { deployment, logger: createLogger("silent") },
+    { deployment: chain.deployment, logger: createLogger("silent") },
   );
   url = custody.url;
   const tokens = new Map<string, string>();
   for (const id of RESIDENTS) {
-    await request(`${url}/v1/residents`, { body: { residentId: id }, headers: registrar });
+    await chain.addOwners([(await request(`${url}/v1/residents`, { body: { residentId: id }, headers: registrar })).body.address]);
     const { code } = (await request(`${url}/v1/auth/code`, { body: { residentId: id } })).body;
     tokens.set(id, (await request(`${url}/v1/auth/token`, { body: { residentId: id, code } })).body.token);
     signedBy.set(id, []);
   }
+  const { meetingId } = await chain.announce({ questions: QUESTIONS });
   for (let i = 0; i < SIGNED; i++) {
     const id = RESIDENTS[i % RESIDENTS.length]!;
-    const r = await request(`${url}/v1/ballots/sign`, { body: { meetingId: i + 1, choices: "1" }, headers: { authorization: `Bearer ${tokens.get(id)}` } });
+    const r = await request(`${url}/v1/ballots/sign`, { body: { meetingId: meetingId.toString(), choices: choicesOf(i) }, headers: { authorization: `Bearer ${tokens.get(id)}` } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     signedBy.get(id)!.push(r.body.id);
   }
@@ -56,10 +69,11 @@ before(async () => {
 
 after(async () => {
   await custody?.stop();
+  await chain?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-type Entry = { seq: number; residentId: string; meetingId: string; digest: string; signedAt: string };
+type Entry = { seq: number; residentId: string; meetingId: string; choices: string; digest: string; signedAt: string };
 
 /** Every page of a query, following nextCursor to the end. */
 async function allPages(query: Record<string, string>): Promise<{ pages: Entry[][]; entries: Entry[] }> {
@@ -83,7 +97,7 @@ describe("GET /v1/signing-log", () => {
     assert.equal(entries.length, SIGNED);
     assert.deepEqual(entries.map((e) => e.seq), [...entries.map((e) => e.seq)].sort((a, b) => a - b), "oldest first by default");
     assert.equal(new Set(entries.map((e) => e.digest)).size, SIGNED, "no entry twice");
-    assert.equal(entries.at(-1)!.meetingId, String(SIGNED));
+    assert.equal(entries.at(-1)!.choices, choicesOf(SIGNED - 1));
     const first = await request(`${url}/v1/signing-log`, { headers: registrar });
     assert.equal(first.body.entries.length, 100, "a page of 100 unless asked");
   });
@@ -91,7 +105,7 @@ describe("GET /v1/signing-log", () => {
   it("gives the newest first when asked, and pages back from there", async () => {
     const { entries } = await allPages({ order: "newest", limit: "1000" });
     assert.equal(entries.length, SIGNED);
-    assert.equal(entries[0]!.meetingId, String(SIGNED), "the last signature first");
+    assert.equal(entries[0]!.choices, choicesOf(SIGNED - 1), "the last signature first");
     assert.deepEqual(entries.map((e) => e.seq), [...entries.map((e) => e.seq)].sort((a, b) => b - a));
   });
 

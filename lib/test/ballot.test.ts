@@ -1,15 +1,20 @@
 import { expect } from "chai";
-import { Signature, Wallet, concat, keccak256, recoverAddress, toBeHex, toUtf8Bytes, verifyTypedData } from "ethers";
+import { Signature, Wallet, ZeroAddress, concat, keccak256, recoverAddress, toBeHex, toUtf8Bytes, verifyTypedData } from "ethers";
 import { AppError } from "../errors.js";
 import { nativeRecovery, recoverSigner } from "../recover.js";
 import {
+  BALLOT_TYPE,
   BALLOT_TYPES,
   BallotHasher,
   ballotDigest,
   ballotDomain,
   isWellFormed,
+  isWellFormedPaper,
+  ownBallot,
   packChoices,
+  packPaperChoices,
   unpackChoices,
+  unpackPaperChoices,
 } from "../ballot.js";
 import { Choice } from "../domain.js";
 
@@ -45,16 +50,43 @@ describe("ballot (shared EIP-712 definition)", function () {
     });
   });
 
+  describe("packPaperChoices / unpackPaperChoices / isWellFormedPaper", function () {
+    it("packs answers, unanswered and void questions of a paper decision", function () {
+      const paper = packPaperChoices([Choice.For, "void", "unanswered", Choice.Abstain]);
+      expect(paper).to.deep.equal({ choices: 0b11_00_00_01n, voidMask: 0b0010n });
+      expect(unpackPaperChoices(paper, 4)).to.deep.equal([Choice.For, "void", "unanswered", Choice.Abstain]);
+      expect(isWellFormedPaper(paper, 4)).to.equal(true);
+      expect(() => packPaperChoices([])).to.throw(AppError, "1 to 64 questions, got 0").with.property("code", "malformed_choices");
+      expect(() => packPaperChoices(["maybe" as "void"])).to.throw(AppError, "question 0").with.property("code", "malformed_choices");
+    });
+
+    it("matches the contract's rule: void only where unanswered, nothing past the last question", function () {
+      expect(isWellFormedPaper({ choices: 0n, voidMask: 0n }, 2)).to.equal(true); // a blank decision still participates
+      expect(isWellFormedPaper({ choices: 0b01n, voidMask: 0b01n }, 2)).to.equal(false); // void on an answered question
+      expect(isWellFormedPaper({ choices: 0n, voidMask: 0b100n }, 2)).to.equal(false); // past the last question
+      expect(isWellFormedPaper({ choices: 0b01_00_00n, voidMask: 0n }, 2)).to.equal(false);
+      expect(isWellFormedPaper({ choices: 0n, voidMask: 0n }, 0)).to.equal(false);
+    });
+  });
+
   describe("ballotDigest", function () {
-    it("is the digest that the voter's signature recovers from", async function () {
+    it("is the digest that the signer's signature recovers from, binding representative and deadline", async function () {
       const wallet = Wallet.createRandom();
       const domain = ballotDomain(31337n, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
-      const ballot = { meetingId: 7n, voter: wallet.address, choices: packChoices([Choice.For]) };
+      const ballot = ownBallot(7n, wallet.address, packChoices([Choice.For]), 1_800_000_000n);
+      expect(ballot.representative).to.equal(ZeroAddress);
       const signature = await wallet.signTypedData(domain, BALLOT_TYPES, ballot);
       expect(verifyTypedData(domain, BALLOT_TYPES, ballot, signature)).to.equal(wallet.address);
       expect(ballotDigest(domain, ballot)).to.match(/^0x[0-9a-f]{64}$/);
-      expect(ballotDigest(domain, { ...ballot, meetingId: 8n })).not.to.equal(ballotDigest(domain, ballot));
+      for (const changed of [
+        { ...ballot, meetingId: 8n },
+        { ...ballot, deadline: ballot.deadline + 1n },
+        { ...ballot, representative: wallet.address },
+      ]) {
+        expect(ballotDigest(domain, changed)).not.to.equal(ballotDigest(domain, ballot));
+      }
       expect(ballotDigest(ballotDomain(1n, domain.verifyingContract as string), ballot)).not.to.equal(ballotDigest(domain, ballot));
+      expect(BALLOT_TYPE).to.equal("Ballot(uint256 meetingId,address voter,uint128 choices,address representative,uint64 deadline)");
     });
   });
 
@@ -63,8 +95,16 @@ describe("ballot (shared EIP-712 definition)", function () {
       const domain = ballotDomain(31337n, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
       const hasher = new BallotHasher(domain);
       for (let i = 0; i < 20; i++) {
-        const ballot = { meetingId: BigInt(i * 7919 + 1), voter: Wallet.createRandom().address, choices: BigInt(i) * 0x155n + 1n };
-        expect(hasher.digest(ballot.meetingId, ballot.voter, ballot.choices)).to.equal(ballotDigest(domain, ballot));
+        const ballot = {
+          meetingId: BigInt(i * 7919 + 1),
+          voter: Wallet.createRandom().address,
+          choices: BigInt(i) * 0x155n + 1n,
+          representative: i % 2 === 0 ? ZeroAddress : Wallet.createRandom().address,
+          deadline: i % 3 === 0 ? 2n ** 64n - 1n : BigInt(1_700_000_000 + i * 86_400),
+        };
+        expect(hasher.digest(ballot.meetingId, ballot.voter, ballot.choices, ballot.representative, ballot.deadline)).to.equal(
+          ballotDigest(domain, ballot),
+        );
       }
     });
   });
@@ -73,7 +113,7 @@ describe("ballot (shared EIP-712 definition)", function () {
     it("recovers the signer as ethers does and refuses malleable or malformed signatures", async function () {
       const wallet = Wallet.createRandom();
       const domain = ballotDomain(31337n, "0x5fbdb2315678afecb367f032d93f642f64180aa3");
-      const ballot = { meetingId: 3n, voter: wallet.address, choices: 0b01n };
+      const ballot = ownBallot(3n, wallet.address, 0b01n, 1_800_000_000n);
       const signature = await wallet.signTypedData(domain, BALLOT_TYPES, ballot);
       const digest = ballotDigest(domain, ballot);
       expect(recoverSigner(digest, signature)).to.equal(wallet.address.toLowerCase());

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import path from "node:path";
 import { importsOf, sourceFiles } from "./helpers/source.js";
 
-const SERVICES = ["relayer/src", "custody/src", "notifier/src", "query-node/src", "audit/src", "web/src"];
+const SERVICES = ["relayer/src", "custody/src", "notifier/src", "registrar/src", "documents/src", "query-node/src", "audit/src", "keeper/src", "web/src"];
 
 /** Why an import of `file` (inside `home`) breaks the layout, or undefined when it does not. */
 function breach(file: string, home: string, specifier: string, target: string | undefined): string | undefined {

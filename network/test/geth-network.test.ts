@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { JsonRpcProvider, NonceManager, Wallet, getAddress } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import { JsonRpcProvider, NonceManager, Wallet, ZeroAddress, getAddress } from "ethers";
+import { MeetingHall__factory } from "#typechain/index.js";
 import { deployDigitalHome } from "../../dev/deploy.js";
-import { QUESTION_SETS, announce, randomChoices, random, registerBuilding, relay, signBallot, type World } from "../../dev/scenario.js";
+import { QUESTION_SETS, SCENARIO_PARAMETERS, announce, connectWorld, randomChoices, random, registerBuilding, relay, signBallot, type World } from "../../dev/scenario.js";
 import { LocalNetwork, createNetwork, type Head } from "../local-network.js";
 import { sleep, waitFor } from "../wait.js";
 import { gethSkipReason } from "./helpers/geth.js";
@@ -61,16 +61,9 @@ describe("the local geth Clique network", { skip, timeout: 600_000 }, () => {
     const { deployer } = await network.accounts();
     const provider = new JsonRpcProvider(network.url("signer-1"), network.spec.chainId, { pollingInterval: 200, cacheTimeout: -1, staticNetwork: true });
     const operator = new NonceManager(new Wallet(deployer.privateKey, provider));
-    const deployment = await deployDigitalHome(operator, { network: "geth-test", parameters: { minNotice: 0, minWindow: 1, maxWindow: 10_000_000 } });
+    const deployment = await deployDigitalHome(operator, { network: "geth-test", parameters: SCENARIO_PARAMETERS });
     assert.equal(deployment.chainId, network.spec.chainId);
-    world = {
-      provider,
-      deployment,
-      operator,
-      chainId: BigInt(deployment.chainId),
-      registry: BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, operator),
-      hall: MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, operator),
-    };
+    world = connectWorld(provider, operator, deployment);
     const building = await registerBuilding(world, 14, 6, 4);
     const questions = QUESTION_SETS.courtyard;
     const meeting = await announce(world, building.buildingId, questions, { delay: 3, window: 3600 });
@@ -78,7 +71,7 @@ describe("the local geth Clique network", { skip, timeout: 600_000 }, () => {
     await waitFor("the voting window to open", async () => ((await provider.getBlock("latest"))!.timestamp >= meeting.votingStart ? true : undefined), { timeoutMs: 30_000 });
     const choices = randomChoices(random(7), questions.length);
     let owner: Wallet | undefined;
-    for (const o of building.owners) if ((await world.hall.checkBallot(meetingId, o.address, choices)).ok) owner = o;
+    for (const o of building.owners) if ((await world.hall.checkBallot(meetingId, o.address, ZeroAddress, 0n, choices)).ok) owner = o;
     assert.ok(owner, "some owner of the building may vote");
     voter = owner.address;
     const [receipt] = await relay(world, meetingId, [await signBallot(world, owner, meetingId, choices)]);

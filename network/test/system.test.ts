@@ -18,11 +18,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { JsonRpcProvider, NonceManager, Wallet, getAddress, type Signer } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import { MeetingHall__factory } from "#typechain/index.js";
 import { ballotDomain } from "#lib/ballot.js";
 import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { Choice } from "#lib/domain.js";
-import { QUESTION_SETS, announce, registerBuilding, type World } from "../../dev/scenario.js";
+import { QUESTION_SETS, announce, connectWorld, registerBuilding, type Announced, type World } from "../../dev/scenario.js";
 import { GethProvider } from "../geth-provider.js";
 import { LocalNetwork } from "../local-network.js";
 import { sleep, waitFor } from "../wait.js";
@@ -86,7 +86,7 @@ async function snapshot(urls: SystemUrls, followed: string[], resident: { id: st
 function lostInRestart(before: Snapshot, after: Snapshot): string[] {
   const lost: string[] = [];
   if (after.checkpoint.hash !== before.checkpoint.hash) lost.push(`block ${before.checkpoint.number} was ${before.checkpoint.hash}, is ${after.checkpoint.hash}: another chain`);
-  for (const contract of ["BuildingRegistry", "MeetingHall"] as const) {
+  for (const contract of ["BuildingRegistry", "MeetingHall", "LegalRules", "Forwarder"] as const) {
     const [b, a] = [before.record.contracts[contract], after.record.contracts[contract]];
     if (a.transactionHash !== b.transactionHash || a.deploymentBlock !== b.deploymentBlock) lost.push(`${contract} deployed again (transaction ${b.transactionHash} became ${a.transactionHash})`);
   }
@@ -140,14 +140,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     // the test's own transactions go through signer-2: signer-1 (the relayer's) is the one killed
     const provider = new GethProvider(network.url("signer-2"), deployment.chainId, { staticNetwork: true, cacheTimeout: -1, pollingInterval: 250 });
     const operator = new NonceManager(new Wallet((await network.accounts()).deployer.privateKey, provider));
-    world = {
-      provider,
-      deployment,
-      operator,
-      chainId: BigInt(deployment.chainId),
-      registry: BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, operator),
-      hall: MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, operator),
-    };
+    world = connectWorld(provider, operator, deployment);
   });
 
   afterEach(async () => {
@@ -194,13 +187,13 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     // voters for the load of the tests below: a building of the test's own, and three meetings in it
     const building = await registerBuilding(world, 41, 300, 300);
     voters = building.owners;
-    const ids: bigint[] = [];
-    for (let m = 0; m < 5; m++) ids.push((await announce(world, building.buildingId, QUESTION_SETS.courtyard, { delay: 8, window: 3600 })).meetingId);
+    const ids: Announced[] = [];
+    for (let m = 0; m < 5; m++) ids.push(await announce(world, building.buildingId, QUESTION_SETS.courtyard, { delay: 8, window: 3600 }));
     const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
-    const ballots = (meetings: bigint[]) => ballotsOf(domain, voters, meetings, QUESTION_SETS.courtyard.length);
+    const ballots = (meetings: Announced[]) => ballotsOf(domain, voters, meetings, QUESTION_SETS.courtyard.length);
     // the partition may take a few tries: its load lasts long enough for all of them
     loadItems = new Map([["kill", ballots([ids[0]!])], ["partition", ballots(ids.slice(1, 4))], ["votes", ballots([ids[4]!])]]);
-    const opens = Number((await world.hall.getMeeting(ids[0]!)).votingStart);
+    const opens = ids[0]!.votingStart;
     await waitFor("the load's meetings to open", async () => ((await observer.getBlock("latest"))!.timestamp >= opens ? true : undefined), { timeoutMs: 60_000 });
   });
 
@@ -430,7 +423,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
     system = await npmStart(["--network", "local"], env());
     const output = system.output();
     assert.match(output, /Digital Home is running \(resumed at block \d+ of the local network\)/);
-    assert.doesNotMatch(output, /creating the local network|deploying BuildingRegistry|seeding the demo/, "nothing is made again");
+    assert.doesNotMatch(output, /creating the local network|deploying the forwarder|seeding the demo/, "nothing is made again");
     const resumedAt = Number(/its index resumes after block (\d+)/.exec(output)?.[1]);
     assert.ok(resumedAt >= before.indexedBlock, `the index resumes after block ${resumedAt}, at or past the ${before.indexedBlock} it had reached`);
 

@@ -2,9 +2,17 @@
  * The notifier's own database: Node's built-in SQLite (node:sqlite), in WAL mode so that a killed
  * process loses nothing it committed. Holds the resident directory (personal data: never on chain),
  * what the follower learned from the chain, the outbox, the in-app feed and the delivery log.
+ *
+ * The schema has a version (`PRAGMA user_version`): a database written by a notifier of another
+ * schema (one that followed contracts before holdings, question types and administrators) is refused
+ * at start rather than failing on the first event it cannot store.
  */
 import type { StatementSync } from "node:sqlite";
+import { AppError } from "#lib/errors.js";
 import { SqliteDatabase } from "#lib/sqlite.js";
+
+/** The schema's version; a database of any other is refused. */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);
@@ -20,11 +28,16 @@ CREATE TABLE IF NOT EXISTS residents (
   updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS members (building_id TEXT NOT NULL, address TEXT NOT NULL, PRIMARY KEY (building_id, address));
+CREATE TABLE IF NOT EXISTS joint_groups (building_id TEXT NOT NULL, address TEXT NOT NULL, PRIMARY KEY (building_id, address));
+CREATE TABLE IF NOT EXISTS rules_versions (version INTEGER PRIMARY KEY, source_ref TEXT NOT NULL, quorum TEXT NOT NULL, question_types TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meetings (
   meeting_id TEXT PRIMARY KEY,
   building_id TEXT NOT NULL,
   kind INTEGER NOT NULL,
+  meeting_type INTEGER NOT NULL,
   initiator TEXT NOT NULL,
+  administrator TEXT NOT NULL,
+  rules_version INTEGER NOT NULL,
   snapshot INTEGER NOT NULL,
   voting_start INTEGER NOT NULL,
   voting_end INTEGER NOT NULL,
@@ -39,8 +52,9 @@ CREATE TABLE IF NOT EXISTS meetings (
   announced_at INTEGER,
   paid_channels TEXT NOT NULL DEFAULT 'open'
 );
+CREATE INDEX IF NOT EXISTS meetings_by_initiator ON meetings (building_id, initiator, announced_at);
 CREATE TABLE IF NOT EXISTS decisions (
-  meeting_id TEXT NOT NULL, question_index INTEGER NOT NULL, threshold INTEGER NOT NULL,
+  meeting_id TEXT NOT NULL, question_index INTEGER NOT NULL, question_type INTEGER NOT NULL,
   for_weight TEXT NOT NULL, against_weight TEXT NOT NULL, abstain_weight TEXT NOT NULL, passed INTEGER NOT NULL,
   PRIMARY KEY (meeting_id, question_index)
 );
@@ -107,16 +121,16 @@ export class Database {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
+    const { user_version: version } = this.db.prepare("PRAGMA user_version").get() as { user_version: number };
+    const used = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meetings'").get() !== undefined;
+    if (used && version !== SCHEMA_VERSION) {
+      this.db.close();
+      throw new AppError("database_schema_mismatch", `notifier database ${file} has schema ${version}, this notifier writes schema ${SCHEMA_VERSION}: give NOTIFIER_DB_PATH a new file (the notifier rebuilds what it knows of the chain; register the directory again)`, {
+        details: { file, version, expected: SCHEMA_VERSION },
+      });
+    }
     this.db.exec(SCHEMA);
-    this.migrate();
-  }
-
-  /** Columns added since a database was first created. */
-  private migrate(): void {
-    const columns = new Set((this.db.prepare("PRAGMA table_info(meetings)").all() as Array<{ name: string }>).map((c) => c.name));
-    if (!columns.has("announced_at")) this.db.exec("ALTER TABLE meetings ADD COLUMN announced_at INTEGER");
-    if (!columns.has("paid_channels")) this.db.exec("ALTER TABLE meetings ADD COLUMN paid_channels TEXT NOT NULL DEFAULT 'open'");
-    this.db.exec("CREATE INDEX IF NOT EXISTS meetings_by_initiator ON meetings (building_id, initiator, announced_at)");
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
   get open(): boolean {

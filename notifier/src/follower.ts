@@ -1,21 +1,23 @@
 /**
- * Follows the chain: reads the registry's and the hall's logs from the deployment's start block in
- * chunks, applies them in chain order, and commits a cursor after each chunk. Everything it applies
+ * Follows the chain: reads the registry's, the hall's and the legal rules' logs from the deployment's
+ * start block in chunks, applies them in chain order, and commits a cursor after each chunk. Everything it applies
  * is idempotent, so a chunk replayed after a crash changes nothing twice; notices for events missed
  * while the notifier was stopped are queued when it starts. Reminders are checked against the chain's
  * clock once the follower has reached the head.
  */
 import { EventFragment, Interface, type JsonRpcProvider, type Log } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
+import { BuildingRegistry__factory, LegalRules__factory, MeetingHall__factory } from "#typechain/index.js";
 import type { NoticeBudget } from "./budget.js";
 import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
 import type { Meetings } from "./meetings.js";
 import type { NoticePlanner } from "./notices.js";
 import type { Recipients } from "./recipients.js";
+import type { RulesVersions } from "./rules.js";
 
 const registryInterface = new Interface(BuildingRegistry__factory.abi);
 const hallInterface = new Interface(MeetingHall__factory.abi);
+const rulesInterface = new Interface(LegalRules__factory.abi);
 
 /** topic0 → event of each contract, computed once. */
 function eventsByTopic(iface: Interface): Map<string, EventFragment> {
@@ -25,10 +27,12 @@ function eventsByTopic(iface: Interface): Map<string, EventFragment> {
 }
 const REGISTRY_EVENTS = eventsByTopic(registryInterface);
 const HALL_EVENTS = eventsByTopic(hallInterface);
+const RULES_EVENTS = eventsByTopic(rulesInterface);
 
 export interface FollowerOptions {
   registry: string;
   hall: string;
+  rules: string;
   startBlock: number;
   confirmations: number;
   logChunk: number;
@@ -47,6 +51,7 @@ export class Follower {
     private readonly db: Database,
     private readonly meetings: Meetings,
     private readonly recipients: Recipients,
+    private readonly rules: RulesVersions,
     private readonly planner: NoticePlanner,
     private readonly budget: NoticeBudget,
     private readonly options: FollowerOptions,
@@ -99,7 +104,7 @@ export class Follower {
     let from = this.cursor + 1;
     while (this.running && from <= head) {
       const to = Math.min(head, from + this.options.logChunk - 1);
-      const logs = await this.provider.getLogs({ address: [this.options.registry, this.options.hall], fromBlock: from, toBlock: to });
+      const logs = await this.provider.getLogs({ address: [this.options.registry, this.options.hall, this.options.rules], fromBlock: from, toBlock: to });
       logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
       for (const log of logs) await this.apply(log, latest.timestamp);
       await this.planner.results();
@@ -113,11 +118,25 @@ export class Follower {
   }
 
   private async apply(log: Log, chainTime: number): Promise<void> {
-    const isHall = log.address.toLowerCase() === this.options.hall.toLowerCase();
-    const fragment = (isHall ? HALL_EVENTS : REGISTRY_EVENTS).get(log.topics[0] ?? "");
+    const emitter = log.address.toLowerCase();
+    const [iface, events] =
+      emitter === this.options.hall.toLowerCase()
+        ? [hallInterface, HALL_EVENTS]
+        : emitter === this.options.rules.toLowerCase()
+          ? [rulesInterface, RULES_EVENTS]
+          : [registryInterface, REGISTRY_EVENTS];
+    const fragment = events.get(log.topics[0] ?? "");
     if (!fragment) return;
-    const a = (isHall ? hallInterface : registryInterface).decodeEventLog(fragment, log.data, log.topics);
+    const a = iface.decodeEventLog(fragment, log.data, log.topics);
     switch (fragment.name) {
+      case "RulesPublished":
+        this.rules.published(Number(a.version), a.sourceRef, a.quorum, a.questionTypes);
+        break;
+      case "JointGroupRegistered":
+        // emitted before the group's first weight change: the group is no person to notify, its holders are
+        this.recipients.addJointGroup(a.buildingId, a.group);
+        for (const holder of a.holders as string[]) this.recipients.addMember(a.buildingId, holder);
+        break;
       case "VoterWeightChanged":
         this.recipients.addMember(a.buildingId, a.voter);
         break;
@@ -125,7 +144,7 @@ export class Follower {
         this.recipients.addMember(a.buildingId, a.resident);
         break;
       case "OwnershipChanged":
-        for (const owner of a.owners as string[]) this.recipients.addMember(a.buildingId, owner);
+        for (const holding of a.holdings as Array<{ holders: string[] }>) for (const holder of holding.holders) this.recipients.addMember(a.buildingId, holder);
         break;
       case "MeetingAnnounced": {
         if (!this.meetings.get(a.meetingId)) {
@@ -134,11 +153,14 @@ export class Follower {
           this.meetings.announced({
             ...record,
             kind: Number(a.kind),
+            meetingType: Number(a.meetingType),
+            administrator: a.administrator,
+            rulesVersion: Number(a.rulesVersion),
             snapshot: Number(a.snapshot),
             votingStart: Number(a.votingStart),
             votingEnd: Number(a.votingEnd),
             agendaRef: a.agendaRef,
-            questions: (a.questions as Array<{ textRef: string; threshold: bigint }>).map((q) => ({ textRef: q.textRef, threshold: Number(q.threshold) })),
+            questions: (a.questions as Array<{ textRef: string; questionType: bigint }>).map((q) => ({ textRef: q.textRef, questionType: Number(q.questionType) })),
             paidChannels: this.budget.decide(record),
           });
         }
@@ -147,6 +169,9 @@ export class Follower {
       }
       case "BallotCast":
         this.meetings.ballotCast(a.meetingId, a.voter);
+        break;
+      case "JointGroupVoted":
+        this.meetings.ballotCast(a.meetingId, a.group);
         break;
       case "MeetingCancelled":
         this.meetings.cancelled(a.meetingId);
@@ -158,7 +183,7 @@ export class Follower {
       case "QuestionDecided":
         this.meetings.decided(a.meetingId, {
           questionIndex: Number(a.questionIndex),
-          threshold: Number(a.threshold),
+          questionType: Number(a.questionType),
           forWeight: a.forWeight,
           againstWeight: a.againstWeight,
           abstainWeight: a.abstainWeight,

@@ -1,4 +1,4 @@
-/** What the follower keeps of each meeting: its announcement, ballots seen, and its results. */
+/** What the follower keeps of each meeting: its announcement, ballots (and joint holdings) seen, and its results. */
 import { getAddress } from "ethers";
 import type { Database } from "./db.js";
 
@@ -6,12 +6,17 @@ export interface MeetingRecord {
   meetingId: bigint;
   buildingId: bigint;
   kind: number;
+  /** `IMeetingHall.MeetingType`: extraordinary (0) or annual (1). */
+  meetingType: number;
   initiator: string;
+  administrator: string;
+  /** The legal rules version it is counted by (0 for a poll). */
+  rulesVersion: number;
   snapshot: number;
   votingStart: number;
   votingEnd: number;
   agendaRef: string;
-  questions: Array<{ textRef: string; threshold: number }>;
+  questions: Array<{ textRef: string; questionType: number }>;
   status: "announced" | "cancelled" | "finalized";
   reminder: "due" | "queued" | "missed";
   /** The announcement's block time (unknown for meetings recorded before it was kept). */
@@ -26,7 +31,7 @@ export interface MeetingRecord {
 
 export interface Decision {
   questionIndex: number;
-  threshold: number;
+  questionType: number;
   forWeight: bigint;
   againstWeight: bigint;
   abstainWeight: bigint;
@@ -40,14 +45,17 @@ export class Meetings {
   announced(m: Omit<MeetingRecord, "status" | "reminder">): boolean {
     const r = this.db
       .sql(
-        `INSERT INTO meetings (meeting_id, building_id, kind, initiator, snapshot, voting_start, voting_end, agenda_ref, questions, announced_at, paid_channels)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO meetings (meeting_id, building_id, kind, meeting_type, initiator, administrator, rules_version, snapshot, voting_start, voting_end, agenda_ref, questions, announced_at, paid_channels)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
       .run(
         m.meetingId.toString(),
         m.buildingId.toString(),
         m.kind,
+        m.meetingType,
         m.initiator,
+        m.administrator,
+        m.rulesVersion,
         m.snapshot,
         m.votingStart,
         m.votingEnd,
@@ -77,6 +85,7 @@ export class Meetings {
     this.db.sql("UPDATE meetings SET paid_channels = ? WHERE meeting_id = ?").run(state, meetingId.toString());
   }
 
+  /** A voter's ballot counted, or a joint group's weight counted within one (`JointGroupVoted`). */
   ballotCast(meetingId: bigint, voter: string): void {
     this.db.sql("INSERT INTO voters (meeting_id, address) VALUES (?, ?) ON CONFLICT DO NOTHING").run(meetingId.toString(), getAddress(voter));
   }
@@ -94,10 +103,15 @@ export class Meetings {
   decided(meetingId: bigint, d: Decision): void {
     this.db
       .sql(
-        `INSERT INTO decisions (meeting_id, question_index, threshold, for_weight, against_weight, abstain_weight, passed)
+        `INSERT INTO decisions (meeting_id, question_index, question_type, for_weight, against_weight, abstain_weight, passed)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
       )
-      .run(meetingId.toString(), d.questionIndex, d.threshold, d.forWeight.toString(), d.againstWeight.toString(), d.abstainWeight.toString(), +d.passed);
+      .run(meetingId.toString(), d.questionIndex, d.questionType, d.forWeight.toString(), d.againstWeight.toString(), d.abstainWeight.toString(), +d.passed);
+  }
+
+  /** Whether the follower has seen a counted ballot of `voter` (or a vote of joint group `voter`). */
+  hasVoted(meetingId: bigint, voter: string): boolean {
+    return this.db.sql("SELECT 1 FROM voters WHERE meeting_id = ? AND address = ?").get(meetingId.toString(), getAddress(voter)) !== undefined;
   }
 
   setReminder(meetingId: bigint, state: MeetingRecord["reminder"]): void {
@@ -127,7 +141,7 @@ export class Meetings {
     const rows = this.db.sql("SELECT * FROM decisions WHERE meeting_id = ? ORDER BY question_index").all(meetingId.toString()) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       questionIndex: Number(r.question_index),
-      threshold: Number(r.threshold),
+      questionType: Number(r.question_type),
       forWeight: BigInt(String(r.for_weight)),
       againstWeight: BigInt(String(r.against_weight)),
       abstainWeight: BigInt(String(r.abstain_weight)),
@@ -141,7 +155,10 @@ function fromRow(r: Record<string, unknown>): MeetingRecord {
     meetingId: BigInt(String(r.meeting_id)),
     buildingId: BigInt(String(r.building_id)),
     kind: Number(r.kind),
+    meetingType: Number(r.meeting_type),
     initiator: String(r.initiator),
+    administrator: String(r.administrator),
+    rulesVersion: Number(r.rules_version),
     snapshot: Number(r.snapshot),
     votingStart: Number(r.voting_start),
     votingEnd: Number(r.voting_end),

@@ -7,6 +7,7 @@
  * every channel (or has no directory entry) still finds them in their feed. E-mail and SMS of a
  * meeting past its initiator's notice budget (budget.ts) are queued as held, not sent.
  */
+import { Kind } from "#lib/domain.js";
 import type { AgendaTexts } from "./agenda.js";
 import type { Language } from "./config.js";
 import type { Database } from "./db.js";
@@ -15,6 +16,7 @@ import type { Logger } from "#lib/log.js";
 import type { MeetingRecord, Meetings } from "./meetings.js";
 import type { NewOutboxRow, Outbox } from "./outbox.js";
 import type { Recipients } from "./recipients.js";
+import type { RulesVersions } from "./rules.js";
 import { render, type NoticeData, type NoticeType } from "./templates.js";
 
 export interface NoticeOptions {
@@ -36,6 +38,7 @@ export class NoticePlanner {
     private readonly recipients: Recipients,
     private readonly outbox: Outbox,
     private readonly texts: AgendaTexts,
+    private readonly rules: RulesVersions,
     private readonly options: NoticeOptions,
     private readonly log: Logger,
   ) {}
@@ -119,14 +122,17 @@ export class NoticePlanner {
 
   private data(m: MeetingRecord): NoticeData {
     const decisions = m.status === "finalized" ? this.meetings.decisions(m.meetingId) : [];
+    const rules = m.kind === Kind.Meeting ? this.rules.get(m.rulesVersion) : undefined;
     return {
       meetingId: m.meetingId,
       buildingId: m.buildingId,
       kind: m.kind,
+      meetingType: m.meetingType,
       initiator: m.initiator,
+      administrator: m.administrator,
       votingStart: m.votingStart,
       votingEnd: m.votingEnd,
-      questions: m.questions.map((q) => ({ text: this.texts.text(q.textRef), threshold: q.threshold })),
+      questions: m.questions.map((q) => ({ text: this.texts.text(q.textRef), type: m.kind === Kind.Meeting ? (rules?.questionTypes[q.questionType] ?? { code: `#${q.questionType}` }) : undefined })),
       voteUrl: this.options.voteUrl,
       timeZone: this.options.timeZone,
       results:
@@ -139,7 +145,7 @@ export class NoticePlanner {
   private queue(m: MeetingRecord, type: NoticeType, addresses: string[]): void {
     const id = noticeId(m.meetingId, type);
     const data = this.data(m);
-    const legal = m.kind === 0 && (type === "announced" || type === "results");
+    const legal = m.kind === Kind.Meeting && (type === "announced" || type === "results");
     const rendered = new Map<Language, ReturnType<typeof render>>();
     const rows: NewOutboxRow[] = [];
     for (const address of addresses) {

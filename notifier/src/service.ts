@@ -26,6 +26,7 @@ import { Meetings } from "./meetings.js";
 import { NoticePlanner } from "./notices.js";
 import { Outbox } from "./outbox.js";
 import { Recipients } from "./recipients.js";
+import { RulesVersions } from "./rules.js";
 
 export interface RunningNotifier {
   url: string;
@@ -54,12 +55,19 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     provider.destroy();
     throw err;
   }
-  const db = new Database(config.dbPath);
+  let db: Database;
+  try {
+    db = new Database(config.dbPath);
+  } catch (err) {
+    provider.destroy();
+    throw err;
+  }
   const directory = new Directory(db);
   const meetings = new Meetings(db);
   const registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, provider);
   const hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, provider);
-  const recipients = new Recipients(db, registry, hall);
+  const recipients = new Recipients(db, registry, hall, meetings);
+  const rules = new RulesVersions(db);
 
   const adapters = new Map<Channel, ChannelAdapter>([["app", new FeedChannel(db)]]);
   if (config.smtp) adapters.set("email", new EmailChannel(config.smtp, config.sendTimeoutMs));
@@ -77,6 +85,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     recipients,
     outbox,
     new AgendaTexts(config.textsFile, log),
+    rules,
     {
       voteUrl: config.voteUrl,
       timeZone: config.timeZone,
@@ -91,11 +100,13 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     db,
     meetings,
     recipients,
+    rules,
     planner,
     new NoticeBudget(meetings, config.noticeBudget, config.noticeBudgetPeriodSeconds),
     {
       registry: deployment.contracts.BuildingRegistry.address,
       hall: deployment.contracts.MeetingHall.address,
+      rules: deployment.contracts.LegalRules.address,
       startBlock: deployment.startBlock,
       confirmations: config.confirmations,
       logChunk: config.logChunk,

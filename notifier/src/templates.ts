@@ -1,16 +1,18 @@
 /**
- * Notices in Russian and English: the notice of a meeting or poll (initiator, agenda, voting start
- * and end, how to vote), the reminder, the results and the cancellation. Each renders a subject, a
- * full text (e-mail, in-app) and a short text (SMS).
+ * Notices in Russian and English: the notice of a meeting or poll (kind of meeting, initiator,
+ * administrator, agenda with each question's type and the rule that decides it, voting start and end,
+ * how to vote), the reminder, the results (each question against the base of its rule) and the
+ * cancellation. Each renders a subject, a full text (e-mail, in-app) and a short text (SMS).
  */
-import { Kind, THRESHOLDS, THRESHOLD_RULES, nameAt } from "#lib/domain.js";
+import { Kind, MeetingType, type Rule } from "#lib/domain.js";
 import type { Language } from "./config.js";
 
 export type NoticeType = "announced" | "reminder" | "results" | "cancelled";
 
 export interface QuestionView {
   text: string;
-  threshold: number;
+  /** The question's type in the meeting's rules version: its code, name (when known) and rule; none for a poll. */
+  type?: { code: string; name?: { ru: string; en: string }; rule?: Rule };
 }
 
 export interface DecisionView {
@@ -24,7 +26,10 @@ export interface NoticeData {
   meetingId: bigint;
   buildingId: bigint;
   kind: number;
+  /** `IMeetingHall.MeetingType` of a general meeting. */
+  meetingType: number;
   initiator: string;
+  administrator: string;
   votingStart: number;
   votingEnd: number;
   questions: QuestionView[];
@@ -45,10 +50,14 @@ export interface Rendered {
   short: string;
 }
 
-const THRESHOLD_TEXTS: Record<Language, string[]> = {
-  ru: ["большинство участвующих", "большинство от всех голосов", "не менее 2/3 всех голосов", "единогласно", "консультативный"],
-  en: ["majority of participants", "majority of all votes", "two thirds of all votes", "unanimous", "consultative"],
-};
+/** A rule in words: "не менее 2/3 голосов всех собственников", "more than 50 % of the votes cast". */
+export function ruleWords(rule: Rule, language: Language): string {
+  const all = rule.base === "All";
+  if (rule.numerator === rule.denominator && !rule.strict) return language === "ru" ? "единогласно (100 % голосов всех собственников)" : "unanimously (100 % of all votes)";
+  const fraction = rule.numerator * 2 === rule.denominator ? "50 %" : `${rule.numerator}/${rule.denominator}`;
+  if (language === "ru") return `${rule.strict ? "более" : "не менее"} ${fraction} ${all ? "голосов всех собственников" : "голосов участвующих"}`;
+  return `${rule.strict ? "more than" : "at least"} ${fraction} of ${all ? "all votes" : "the votes cast"}`;
+}
 
 /** A chain timestamp as a local date and time with its zone, e.g. "5 декабря 2026 г., 10:00 (Europe/Moscow)". */
 export function formatTime(unixSeconds: number, language: Language, timeZone: string): string {
@@ -68,19 +77,24 @@ export function percent(part: bigint, whole: bigint): string {
 }
 
 /**
- * The denominator a question is decided against: the votes of those who took part for "majority of
- * participants" and for polls, all votes of the building otherwise (DOMAIN.md).
+ * The denominator a question is decided against: the votes of those who took part when its rule
+ * counts from the participants, and for polls (the answers given); all votes of the building when
+ * its rule counts from all of them (DOMAIN.md), or when its rule is not known.
  */
-function baseOf(poll: boolean, threshold: number, r: NonNullable<NoticeData["results"]>, x: DecisionView): { base: bigint; ofParticipants: boolean } {
+function baseOf(poll: boolean, q: QuestionView, r: NonNullable<NoticeData["results"]>, x: DecisionView): { base: bigint; ofParticipants: boolean } {
   if (poll) return { base: x.forWeight + x.againstWeight + x.abstainWeight, ofParticipants: true };
-  const name = nameAt(THRESHOLDS, threshold);
-  if (name !== undefined && THRESHOLD_RULES[name].base === "participating") return { base: r.participatingWeight, ofParticipants: true };
+  if (q.type?.rule?.base === "Participants") return { base: r.participatingWeight, ofParticipants: true };
   return { base: r.totalWeight, ofParticipants: false };
 }
 
 function agenda(d: NoticeData, language: Language): string {
   return d.questions
-    .map((q, i) => (d.kind === Kind.Poll ? `${i + 1}. ${q.text}` : `${i + 1}. ${q.text} (${THRESHOLD_TEXTS[language][q.threshold] ?? q.threshold})`))
+    .map((q, i) => {
+      if (d.kind === Kind.Poll || !q.type) return `${i + 1}. ${q.text}`;
+      const name = q.type.name?.[language] ?? q.type.code;
+      const rule = q.type.rule ? `; ${language === "ru" ? "решение принимается" : "decided by"} ${ruleWords(q.type.rule, language)}` : "";
+      return `${i + 1}. ${q.text}\n   ${name} [${q.type.code}]${rule}`;
+    })
     .join("\n");
 }
 
@@ -96,8 +110,9 @@ function ru(type: NoticeType, d: NoticeData): Rendered {
         text: [
           poll
             ? `Объявлен опрос жителей дома № ${d.buildingId} (консультативный, без юридической силы).`
-            : `Объявлено общее собрание собственников помещений дома № ${d.buildingId} в электронной форме (ст. 47.1 ЖК РФ).`,
+            : `Объявлено ${d.meetingType === MeetingType.Annual ? "годовое" : "внеочередное"} общее собрание собственников помещений дома № ${d.buildingId} в электронной форме (ст. 47.1 ЖК РФ).`,
           `Инициатор: ${d.initiator}`,
+          ...(poll ? [] : [`Администратор собрания: ${d.administrator}`]),
           `Голосование: с ${start} по ${end}.`,
           "",
           "Повестка дня:",
@@ -124,8 +139,8 @@ function ru(type: NoticeType, d: NoticeData): Rendered {
       const lines = d.questions.map((q, i) => {
         const x = r.decisions[i];
         if (!x) return `${i + 1}. ${q.text}: нет данных`;
-        const { base, ofParticipants } = baseOf(poll, q.threshold, r, x);
-        return `${i + 1}. ${q.text}\n   За ${percent(x.forWeight, base)}, против ${percent(x.againstWeight, base)}, воздержались ${percent(x.abstainWeight, base)} ${ofParticipants ? "голосов участвовавших" : "всех голосов"} — ${x.passed ? "решение принято" : "решение не принято"}`;
+        const { base, ofParticipants } = baseOf(poll, q, r, x);
+        return `${i + 1}. ${q.text}\n   За ${percent(x.forWeight, base)}, против ${percent(x.againstWeight, base)}, воздержались ${percent(x.abstainWeight, base)} ${ofParticipants ? "голосов участвовавших" : "всех голосов"} — ${x.passed ? "решение принято" : "решение не принято"}${!poll && q.type?.rule ? ` (требуется ${ruleWords(q.type.rule, "ru")})` : ""}`;
       });
       const participation = poll ? `Ответов: ${r.ballots}.` : `Приняли участие собственники с ${percent(r.participatingWeight, r.totalWeight)} голосов (бюллетеней: ${r.ballots}); кворум ${r.quorumReached ? "есть" : "отсутствует"}.`;
       return {
@@ -149,8 +164,9 @@ function en(type: NoticeType, d: NoticeData): Rendered {
         text: [
           poll
             ? `A residents' poll of building #${d.buildingId} has been announced (consultative, not legally binding).`
-            : `An electronic general meeting of the owners of building #${d.buildingId} has been announced (Housing Code art. 47.1).`,
+            : `An electronic ${d.meetingType === MeetingType.Annual ? "annual" : "extraordinary"} general meeting of the owners of building #${d.buildingId} has been announced (Housing Code art. 47.1).`,
           `Initiator: ${d.initiator}`,
+          ...(poll ? [] : [`Administrator of the meeting: ${d.administrator}`]),
           `Voting: from ${start} to ${end}.`,
           "",
           "Agenda:",
@@ -177,8 +193,8 @@ function en(type: NoticeType, d: NoticeData): Rendered {
       const lines = d.questions.map((q, i) => {
         const x = r.decisions[i];
         if (!x) return `${i + 1}. ${q.text}: no data`;
-        const { base, ofParticipants } = baseOf(poll, q.threshold, r, x);
-        return `${i + 1}. ${q.text}\n   For ${percent(x.forWeight, base)}, against ${percent(x.againstWeight, base)}, abstain ${percent(x.abstainWeight, base)} of ${ofParticipants ? "the votes cast" : "all votes"} — ${x.passed ? "passed" : "not passed"}`;
+        const { base, ofParticipants } = baseOf(poll, q, r, x);
+        return `${i + 1}. ${q.text}\n   For ${percent(x.forWeight, base)}, against ${percent(x.againstWeight, base)}, abstain ${percent(x.abstainWeight, base)} of ${ofParticipants ? "the votes cast" : "all votes"} — ${x.passed ? "passed" : "not passed"}${!poll && q.type?.rule ? ` (needs ${ruleWords(q.type.rule, "en")})` : ""}`;
       });
       const participation = poll ? `Answers: ${r.ballots}.` : `Owners holding ${percent(r.participatingWeight, r.totalWeight)} of the votes took part (${r.ballots} ballots); quorum ${r.quorumReached ? "reached" : "not reached"}.`;
       return {

@@ -54,7 +54,7 @@ describe("demo wiring with the custody service", () => {
       ((await (await fetch(`${custody}/v1/residents`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${custodyToken}` }, body: JSON.stringify({ residentId }) })).json()) as { address: string }).address;
     const anna = await onboard("ivanova.anna");
     const building = await registerBuilding(t.world, 31, 3, 2);
-    await (await t.world.registry.setOwners(building.premisesIds[0]!, [anna], [SHARE_UNIT])).wait();
+    await (await t.world.registry.setOwners(building.premisesIds[0]!, [{ holders: [anna], share: SHARE_UNIT }])).wait();
     const m = await announce(t.world, building.buildingId, QUESTION_SETS.courtyard, { delay: 60 });
 
     let contacts: Awaited<ReturnType<typeof registerDemoContacts>> = [];

@@ -243,10 +243,11 @@ export async function get(url: string, token?: string): Promise<{ status: number
   return { status: response.status, json: await response.json() };
 }
 
-/** Owners with weight > 0 now. */
+/** Owners now: alone, as co-owners or as joint owners. */
 export async function owningWallets(world: World, buildingId: bigint, wallets: Wallet[]): Promise<Wallet[]> {
-  const flags = await Promise.all(wallets.map((w) => world.registry.weightOf(buildingId, w.address)));
-  return wallets.filter((_, i) => flags[i]! > 0n);
+  const now = (await world.provider.getBlock("latest"))!.timestamp;
+  const flags = await Promise.all(wallets.map((w) => world.registry.isOwnerAt(buildingId, w.address, now)));
+  return wallets.filter((_, i) => flags[i]);
 }
 
 export const count = <T>(xs: T[], key: (x: T) => string) => {

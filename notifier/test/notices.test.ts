@@ -1,16 +1,19 @@
 /**
  * The notifier end to end against real pieces: a local chain with the voting core, an SMTP server
  * that parses what it receives, an HTTP endpoint as the SMS gateway and an identity provider's JWKS.
- * One building: a meeting announced, voted, reminded and finalized; then a poll.
+ * One building with sole owners, co-owners and two couples holding flats jointly: an annual meeting
+ * with its own administrator announced, voted, reminded and finalized; then a poll.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Wallet } from "ethers";
+import { Wallet, ZeroHash, id } from "ethers";
+import { SHARE_UNIT } from "#lib/domain.js";
+import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
 import { QUESTION_SETS, advance, announce, latestTimestamp, registerBuilding, relay, signBallot, type Building } from "../../dev/scenario.js";
 import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
 import type { RunningNotifier } from "../src/service.js";
-import { formatTime } from "../src/templates.js";
+import { formatTime, ruleWords } from "../src/templates.js";
 import {
   REGISTRAR_TOKEN,
   count,
@@ -30,7 +33,8 @@ import {
 
 const QUESTIONS = QUESTION_SETS.courtyard;
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-const POLL = [{ text: "Покрасить стены в подъезде в светло-зелёный цвет?", threshold: 4 }];
+const POLL = [{ text: "Покрасить стены в подъезде в светло-зелёный цвет?" }];
+const typeOf = (code: string) => RULES_2024_09_01.questionTypes[questionTypeIndex(RULES_2024_09_01, code)]!;
 
 describe("notifier", () => {
   let t: TestWorld;
@@ -40,6 +44,9 @@ describe("notifier", () => {
   let notifier: RunningNotifier;
   let building: Building;
   let eligible: Wallet[];
+  /** J and K hold a flat jointly and J one alone; M and N hold one jointly and nothing else. */
+  let couples: Record<"j" | "k" | "m" | "n", Wallet>;
+  const administrator = new Wallet(id("notifier test administrator")).address;
   let meeting: Awaited<ReturnType<typeof announce>>;
   let pollId: bigint;
   const phone = (i: number) => `+7916000${String(i).padStart(4, "0")}`;
@@ -58,8 +65,20 @@ describe("notifier", () => {
     mail = await startMailCapture({ httpPort: 0 });
     sms = await startSmsGateway();
     idp = await startIdentityProvider();
-    building = await registerBuilding(t.world, 7, 14, 7, 2);
-    eligible = await owningWallets(t.world, building.buildingId, building.owners);
+    building = await registerBuilding(t.world, 7, 14, 7, 2, { joint: 0 });
+    couples = { j: new Wallet(id("notifier J")), k: new Wallet(id("notifier K")), m: new Wallet(id("notifier M")), n: new Wallet(id("notifier N")) } as Record<"j" | "k" | "m" | "n", Wallet>;
+    for (const [name, w] of Object.entries(couples)) couples[name as keyof typeof couples] = w.connect(t.world.provider);
+    const { j, k, m, n } = couples;
+    const premises = (area: number, holdings: Array<{ holders: string[]; share: bigint }>) => ({ area: BigInt(area), kind: 0, ref: ZeroHash, holdings });
+    await (
+      await t.world.registry.addPremises(building.buildingId, [
+        premises(5400, [{ holders: [j.address, k.address], share: SHARE_UNIT }]),
+        premises(1800, [{ holders: [j.address], share: SHARE_UNIT }]),
+        premises(6100, [{ holders: [n.address, m.address], share: SHARE_UNIT }]),
+      ])
+    ).wait();
+    eligible = await owningWallets(t.world, building.buildingId, [...building.owners, j, k, m, n]);
+    assert.ok([j, k, m, n].every((w) => eligible.includes(w)), "joint owners are owners");
     assert.ok(eligible.length >= 6, `the layout gives ${eligible.length} owners with weight`);
     const textsFile = writeTexts(t.dir, [...QUESTIONS.map((q) => q.text), ...POLL.map((q) => q.text)]);
     ({ notifier } = await startInProcess(t, {
@@ -96,7 +115,7 @@ describe("notifier", () => {
 
   describe("notice of a meeting", () => {
     it("reaches every owner exactly once per chosen channel, with the agenda and the dates", async () => {
-      meeting = await announce(t.world, building.buildingId, QUESTIONS, { delay: 30, window: 3600 });
+      meeting = await announce(t.world, building.buildingId, QUESTIONS, { delay: 30, window: 3600, meetingType: "Annual", administrator });
       const notice = `meeting-${meeting.meetingId}-announced`;
       const emailed = eligible.filter((_, i) => i !== 2 && i !== 3);
       const texted = eligible.filter((_, i) => i !== 1 && i !== 2 && i !== 3);
@@ -115,7 +134,17 @@ describe("notifier", () => {
         assert.ok(m.text.includes(formatTime(meeting.votingStart, lang, "Europe/Moscow")), "voting start");
         assert.ok(m.text.includes(formatTime(meeting.votingEnd, lang, "Europe/Moscow")), "voting end");
         assert.match(m.subject, lang === "ru" ? /Общее собрание собственников/ : /General meeting of owners/);
+        assert.ok(m.text.includes(lang === "ru" ? "Объявлено годовое общее собрание" : "An electronic annual general meeting"), "the kind of meeting");
+        assert.ok(m.text.includes(lang === "ru" ? `Инициатор: ${await t.world.operator.getAddress()}` : `Initiator: ${await t.world.operator.getAddress()}`), "the initiator");
+        assert.ok(m.text.includes(lang === "ru" ? `Администратор собрания: ${administrator}` : `Administrator of the meeting: ${administrator}`), "the administrator");
+        for (const q of QUESTIONS) {
+          const type = typeOf(q.type);
+          assert.ok(m.text.includes(`${type.name[lang]} [${q.type}]`), `the type of '${q.text}' in ${lang}`);
+          assert.ok(m.text.includes(ruleWords(type.rule, lang)), `the rule of '${q.text}' in ${lang}`);
+        }
       }
+      const told = new Set((await get(`${notifier.url}/v1/delivery-log?meetingId=${meeting.meetingId}`, REGISTRAR_TOKEN)).json.entries.map((e: { address: string }) => e.address));
+      assert.deepEqual([...told].sort(), eligible.map((w) => w.address).sort(), "every owner, joint owners each once, and no joint group's address");
       assert.equal(mail.messages.filter((m) => building.residents.some((r) => m.to.includes(email(r)))).length, 0, "residents who own nothing get no notice of a meeting");
     });
 
@@ -150,17 +179,20 @@ describe("notifier", () => {
   describe("reminder", () => {
     it("goes to owners who have not voted, not to those who have", async () => {
       await advance(t.world, meeting.votingStart - (await latestTimestamp(t.world)) + 1);
-      const voters = [eligible[0]!, eligible[4]!];
+      // K votes for the flat held with J, who still has his own to vote; M votes for the one held with N, who has nothing left
+      const voters = [eligible[0]!, eligible[4]!, couples.k, couples.m];
       const ballots = await Promise.all(voters.map((w) => signBallot(t.world, w, meeting.meetingId, 0b01010101n)));
       await relay(t.world, meeting.meetingId, ballots);
       const notice = `meeting-${meeting.meetingId}-reminder`;
       assert.equal(mailsOf(notice).length, 0, "no reminder before its time");
       await advance(t.world, meeting.votingEnd - 300 - (await latestTimestamp(t.world)));
-      const reminded = eligible.filter((w, i) => !voters.includes(w) && i !== 2 && i !== 3);
+      const reminded = eligible.filter((w, i) => !voters.includes(w) && w !== couples.n && i !== 2 && i !== 3);
+      assert.ok(reminded.includes(couples.j), "J still holds weight of his own");
       await until("the reminders", () => (mailsOf(notice).length >= reminded.length ? true : undefined));
       await idle();
       assert.deepEqual(mailsOf(notice).map((m) => m.to[0]).sort(), reminded.map(email).sort());
       for (const v of voters) assert.ok(!mailsOf(notice).some((m) => m.to.includes(email(v))), "a voter gets no reminder");
+      assert.ok(!mailsOf(notice).some((m) => m.to.includes(email(couples.n))), "a joint owner whose only holding was voted gets no reminder");
     });
   });
 
@@ -179,6 +211,12 @@ describe("notifier", () => {
       assert.match(ru.text, /кворум (есть|отсутствует)/);
       for (const q of QUESTIONS) assert.ok(ru.text.includes(q.text));
       assert.match(ru.text, /решение (не )?принято/);
+      // each question against the base of its rule
+      const lines = ru.text.split("\n");
+      const line = (text: string) => lines[lines.findIndex((l) => l.endsWith(text)) + 1] ?? "";
+      assert.match(line(QUESTIONS[0]!.text), /всех голосов — решение (не )?принято \(требуется не менее 2\/3 голосов всех собственников\)/);
+      assert.match(line(QUESTIONS[1]!.text), /голосов участвовавших — решение (не )?принято \(требуется более 50 % голосов участвующих\)/);
+      assert.match(line(QUESTIONS[3]!.text), /всех голосов — решение (не )?принято \(требуется более 50 % голосов всех собственников\)/);
     });
   });
 

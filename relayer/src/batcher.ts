@@ -26,7 +26,12 @@ export interface BatcherOptions {
   maxHoldMs?: number;
   /** Whether a meeting closes soon: its ballots are batched at once and sent first. */
   closingSoon?: (meetingId: bigint) => boolean;
+  /** The forwarder that forward requests' batches are sent to (`Forwarder.execute`). */
+  forwarderAddress: string;
 }
+
+/** The priority of a forward request's batch: above a split batch's halves (1), below a closing meeting's. */
+export const REQUEST_PRIORITY = 1;
 
 /** The priority of a closing meeting's batches (above a split batch's halves, 1). */
 export const CLOSING_PRIORITY = 2;
@@ -49,14 +54,21 @@ function word(value: bigint | number): string {
   return value.toString(16).padStart(64, "0");
 }
 
+/** What a relayed ballot carries on chain (`IMeetingHall.SignedBallot`). */
+export interface EncodedBallot {
+  voter: string;
+  representative: string;
+  powerOfAttorney: bigint;
+  choices: bigint;
+  deadline: bigint;
+  signature: string;
+}
+
 /**
  * ABI-encodes `castBallotsBySig(meetingId, ballots)` directly (one string join instead of the generic
  * coder, which dominated the submitter's profile); checked against the generic coder at load.
  */
-export function encodeCastBallotsBySig(
-  meetingId: bigint,
-  ballots: ReadonlyArray<{ voter: string; choices: bigint; signature: string }>,
-): string {
+export function encodeCastBallotsBySig(meetingId: bigint, ballots: ReadonlyArray<EncodedBallot>): string {
   const n = ballots.length;
   const heads: string[] = new Array(n);
   const tails: string[] = new Array(n);
@@ -66,7 +78,15 @@ export function encodeCastBallotsBySig(
     const sig = b.signature.slice(2).toLowerCase();
     const len = sig.length / 2;
     const padded = Math.ceil(len / 32) * 64;
-    const tail = b.voter.slice(2).toLowerCase().padStart(64, "0") + word(b.choices) + word(0x60) + word(len) + sig.padEnd(padded, "0");
+    const tail =
+      b.voter.slice(2).toLowerCase().padStart(64, "0") +
+      b.representative.slice(2).toLowerCase().padStart(64, "0") +
+      word(b.powerOfAttorney) +
+      word(b.choices) +
+      word(b.deadline) +
+      word(0xc0) +
+      word(len) +
+      sig.padEnd(padded, "0");
     heads[i] = word(offset);
     tails[i] = tail;
     offset += tail.length / 2;
@@ -75,10 +95,18 @@ export function encodeCastBallotsBySig(
 }
 
 {
-  const sample = [
-    { voter: "0x00000000000000000000000000000000000000aa", choices: 57n, signature: "0x" + "ab".repeat(65) },
-    { voter: "0x1000000000000000000000000000000000000001", choices: 1n, signature: "0x" + "01".repeat(64) },
-    { voter: "0x2000000000000000000000000000000000000002", choices: (1n << 127n) + 3n, signature: "0x" },
+  const zero = "0x0000000000000000000000000000000000000000";
+  const sample: EncodedBallot[] = [
+    { voter: "0x00000000000000000000000000000000000000aa", representative: zero, powerOfAttorney: 0n, choices: 57n, deadline: 1_700_000_000n, signature: "0x" + "ab".repeat(65) },
+    {
+      voter: "0x1000000000000000000000000000000000000001",
+      representative: "0x2000000000000000000000000000000000000002",
+      powerOfAttorney: (1n << 255n) + 7n,
+      choices: 1n,
+      deadline: (1n << 64n) - 1n,
+      signature: "0x" + "01".repeat(64),
+    },
+    { voter: "0x2000000000000000000000000000000000000002", representative: zero, powerOfAttorney: 0n, choices: (1n << 127n) + 3n, deadline: 0n, signature: "0x" },
   ];
   for (const ballots of [sample, sample.slice(0, 1), []]) {
     if (encodeCastBallotsBySig(7n, ballots) !== meetingHallInterface.encodeFunctionData("castBallotsBySig", [7n, ballots])) {
@@ -110,11 +138,14 @@ export class Batcher {
     if (per > 0) this.gasPerBallot = Math.round(this.gasPerBallot * 0.7 + per * 0.3);
   }
 
-  /** Plans batches from the queue; returns how many were planned. */
+  /** Plans batches from the queue, a forward request's first; returns how many were planned. */
   plan(now = Date.now()): number {
-    let planned = 0;
     let room = this.options.maxPlanned - this.store.countPlanned();
     if (room <= 0) return 0;
+    // a forward request travels alone, one Forwarder.execute each
+    let planned = this.store.planRequests(room, REQUEST_PRIORITY);
+    room -= planned;
+    if (room <= 0) return planned;
     const closingSoon = this.options.closingSoon ?? (() => false);
     const meetings = this.store
       .queuedMeetings()
@@ -146,6 +177,11 @@ export class Batcher {
 
   encode(batch: BatchRecord): string {
     return encodeCastBallotsBySig(batch.meetingId, batch.ballots);
+  }
+
+  /** The address a batch's transaction goes to: the hall, or the forwarder for a forward request. */
+  target(batch: BatchRecord): string {
+    return batch.requestId === null ? this.hallAddress : this.options.forwarderAddress;
   }
 
   /**

@@ -44,6 +44,12 @@ export interface RelayerConfig {
   /** The smallest and largest closing margin, seconds (see closing.ts). */
   closingMarginSeconds: number;
   closingMarginMaxSeconds: number;
+  /** The most gas a forward request may forward to the hall. */
+  maxRequestGas: number;
+  /** The largest body of a forward request post, bytes (a paper decisions' batch is long). */
+  maxRequestBodyBytes: number;
+  /** Forward requests per signer per minute (0: no limit). */
+  signerRateLimitPerMinute: number;
 }
 
 function tokens(r: EnvReader, name: string): string[] {
@@ -111,6 +117,9 @@ export function loadConfig(env: Env = process.env): RelayerConfig {
     erc1271Gas: r.whole("RELAYER_ERC1271_GAS", 50_000, 10_000, 1_000_000),
     closingMarginSeconds: r.whole("RELAYER_CLOSING_MARGIN_SECONDS", 5, 0, 3_600),
     closingMarginMaxSeconds: r.whole("RELAYER_CLOSING_MARGIN_MAX_SECONDS", 600, 0, 86_400),
+    maxRequestGas: r.whole("RELAYER_MAX_REQUEST_GAS", 5_000_000, 21_000, 15_000_000),
+    maxRequestBodyBytes: r.whole("RELAYER_MAX_REQUEST_BODY_BYTES", 131_072, 1_024, 1_048_576),
+    signerRateLimitPerMinute: r.whole("RELAYER_SIGNER_RATE_LIMIT_PER_MINUTE", 10, 0, 100_000),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

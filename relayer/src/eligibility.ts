@@ -1,7 +1,10 @@
 /**
- * Voters' weights at a meeting's snapshot, for intake. A weight at a past snapshot never changes, so
- * it is cached, keyed by what it depends on (building, snapshot, and whether the meeting counts
- * persons or shares), so meetings of a building with the same snapshot share lookups.
+ * Voters' standings at a meeting's snapshot, for intake: the weight each holds alone and the joint
+ * groups (premises held jointly, e.g. by spouses) through which they hold more (lib/voter-standing.ts).
+ * A standing at a past snapshot never changes, so it is cached, keyed by what it depends on
+ * (building, snapshot, and whether the meeting counts persons or shares), so meetings of a building
+ * with the same snapshot share lookups. Whether a joint group has been voted for is not part of it:
+ * that changes as ballots land, and the voted index and the queue answer it.
  *
  * The first lookup for a building and snapshot warms the cache: everyone who has ever held a weight or
  * a residence in the building (its `VoterWeightChanged` and `ResidentChanged` events) is looked up at
@@ -10,32 +13,33 @@
  * warm-up that failed, falls back to lookups batched as they arrive (one `votersAt` call for the
  * voters asked about together).
  *
- * The cache is a bounded LRU (`cacheLimit` weights): voters are whatever addresses clients post, so
- * a flood of strangers evicts the coldest entries rather than emptying the whole cache.
+ * The cache is a bounded LRU (`cacheLimit` standings): voters are whatever addresses clients post,
+ * so a flood of strangers evicts the coldest entries rather than emptying the whole cache.
  */
 import { getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { IBuildingRegistry__factory, type IBuildingRegistry } from "#typechain/index.js";
 import { LruMap } from "#lib/lru-map.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
+import { decodeVotersAt, type VoterStanding } from "#lib/voter-standing.js";
 import { KIND_POLL, type MeetingInfo } from "./meetings.js";
 
 const MAX_LOOKUP = 500;
-/** Weights cached at most (about 100 MB at the most). */
+/** Standings cached at most (about 100 MB at the most for sole owners). */
 export const CACHE_LIMIT = 1_000_000;
 const registryInterface = IBuildingRegistry__factory.createInterface();
 const MEMBER_TOPICS = [registryInterface.getEvent("VoterWeightChanged")!.topicHash, registryInterface.getEvent("ResidentChanged")!.topicHash];
 
 interface Pending {
   voters: string[];
-  waiters: Array<{ voter: string; resolve: (w: bigint) => void; reject: (e: unknown) => void }>;
+  waiters: Array<{ voter: string; resolve: (s: VoterStanding) => void; reject: (e: unknown) => void }>;
 }
 
 export class Eligibility {
   private readonly registry: IBuildingRegistry;
-  private readonly cache: LruMap<string, bigint>;
+  private readonly cache: LruMap<string, VoterStanding>;
   private readonly pending = new Map<string, Pending>();
   /** Lookups asked and not yet answered, so that a voter is asked for once. */
-  private readonly inflight = new Map<string, Promise<bigint>>();
+  private readonly inflight = new Map<string, Promise<VoterStanding>>();
   private readonly warming = new Map<string, Promise<void>>();
 
   constructor(
@@ -49,12 +53,12 @@ export class Eligibility {
     this.cache = new LruMap(options.cacheLimit ?? CACHE_LIMIT);
   }
 
-  /** Weights held in the cache now. */
-  get cachedWeights(): number {
+  /** Standings held in the cache now. */
+  get cachedStandings(): number {
     return this.cache.size;
   }
 
-  /** Loads the weights of everyone the register's events name, at the meeting's snapshot (which must be past). */
+  /** Loads the standings of everyone the register's events name, at the meeting's snapshot (which must be past). */
   prepare(meeting: MeetingInfo): Promise<void> {
     const mk = registerKey(meeting);
     let warm = this.warming.get(mk);
@@ -65,8 +69,11 @@ export class Eligibility {
     return warm;
   }
 
-  /** The voter's weight at the meeting's snapshot (a poll: 1 for a resident or owner); 0 if not eligible. */
-  weight(meeting: MeetingInfo, voter: string): Promise<bigint> {
+  /**
+   * The voter's standing at the meeting's snapshot: their own weight (a poll: 1 for a resident or
+   * owner) and their joint groups holding weight then (none in a poll). Nothing at all: not eligible.
+   */
+  standing(meeting: MeetingInfo, voter: string): Promise<VoterStanding> {
     const mk = registerKey(meeting);
     const key = `${mk}:${voter}`;
     const cached = this.cache.get(key);
@@ -97,7 +104,7 @@ export class Eligibility {
     }
   }
 
-  private lookup(meeting: MeetingInfo, mk: string, voter: string): Promise<bigint> {
+  private lookup(meeting: MeetingInfo, mk: string, voter: string): Promise<VoterStanding> {
     return new Promise((resolve, reject) => {
       let batch = this.pending.get(mk);
       if (!batch) {
@@ -111,16 +118,15 @@ export class Eligibility {
     });
   }
 
-  /** Reads the weights of `voters` at the snapshot into the cache. */
-  private async ask(meeting: MeetingInfo, mk: string, voters: string[]): Promise<Map<string, bigint>> {
+  /** Reads the standings of `voters` at the snapshot into the cache. */
+  private async ask(meeting: MeetingInfo, mk: string, voters: string[]): Promise<Map<string, VoterStanding>> {
     const packed = await this.registry.votersAt(meeting.buildingId, voters, meeting.snapshot, meeting.kind === KIND_POLL);
-    const weights = new Map<string, bigint>();
-    voters.forEach((v, i) => {
-      const w = packed[i]! >> 32n;
-      weights.set(v, w);
-      this.cache.set(`${mk}:${v}`, w);
+    const standings = new Map<string, VoterStanding>();
+    decodeVotersAt(packed, voters.length).forEach((s, i) => {
+      standings.set(voters[i]!, s);
+      this.cache.set(`${mk}:${voters[i]}`, s);
     });
-    return weights;
+    return standings;
   }
 
   private async flush(meeting: MeetingInfo, mk: string): Promise<void> {
@@ -128,8 +134,8 @@ export class Eligibility {
     if (!batch) return;
     this.pending.delete(mk);
     try {
-      const weights = await this.ask(meeting, mk, batch.voters);
-      for (const w of batch.waiters) w.resolve(weights.get(w.voter)!);
+      const standings = await this.ask(meeting, mk, batch.voters);
+      for (const w of batch.waiters) w.resolve(standings.get(w.voter)!);
     } catch (err) {
       const e = isUnreachable(err) ? chainUnavailable(err) : err;
       for (const w of batch.waiters) w.reject(e);

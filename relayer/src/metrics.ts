@@ -25,6 +25,13 @@ export function createRelayerMetrics(withDefaults: boolean) {
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
+    requests: new Counter({
+      name: "relayer_requests_total",
+      help: "Forward requests posted to the relayer, by result code (accepted, duplicate or the error code)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
+    requestsConfirmed: new Counter({ name: "relayer_requests_confirmed_total", help: "Forward requests executed on chain", registers: [registry] }),
     txSent: new Counter({ name: "relayer_transactions_sent_total", help: "Batch transactions signed and broadcast", registers: [registry] }),
     txReplaced: new Counter({ name: "relayer_transactions_replaced_total", help: "Stuck transactions replaced with a higher fee", registers: [registry] }),
     txReorged: new Counter({

@@ -1,10 +1,18 @@
 /**
- * The durable ballot queue, behind an interface so that a server database can replace the embedded
- * one when several relayer instances share a queue. Every method that changes state is atomic.
+ * The durable queue of ballots and forward requests, behind an interface so that a server database
+ * can replace the embedded one when several relayer instances share a queue. Every method that
+ * changes state is atomic.
  *
  * A ballot moves queued → batched → submitted → confirmed | rejected. A batch moves
  * planned → sent → mined | split | abandoned; a sent batch has one or more transactions (the
- * original and its replacements, all with the same sender and nonce).
+ * original and its replacements, all with the same sender and nonce). A forward request travels the
+ * same way as a batch of its own (`BatchRecord.requestId`): one `Forwarder.execute` transaction.
+ *
+ * A joint owner's ballot claims the joint groups it will count (those no live ballot of another
+ * holder claimed first). One that holds nothing alone and finds every group claimed cannot count and
+ * is not queued; one that does hold something alone is queued and waits, unbatched, until every
+ * ballot that claimed one of its groups has landed or been rejected, so that it never takes a group
+ * from a ballot acknowledged before it.
  */
 export type BallotState = "queued" | "batched" | "submitted" | "confirmed" | "rejected";
 export type BatchState = "planned" | "sent" | "mined" | "split" | "abandoned";
@@ -15,10 +23,50 @@ export interface NewBallot {
   voter: string;
   choices: bigint;
   signature: string;
+  /** The zero address for the voter's own ballot, else who signed it for the voter. */
+  representative: string;
+  /** The power of attorney it is cast under (0 for the voter's own). */
+  powerOfAttorney: bigint;
+  /** The last timestamp at which it may count. */
+  deadline: bigint;
+}
+
+/** What the queue needs to know of a joint owner's standing to queue their ballot. */
+export interface JointStanding {
+  /** The weight the voter holds alone at the snapshot. */
+  ownWeight: bigint;
+  /**
+   * Their joint groups holding weight at the snapshot, each with the holder whose ballot counted it
+   * on chain already (`votedBy`), if one has.
+   */
+  groups: Array<{ group: string; weight: bigint; votedBy?: string }>;
+}
+
+/** A joint group of a ballot's voter, and what became of it. */
+export interface JointGroupRecord {
+  group: string;
+  /** The group's weight at the snapshot (decimal). */
+  weight: string;
+  /** Whether this ballot claimed it at intake (no earlier live ballot had). */
+  claimed: boolean;
+  /** Whether this ballot's weight counted it; null until the ballot is settled. */
+  counted: boolean | null;
+  /** The holder whose ballot counted it; null while unknown. */
+  votedBy: string | null;
+}
+
+/** A live ballot that claimed a joint group first. */
+export interface JointClaim {
+  group: string;
+  ballotId: string;
+  voter: string;
+  state: BallotState;
 }
 
 export interface BallotRecord extends NewBallot {
   state: BallotState;
+  /** The voter held joint groups at the snapshot (see `jointGroups`). */
+  joint: boolean;
   batchId: number | null;
   reason: string | null;
   txHash: string | null;
@@ -44,7 +92,10 @@ export interface TxRecord {
 
 export interface BatchRecord {
   id: number;
+  /** The meeting of its ballots (0 for a forward request's batch). */
   meetingId: bigint;
+  /** The forward request it carries, instead of ballots. */
+  requestId: string | null;
   state: BatchState;
   sender: string | null;
   nonce: number | null;
@@ -56,7 +107,9 @@ export interface BatchRecord {
 export type InsertResult =
   | { kind: "inserted"; ballot: BallotRecord }
   | { kind: "duplicate"; ballot: BallotRecord }
-  | { kind: "conflict"; ballot: BallotRecord };
+  | { kind: "conflict"; ballot: BallotRecord }
+  /** The voter holds nothing alone and every joint group of theirs is claimed by another live ballot. */
+  | { kind: "joint_taken"; claims: JointClaim[] };
 
 export interface Confirmation {
   voter: string;
@@ -67,7 +120,8 @@ export interface Confirmation {
 }
 
 export interface Rejection {
-  voter: string;
+  /** The ballot's id. */
+  id: string;
   reason: string;
 }
 
@@ -75,18 +129,63 @@ export interface Rejection {
 export interface BatchOutcome {
   confirmed: Confirmation[];
   rejected: Rejection[];
+  /**
+   * Who counted the joint groups of the settled ballots' voters, as far as known: each group with the
+   * holder whose ballot counted it.
+   */
+  jointGroupVotes?: Array<{ group: string; voter: string }>;
 }
 
+export type RequestState = BallotState;
+
+/** A signed ERC-2771 forward request to the MeetingHall, as intake queues it. */
+export interface NewRequest {
+  /** The request's EIP-712 digest (with its nonce). */
+  id: string;
+  from: string;
+  to: string;
+  gas: bigint;
+  nonce: bigint;
+  deadline: bigint;
+  data: string;
+  signature: string;
+  /** The MeetingHall function it calls. */
+  functionName: string;
+}
+
+export interface RequestRecord extends NewRequest {
+  state: RequestState;
+  batchId: number | null;
+  reason: string | null;
+  txHash: string | null;
+  blockNumber: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type RequestInsertResult =
+  | { kind: "inserted"; request: RequestRecord }
+  | { kind: "duplicate"; request: RequestRecord }
+  /** Another live request of the signer holds this nonce. */
+  | { kind: "conflict"; request: RequestRecord };
+
 export interface BallotStore {
-  /** Queues a ballot unless the same id exists (duplicate) or the voter has another live ballot in the meeting (conflict). */
-  insert(ballot: NewBallot): InsertResult;
+  /**
+   * Queues a ballot unless the same id exists (duplicate), the voter has another live ballot in the
+   * meeting (conflict), or, for a joint owner (`joint`), nothing of theirs is left to count.
+   */
+  insert(ballot: NewBallot, joint?: JointStanding): InsertResult;
   /**
    * Like `insert`, with group commit: ballots enqueued within a short window (the same turn of the
    * event loop at least) are inserted, in order, in one transaction, and every promise settles only after that transaction
    * has committed (or failed).
    */
-  enqueue(ballot: NewBallot): Promise<InsertResult>;
+  enqueue(ballot: NewBallot, joint?: JointStanding): Promise<InsertResult>;
   get(id: string): BallotRecord | undefined;
+  /** The joint groups of a ballot's voter at its meeting's snapshot (none for a sole owner). */
+  jointGroups(ballotId: string): JointGroupRecord[];
+  /** The live ballots that claimed any of these joint groups in a meeting. */
+  jointClaims(meetingId: bigint, groups: readonly string[]): JointClaim[];
   /** Gives a queued ballot (not yet in a batch) another signature of the same digest; whether it did. */
   replaceSignature(id: string, signature: string): boolean;
   /** The live (not rejected) ballot of a voter in a meeting. */
@@ -134,5 +233,16 @@ export interface BallotStore {
   countRevert(ballotId: string, batchId: number): number;
   /** The highest nonce recorded for a sender, or -1. */
   maxNonce(sender: string): number;
+
+  /** Queues a forward request unless the same id exists (duplicate) or another live request holds its signer's nonce (conflict). */
+  insertRequest(request: NewRequest): RequestInsertResult;
+  getRequest(id: string): RequestRecord | undefined;
+  /** The request a batch carries. */
+  requestOfBatch(batchId: number): RequestRecord | undefined;
+  requestCounts(): Record<RequestState, number>;
+  /** Moves up to `limit` queued requests, oldest first, into a planned batch each; how many. */
+  planRequests(limit: number, priority: number): number;
+  /** Settles a mined request batch: confirmed where its transaction landed, or rejected with why. */
+  completeRequest(batchId: number, outcome: { txHash: string; blockNumber: number } | { reason: string }): void;
   close(): void;
 }

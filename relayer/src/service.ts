@@ -22,6 +22,10 @@ import type { BallotStore } from "./queue.js";
 import { SqliteBallotStore } from "./sqlite-queue.js";
 import { Submitter } from "./submitter.js";
 import { MeetingPrefetcher } from "./prefetch.js";
+import { ForwarderCalls } from "./forwarding.js";
+import { PowersOfAttorney } from "./powers.js";
+import { RequestIntake } from "./request-intake.js";
+import { tokenBuckets } from "#lib/http/rate-limit.js";
 import { SignatureVerifier } from "./verifier.js";
 import { VotedIndex } from "./voted-index.js";
 import { ContractWallets } from "./wallets.js";
@@ -74,7 +78,11 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
   const meetings = new MeetingDirectory(chain.readProvider, chain.hallAddress);
   const verifier = new SignatureVerifier(config.verifyThreads);
   const votedIndex = new VotedIndex(chain.readProvider, chain.hallAddress, chain.deployment.startBlock);
-  meetings.onClock((blockNumber) => votedIndex.follow(blockNumber));
+  const powers = new PowersOfAttorney(chain.readProvider, chain.hallAddress);
+  meetings.onClock((blockNumber) => {
+    votedIndex.follow(blockNumber);
+    powers.follow(blockNumber);
+  });
   meetings.follow();
   const margin = new ClosingMargin({ floorSeconds: config.closingMarginSeconds, ceilingSeconds: config.closingMarginMaxSeconds });
   const intake = new Intake(
@@ -82,10 +90,18 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
     meetings,
     new Eligibility(chain.readProvider, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock),
     votedIndex,
+    powers,
     new ContractWallets(chain.readProvider, config.erc1271Gas),
     chain.domain,
     { maxSignatureBytes: config.maxSignatureBytes, verifier, closingMarginSeconds: () => margin.seconds() },
   );
+  const forwarder = new ForwarderCalls(chain.readProvider, chain.deployment.contracts.Forwarder.address, chain.hallAddress);
+  const requestIntake = new RequestIntake(store, meetings, forwarder, chain.chainId, {
+    maxGas: BigInt(config.maxRequestGas),
+    maxDataBytes: Math.floor(config.maxRequestBodyBytes / 2),
+    closingMarginSeconds: () => margin.seconds(),
+    signerLimit: tokenBuckets(config.signerRateLimitPerMinute),
+  });
   // A meeting within a minute (or three margins) of its close has its ballots batched at once and sent first.
   const closingSoon = (meetingId: bigint) => {
     const end = meetings.cachedVotingEnd(meetingId);
@@ -98,6 +114,7 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
     maxBatchGas: config.maxBatchGas,
     maxPlanned: config.senderKeys.length * config.maxInflightPerSender * 2,
     closingSoon,
+    forwarderAddress: chain.deployment.contracts.Forwarder.address,
   });
   const submitter = new Submitter(
     config.senderKeys,
@@ -118,6 +135,7 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
       confirmations: config.confirmations,
       pollIntervalMs: config.pollIntervalMs,
       observeInclusion: (acknowledgedAt) => margin.observe(acknowledgedAt),
+      forwarder: new ForwarderCalls(chain.provider, chain.deployment.contracts.Forwarder.address, chain.hallAddress),
     },
   );
   // Open meetings are loaded before the relayer reports ready, so their first voters do not wait.
@@ -126,6 +144,8 @@ async function assemble(config: RelayerConfig, chain: ChainContext, log: Logger,
   prefetcher.follow();
   const app = createRelayerHandler({
     intake,
+    requestIntake,
+    maxRequestBodyBytes: config.maxRequestBodyBytes,
     store,
     metrics,
     log: log.child({ component: "relayer-api" }),

@@ -1,7 +1,8 @@
 /**
- * The ballot queue in SQLite (WAL). A ballot is acknowledged only after its row is committed, so a
- * crash of the process loses nothing it acknowledged.
+ * The queue of ballots and forward requests in SQLite (WAL). A ballot or request is acknowledged only
+ * after its row is committed, so a crash of the process loses nothing it acknowledged.
  */
+import { ZeroAddress } from "ethers";
 import { SqliteDatabase } from "#lib/sqlite.js";
 import { WalCheckpointer } from "./checkpointer.js";
 import type {
@@ -12,11 +13,29 @@ import type {
   BatchRecord,
   BatchState,
   InsertResult,
+  JointClaim,
+  JointGroupRecord,
+  JointStanding,
   NewBallot,
+  NewRequest,
+  RequestInsertResult,
+  RequestRecord,
+  RequestState,
   TxRecord,
 } from "./queue.js";
 
-const SCHEMA = `
+/** The tables as first created; ADDED_COLUMNS brings older ones up to date before SCHEMA runs. */
+const TABLES = `
+CREATE TABLE IF NOT EXISTS batches (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  meeting_id TEXT NOT NULL,
+  state      TEXT NOT NULL,
+  priority   INTEGER NOT NULL DEFAULT 0,
+  sender     TEXT,
+  nonce      INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS ballots (
   id           TEXT PRIMARY KEY,
   meeting_id   TEXT NOT NULL,
@@ -33,6 +52,23 @@ CREATE TABLE IF NOT EXISTS ballots (
   created_at   INTEGER NOT NULL,
   updated_at   INTEGER NOT NULL
 );
+`;
+
+/** Columns added since the first schema, added to a queue that lacks them (ALTER TABLE … ADD COLUMN). */
+const ADDED_COLUMNS: Record<string, Array<[string, string]>> = {
+  ballots: [
+    ["representative", `TEXT NOT NULL DEFAULT '${ZeroAddress}'`],
+    ["power_of_attorney", "TEXT NOT NULL DEFAULT '0'"],
+    ["deadline", "TEXT NOT NULL DEFAULT '0'"],
+    // the voter holds joint groups (rows in ballot_groups)
+    ["joint", "INTEGER NOT NULL DEFAULT 0"],
+    // a joint group of the voter was claimed by another live ballot first: wait for it
+    ["waits", "INTEGER NOT NULL DEFAULT 0"],
+  ],
+  batches: [["request_id", "TEXT"]],
+};
+
+const SCHEMA = `
 CREATE UNIQUE INDEX IF NOT EXISTS ballots_live_voter ON ballots (meeting_id, voter) WHERE state <> 'rejected';
 -- Every index entry a ballot has is written again at each of its state changes, and a new ballot's
 -- entries land at random places (its id and voter are hashes): each one costs pages written to the
@@ -55,16 +91,40 @@ CREATE TRIGGER IF NOT EXISTS ballot_counts_update AFTER UPDATE OF state ON ballo
   UPDATE ballot_counts SET n = n - 1 WHERE state = old.state;
   UPDATE ballot_counts SET n = n + 1 WHERE state = new.state;
 END;
-CREATE TABLE IF NOT EXISTS batches (
-  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+-- The joint groups of a joint owner's voter at the snapshot: claimed by this ballot at intake (no
+-- earlier live ballot had), or not; and, once settled, whether this ballot counted each and whose did.
+CREATE TABLE IF NOT EXISTS ballot_groups (
+  ballot_id  TEXT NOT NULL,
   meeting_id TEXT NOT NULL,
-  state      TEXT NOT NULL,
-  priority   INTEGER NOT NULL DEFAULT 0,
-  sender     TEXT,
-  nonce      INTEGER,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  group_addr TEXT NOT NULL,
+  weight     TEXT NOT NULL,
+  claim      INTEGER NOT NULL,
+  counted    INTEGER,
+  voted_by   TEXT,
+  PRIMARY KEY (ballot_id, group_addr)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ballot_groups_claims ON ballot_groups (meeting_id, group_addr) WHERE claim = 1;
+CREATE TABLE IF NOT EXISTS requests (
+  id            TEXT PRIMARY KEY,
+  signer        TEXT NOT NULL,
+  target        TEXT NOT NULL,
+  gas           TEXT NOT NULL,
+  nonce         TEXT NOT NULL,
+  deadline      TEXT NOT NULL,
+  data          TEXT NOT NULL,
+  signature     TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  state         TEXT NOT NULL,
+  batch_id      INTEGER,
+  reason        TEXT,
+  tx_hash       TEXT,
+  block_number  INTEGER,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS requests_live_nonce ON requests (signer, nonce) WHERE state <> 'rejected';
+CREATE INDEX IF NOT EXISTS requests_queued ON requests (created_at) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS requests_by_batch ON requests (batch_id) WHERE batch_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS batches_by_state ON batches (state, priority, id);
 CREATE TABLE IF NOT EXISTS txs (
   hash         TEXT PRIMARY KEY,
@@ -99,11 +159,16 @@ interface BallotRow {
   weight: string | null;
   created_at: number;
   updated_at: number;
+  representative: string;
+  power_of_attorney: string;
+  deadline: string;
+  joint: number;
 }
 
 interface BatchRow {
   id: number;
   meeting_id: string;
+  request_id: string | null;
   state: BatchState;
   sender: string | null;
   nonce: number | null;
@@ -123,6 +188,46 @@ interface TxRow {
   broadcast: number;
 }
 
+interface RequestRow {
+  id: string;
+  signer: string;
+  target: string;
+  gas: string;
+  nonce: string;
+  deadline: string;
+  data: string;
+  signature: string;
+  function_name: string;
+  state: RequestState;
+  batch_id: number | null;
+  reason: string | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+function toRequest(row: RequestRow): RequestRecord {
+  return {
+    id: row.id,
+    from: row.signer,
+    to: row.target,
+    gas: BigInt(row.gas),
+    nonce: BigInt(row.nonce),
+    deadline: BigInt(row.deadline),
+    data: row.data,
+    signature: row.signature,
+    functionName: row.function_name,
+    state: row.state,
+    batchId: row.batch_id,
+    reason: row.reason,
+    txHash: row.tx_hash,
+    blockNumber: row.block_number,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
 function toBallot(row: BallotRow): BallotRecord {
   return {
     id: row.id,
@@ -130,6 +235,10 @@ function toBallot(row: BallotRow): BallotRecord {
     voter: row.voter,
     choices: BigInt(row.choices),
     signature: row.signature,
+    representative: row.representative,
+    powerOfAttorney: BigInt(row.power_of_attorney),
+    deadline: BigInt(row.deadline),
+    joint: row.joint === 1,
     state: row.state,
     batchId: row.batch_id,
     reason: row.reason,
@@ -164,9 +273,17 @@ const MAX_GROUP = 1_000;
 
 interface PendingInsert {
   ballot: NewBallot;
+  joint: JointStanding | undefined;
   resolve: (r: InsertResult) => void;
   reject: (e: unknown) => void;
 }
+
+/** Whether a ballot waits for nothing: it lost no joint group to a live ballot, or every such ballot has settled. */
+const FREE_TO_BATCH = `(b.waits = 0 OR NOT EXISTS (
+  SELECT 1 FROM ballot_groups mine
+  JOIN ballot_groups other ON other.meeting_id = mine.meeting_id AND other.group_addr = mine.group_addr AND other.claim = 1
+  JOIN ballots o ON o.id = other.ballot_id
+  WHERE mine.ballot_id = b.id AND mine.claim = 0 AND o.id <> b.id AND o.state IN ('queued', 'batched', 'submitted')))`;
 
 export class SqliteBallotStore implements BallotStore {
   private readonly db: SqliteDatabase;
@@ -203,6 +320,11 @@ export class SqliteBallotStore implements BallotStore {
     }
     this.db.transaction(() => {
       const counted = this.db.prepare(`SELECT 1 FROM sqlite_master WHERE name = 'ballot_counts'`).get() !== undefined;
+      this.db.exec(TABLES);
+      for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+        const present = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+        for (const [name, type] of columns) if (!present.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+      }
       this.db.exec(SCHEMA);
       // A queue from before the counts table: counted once, from its rows.
       if (!counted) {
@@ -215,14 +337,29 @@ export class SqliteBallotStore implements BallotStore {
     const db = this.db;
     this.stmt = {
       insert: db.prepare(
-        `INSERT INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at)
-         VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
+        `INSERT INTO ballots (id, meeting_id, voter, choices, signature, representative, power_of_attorney, deadline, joint, waits, state, created_at, updated_at)
+         VALUES (@id, @meetingId, @voter, @choices, @signature, @representative, @powerOfAttorney, @deadline, @joint, @waits, 'queued', @now, @now)`,
       ),
       // The common case in one statement: neither the id nor a live ballot of the voter exists.
       insertNew: db.prepare(
-        `INSERT OR IGNORE INTO ballots (id, meeting_id, voter, choices, signature, state, created_at, updated_at)
-         VALUES (@id, @meetingId, @voter, @choices, @signature, 'queued', @now, @now)`,
+        `INSERT OR IGNORE INTO ballots (id, meeting_id, voter, choices, signature, representative, power_of_attorney, deadline, joint, waits, state, created_at, updated_at)
+         VALUES (@id, @meetingId, @voter, @choices, @signature, @representative, @powerOfAttorney, @deadline, @joint, @waits, 'queued', @now, @now)`,
       ),
+      deleteBallot: db.prepare(`DELETE FROM ballots WHERE id = ?`),
+      deleteGroups: db.prepare(`DELETE FROM ballot_groups WHERE ballot_id = ?`),
+      insertGroup: db.prepare(
+        `INSERT INTO ballot_groups (ballot_id, meeting_id, group_addr, weight, claim, counted, voted_by)
+         VALUES (@ballotId, @meetingId, @group, @weight, @claim, @counted, @votedBy)`,
+      ),
+      claimOf: db.prepare(
+        `SELECT g.group_addr AS group_addr, b.id AS ballot_id, b.voter AS voter, b.state AS state FROM ballot_groups g
+         JOIN ballots b ON b.id = g.ballot_id
+         WHERE g.meeting_id = ? AND g.group_addr = ? AND g.claim = 1 AND b.state <> 'rejected' LIMIT 1`,
+      ),
+      groupsOf: db.prepare(`SELECT * FROM ballot_groups WHERE ballot_id = ? ORDER BY group_addr`),
+      setGroupVote: db.prepare(`UPDATE ballot_groups SET voted_by = ?, counted = ? WHERE ballot_id = ? AND group_addr = ?`),
+      settleGroups: db.prepare(`UPDATE ballot_groups SET counted = 0 WHERE ballot_id = ? AND counted IS NULL`),
+      jointInBatch: db.prepare(`SELECT id, voter, state FROM ballots WHERE batch_id = ? AND joint = 1`),
       get: db.prepare(`SELECT * FROM ballots WHERE id = ?`),
       replaceSignature: db.prepare(`UPDATE ballots SET signature = ?, updated_at = ? WHERE id = ? AND state = 'queued'`),
       byVoter: db.prepare(`SELECT * FROM ballots WHERE meeting_id = ? AND voter = ? AND state <> 'rejected'`),
@@ -232,20 +369,25 @@ export class SqliteBallotStore implements BallotStore {
       ),
       assignQueued: db.prepare(
         `UPDATE ballots SET state = 'batched', batch_id = @batchId, updated_at = @now
-         WHERE id IN (SELECT id FROM ballots WHERE state = 'queued' AND meeting_id = @meetingId ORDER BY created_at, id LIMIT @limit)`,
+         WHERE id IN (SELECT id FROM ballots b WHERE state = 'queued' AND meeting_id = @meetingId AND ${FREE_TO_BATCH}
+                      ORDER BY created_at, id LIMIT @limit)`,
       ),
+      deleteBatch: db.prepare(`DELETE FROM batches WHERE id = ?`),
       hasQueued: db.prepare(`SELECT 1 AS found FROM ballots WHERE state = 'queued' AND meeting_id = ? LIMIT 1`),
       newBatch: db.prepare(
         `INSERT INTO batches (meeting_id, state, priority, created_at, updated_at) VALUES (?, 'planned', ?, ?, ?)`,
       ),
+      newRequestBatch: db.prepare(
+        `INSERT INTO batches (meeting_id, request_id, state, priority, created_at, updated_at) VALUES ('0', ?, 'planned', ?, ?, ?)`,
+      ),
       assign: db.prepare(`UPDATE ballots SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ?`),
-      batch: db.prepare(`SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE id = ?`),
+      batch: db.prepare(`SELECT id, meeting_id, request_id, state, sender, nonce, created_at FROM batches WHERE id = ?`),
       batchBallots: db.prepare(`SELECT * FROM ballots WHERE batch_id = ? AND state IN ('batched', 'submitted') ORDER BY created_at, id`),
       batchTxs: db.prepare(`SELECT * FROM txs WHERE batch_id = ? ORDER BY sent_at, rowid`),
       planned: db.prepare(
-        `SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE state = 'planned' ORDER BY priority DESC, id LIMIT ?`,
+        `SELECT id, meeting_id, request_id, state, sender, nonce, created_at FROM batches WHERE state = 'planned' ORDER BY priority DESC, id LIMIT ?`,
       ),
-      sent: db.prepare(`SELECT id, meeting_id, state, sender, nonce, created_at FROM batches WHERE state = 'sent' ORDER BY id`),
+      sent: db.prepare(`SELECT id, meeting_id, request_id, state, sender, nonce, created_at FROM batches WHERE state = 'sent' ORDER BY id`),
       setBatch: db.prepare(`UPDATE batches SET state = ?, sender = ?, nonce = ?, updated_at = ? WHERE id = ?`),
       setBatchState: db.prepare(`UPDATE batches SET state = ?, updated_at = ? WHERE id = ?`),
       submitBallots: db.prepare(`UPDATE ballots SET state = 'submitted', updated_at = ? WHERE batch_id = ? AND state = 'batched'`),
@@ -259,7 +401,7 @@ export class SqliteBallotStore implements BallotStore {
          WHERE batch_id = ? AND voter = ? AND state IN ('batched', 'submitted')`,
       ),
       rejectInBatch: db.prepare(
-        `UPDATE ballots SET state = 'rejected', reason = ?, updated_at = ? WHERE batch_id = ? AND voter = ? AND state IN ('batched', 'submitted')`,
+        `UPDATE ballots SET state = 'rejected', reason = ?, updated_at = ? WHERE batch_id = ? AND id = ? AND state IN ('batched', 'submitted')`,
       ),
       requeueBatch: db.prepare(
         `UPDATE ballots SET state = 'queued', batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`,
@@ -271,16 +413,33 @@ export class SqliteBallotStore implements BallotStore {
       maxNonce: db.prepare(`SELECT MAX(nonce) AS n FROM txs WHERE sender = ?`),
       reverts: db.prepare(`SELECT COUNT(*) AS n FROM reverted_tries WHERE ballot_id = ?`),
       countRevert: db.prepare(`INSERT OR IGNORE INTO reverted_tries (ballot_id, batch_id) VALUES (?, ?)`),
+      insertRequest: db.prepare(
+        `INSERT OR IGNORE INTO requests (id, signer, target, gas, nonce, deadline, data, signature, function_name, state, created_at, updated_at)
+         VALUES (@id, @signer, @target, @gas, @nonce, @deadline, @data, @signature, @functionName, 'queued', @now, @now)`,
+      ),
+      getRequest: db.prepare(`SELECT * FROM requests WHERE id = ?`),
+      liveRequest: db.prepare(`SELECT * FROM requests WHERE signer = ? AND nonce = ? AND state <> 'rejected'`),
+      requestOfBatch: db.prepare(`SELECT * FROM requests WHERE batch_id = ?`),
+      requestCounts: db.prepare(`SELECT state, COUNT(*) AS n FROM requests GROUP BY state`),
+      queuedRequests: db.prepare(`SELECT id FROM requests WHERE state = 'queued' ORDER BY created_at, id LIMIT ?`),
+      assignRequest: db.prepare(`UPDATE requests SET state = 'batched', batch_id = ?, updated_at = ? WHERE id = ?`),
+      submitRequest: db.prepare(`UPDATE requests SET state = 'submitted', updated_at = ? WHERE batch_id = ? AND state = 'batched'`),
+      confirmRequest: db.prepare(
+        `UPDATE requests SET state = 'confirmed', tx_hash = ?, block_number = ?, reason = NULL, updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`,
+      ),
+      rejectRequest: db.prepare(`UPDATE requests SET state = 'rejected', reason = ?, updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`),
+      requeueRequest: db.prepare(`UPDATE requests SET state = 'queued', batch_id = NULL, updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`),
+      moveRequest: db.prepare(`UPDATE requests SET batch_id = ?, state = 'batched', updated_at = ? WHERE batch_id = ? AND state IN ('batched', 'submitted')`),
     };
   }
 
-  insert(ballot: NewBallot): InsertResult {
-    return this.db.transaction(() => this.insertRow(ballot));
+  insert(ballot: NewBallot, joint?: JointStanding): InsertResult {
+    return this.db.transaction(() => this.insertRow(ballot, joint));
   }
 
-  enqueue(ballot: NewBallot): Promise<InsertResult> {
+  enqueue(ballot: NewBallot, joint?: JointStanding): Promise<InsertResult> {
     return new Promise((resolve, reject) => {
-      this.group.push({ ballot, resolve, reject });
+      this.group.push({ ballot, joint, resolve, reject });
       if (!this.groupScheduled) {
         this.groupScheduled = true;
         this.scheduleGroup();
@@ -300,14 +459,14 @@ export class SqliteBallotStore implements BallotStore {
     if (group.length === 0) return;
     let results: InsertResult[];
     try {
-      results = this.db.transaction(() => group.map((p) => this.insertRow(p.ballot)));
+      results = this.db.transaction(() => group.map((p) => this.insertRow(p.ballot, p.joint)));
       this.groupCommits++;
     } catch {
       // Something in the group failed and the whole transaction rolled back: one transaction each,
       // so that only the ballot at fault is refused.
       for (const p of group) {
         try {
-          p.resolve(this.insert(p.ballot));
+          p.resolve(this.insert(p.ballot, p.joint));
         } catch (err) {
           p.reject(err);
         }
@@ -317,7 +476,7 @@ export class SqliteBallotStore implements BallotStore {
     group.forEach((p, i) => p.resolve(results[i]!));
   }
 
-  private insertRow(ballot: NewBallot): InsertResult {
+  private insertRow(ballot: NewBallot, joint?: JointStanding): InsertResult {
     const now = Date.now();
     const row = {
       id: ballot.id,
@@ -325,33 +484,99 @@ export class SqliteBallotStore implements BallotStore {
       voter: ballot.voter,
       choices: ballot.choices.toString(),
       signature: ballot.signature,
+      representative: ballot.representative,
+      powerOfAttorney: ballot.powerOfAttorney.toString(),
+      deadline: ballot.deadline.toString(),
+      joint: 0,
+      waits: 0,
       now,
     };
+    if (joint && joint.groups.length > 0) return this.insertJoint(ballot, row, joint);
     if (Number(this.stmt.insertNew.run(row).changes) === 0) {
       // The id exists, or the voter has a live ballot in the meeting (the two unique keys).
-      const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
-      if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
-      const live = this.stmt.byVoter.get(row.meetingId, ballot.voter) as unknown as BallotRow | undefined;
-      if (live) return { kind: "conflict", ballot: toBallot(live) };
-      // A rejected ballot with this id may be posted again: it starts over.
-      if (existing) this.db.prepare(`DELETE FROM ballots WHERE id = ?`).run(ballot.id);
+      const known = this.existing(ballot);
+      if (known) return known;
       this.stmt.insert.run(row);
     }
+    return { kind: "inserted", ballot: this.fresh(ballot, now) };
+  }
+
+  /** A duplicate or conflict for `ballot`, or nothing (a rejected ballot with its id is dropped: it starts over). */
+  private existing(ballot: NewBallot): InsertResult | undefined {
+    const existing = this.stmt.get.get(ballot.id) as unknown as BallotRow | undefined;
+    if (existing && existing.state !== "rejected") return { kind: "duplicate", ballot: toBallot(existing) };
+    const live = this.stmt.byVoter.get(ballot.meetingId.toString(), ballot.voter) as unknown as BallotRow | undefined;
+    if (live) return { kind: "conflict", ballot: toBallot(live) };
+    if (existing) {
+      this.stmt.deleteGroups.run(ballot.id);
+      this.stmt.deleteBallot.run(ballot.id);
+    }
+    return undefined;
+  }
+
+  /**
+   * A joint owner's ballot: it claims each joint group no live ballot of another holder has claimed;
+   * it cannot count (and is not queued) when it holds nothing alone and claims nothing; it waits
+   * for the ballots that claimed its other groups.
+   */
+  private insertJoint(ballot: NewBallot, row: Record<string, string | number>, joint: JointStanding): InsertResult {
+    const known = this.existing(ballot);
+    if (known) return known;
+    const meetingId = ballot.meetingId.toString();
+    const claims: JointClaim[] = [];
+    const free: string[] = [];
+    for (const g of joint.groups) {
+      if (g.votedBy !== undefined) continue;
+      const claim = this.stmt.claimOf.get(meetingId, g.group) as unknown as { group_addr: string; ballot_id: string; voter: string; state: BallotState } | undefined;
+      if (claim) claims.push({ group: claim.group_addr, ballotId: claim.ballot_id, voter: claim.voter, state: claim.state });
+      else free.push(g.group);
+    }
+    if (joint.ownWeight === 0n && free.length === 0) return { kind: "joint_taken", claims };
+    this.stmt.insert.run({ ...row, joint: 1, waits: claims.length > 0 ? 1 : 0 });
+    for (const g of joint.groups) {
+      const voted = g.votedBy !== undefined;
+      this.stmt.insertGroup.run({
+        ballotId: ballot.id,
+        meetingId,
+        group: g.group,
+        weight: g.weight.toString(),
+        claim: free.includes(g.group) ? 1 : 0,
+        counted: voted ? 0 : null,
+        votedBy: g.votedBy ?? null,
+      });
+    }
+    return { kind: "inserted", ballot: this.fresh(ballot, row.now as number, true) };
+  }
+
+  private fresh(ballot: NewBallot, now: number, joint = false): BallotRecord {
     return {
-      kind: "inserted",
-      ballot: {
-        ...ballot,
-        state: "queued",
-        batchId: null,
-        reason: null,
-        txHash: null,
-        blockNumber: null,
-        logIndex: null,
-        weight: null,
-        createdAt: now,
-        updatedAt: now,
-      },
+      ...ballot,
+      state: "queued",
+      joint,
+      batchId: null,
+      reason: null,
+      txHash: null,
+      blockNumber: null,
+      logIndex: null,
+      weight: null,
+      createdAt: now,
+      updatedAt: now,
     };
+  }
+
+  jointGroups(ballotId: string): JointGroupRecord[] {
+    return (this.stmt.groupsOf.all(ballotId) as unknown as Array<{ group_addr: string; weight: string; claim: number; counted: number | null; voted_by: string | null }>).map(
+      (r) => ({ group: r.group_addr, weight: r.weight, claimed: r.claim === 1, counted: r.counted === null ? null : r.counted === 1, votedBy: r.voted_by }),
+    );
+  }
+
+  jointClaims(meetingId: bigint, groups: readonly string[]): JointClaim[] {
+    const claims: JointClaim[] = [];
+    for (const group of groups) {
+      const c = this.stmt.claimOf.get(meetingId.toString(), group) as unknown as { group_addr: string; ballot_id: string; voter: string; state: BallotState } | undefined;
+      if (c) claims.push({ group: c.group_addr, ballotId: c.ballot_id, voter: c.voter, state: c.state });
+    }
+    return claims;
   }
 
   get(id: string): BallotRecord | undefined {
@@ -389,6 +614,11 @@ export class SqliteBallotStore implements BallotStore {
       const now = Date.now();
       const batchId = Number(this.stmt.newBatch.run(meeting, priority, now, now).lastInsertRowid);
       const size = Number(this.stmt.assignQueued.run({ batchId, now, meetingId: meeting, limit }).changes);
+      if (size === 0) {
+        // every queued ballot of the meeting waits for another holder's ballot to land
+        this.stmt.deleteBatch.run(batchId);
+        return undefined;
+      }
       return { batchId, size };
     });
   }
@@ -406,6 +636,7 @@ export class SqliteBallotStore implements BallotStore {
       const now = Date.now();
       this.stmt.setBatch.run("sent", tx.sender, tx.nonce, now, batchId);
       this.stmt.submitBallots.run(now, batchId);
+      this.stmt.submitRequest.run(now, batchId);
       this.insertTx(tx);
     });
   }
@@ -442,10 +673,19 @@ export class SqliteBallotStore implements BallotStore {
   completeBatch(batchId: number, outcome: BatchOutcome): void {
     this.db.transaction(() => {
       const now = Date.now();
+      // the joint owners of the batch, read before their ballots settle (and leave the batch's states)
+      const joint = this.stmt.jointInBatch.all(batchId) as unknown as Array<{ id: string; voter: string; state: BallotState }>;
       for (const c of outcome.confirmed) {
         this.stmt.confirm.run(c.txHash, c.blockNumber, c.logIndex, c.weight, now, batchId, c.voter);
       }
-      for (const r of outcome.rejected) this.stmt.rejectInBatch.run(r.reason, now, batchId, r.voter);
+      for (const r of outcome.rejected) this.stmt.rejectInBatch.run(r.reason, now, batchId, r.id);
+      const settled = new Set([...outcome.confirmed.map((c) => c.voter), ...outcome.rejected.map((r) => r.id)]);
+      for (const b of joint) {
+        if (b.state !== "batched" && b.state !== "submitted") continue;
+        if (!settled.has(b.voter) && !settled.has(b.id)) continue;
+        for (const v of outcome.jointGroupVotes ?? []) this.stmt.setGroupVote.run(v.voter, v.voter === b.voter ? 1 : 0, b.id, v.group);
+        this.stmt.settleGroups.run(b.id);
+      }
       this.stmt.requeueBatch.run(now, batchId);
       this.stmt.setBatchState.run("mined", now, batchId);
     });
@@ -456,6 +696,13 @@ export class SqliteBallotStore implements BallotStore {
       const batch = this.loadBatch(batchId);
       if (!batch) return;
       const now = Date.now();
+      if (batch.requestId !== null) {
+        // a request is tried again in a batch of its own
+        const id = Number(this.stmt.newRequestBatch.run(batch.requestId, 1, now, now).lastInsertRowid);
+        this.stmt.moveRequest.run(id, now, batchId);
+        this.stmt.setBatchState.run("split", now, batchId);
+        return;
+      }
       const half = Math.ceil(batch.ballots.length / 2);
       for (const part of [batch.ballots.slice(0, half), batch.ballots.slice(half)]) {
         if (part.length === 0) continue;
@@ -470,6 +717,7 @@ export class SqliteBallotStore implements BallotStore {
     this.db.transaction(() => {
       const now = Date.now();
       this.stmt.requeueBatch.run(now, batchId);
+      this.stmt.requeueRequest.run(now, batchId);
       this.stmt.setBatchState.run("abandoned", now, batchId);
     });
   }
@@ -493,6 +741,76 @@ export class SqliteBallotStore implements BallotStore {
   maxNonce(sender: string): number {
     const row = this.stmt.maxNonce.get(sender) as unknown as { n: number | null };
     return row.n ?? -1;
+  }
+
+  insertRequest(request: NewRequest): RequestInsertResult {
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const row = {
+        id: request.id,
+        signer: request.from,
+        target: request.to,
+        gas: request.gas.toString(),
+        nonce: request.nonce.toString(),
+        deadline: request.deadline.toString(),
+        data: request.data,
+        signature: request.signature,
+        functionName: request.functionName,
+        now,
+      };
+      if (Number(this.stmt.insertRequest.run(row).changes) === 0) {
+        const existing = this.stmt.getRequest.get(request.id) as unknown as RequestRow | undefined;
+        if (existing && existing.state !== "rejected") return { kind: "duplicate", request: toRequest(existing) };
+        const live = this.stmt.liveRequest.get(row.signer, row.nonce) as unknown as RequestRow | undefined;
+        if (live) return { kind: "conflict", request: toRequest(live) };
+        // a rejected request posted again starts over
+        this.db.prepare(`DELETE FROM requests WHERE id = ?`).run(request.id);
+        this.stmt.insertRequest.run(row);
+      }
+      return { kind: "inserted", request: toRequest(this.stmt.getRequest.get(request.id) as unknown as RequestRow) };
+    });
+  }
+
+  getRequest(id: string): RequestRecord | undefined {
+    const row = this.stmt.getRequest.get(id) as unknown as RequestRow | undefined;
+    return row && toRequest(row);
+  }
+
+  requestOfBatch(batchId: number): RequestRecord | undefined {
+    const row = this.stmt.requestOfBatch.get(batchId) as unknown as RequestRow | undefined;
+    return row && toRequest(row);
+  }
+
+  requestCounts(): Record<RequestState, number> {
+    const counts: Record<RequestState, number> = { queued: 0, batched: 0, submitted: 0, confirmed: 0, rejected: 0 };
+    for (const row of this.stmt.requestCounts.all() as unknown as Array<{ state: RequestState; n: number }>) counts[row.state] = row.n;
+    return counts;
+  }
+
+  planRequests(limit: number, priority: number): number {
+    if (limit <= 0) return 0;
+    return this.db.transaction(() => {
+      const now = Date.now();
+      const ids = (this.stmt.queuedRequests.all(limit) as unknown as Array<{ id: string }>).map((r) => r.id);
+      for (const id of ids) {
+        const batchId = Number(this.stmt.newRequestBatch.run(id, priority, now, now).lastInsertRowid);
+        this.stmt.assignRequest.run(batchId, now, id);
+      }
+      return ids.length;
+    });
+  }
+
+  completeRequest(batchId: number, outcome: { txHash: string; blockNumber: number } | { reason: string }): void {
+    this.db.transaction(() => {
+      const now = Date.now();
+      if ("reason" in outcome) {
+        this.stmt.rejectRequest.run(outcome.reason, now, batchId);
+        this.stmt.setBatchState.run(this.currentTx(batchId) ? "mined" : "abandoned", now, batchId);
+      } else {
+        this.stmt.confirmRequest.run(outcome.txHash, outcome.blockNumber, now, batchId);
+        this.stmt.setBatchState.run("mined", now, batchId);
+      }
+    });
   }
 
   close(): void {
@@ -525,6 +843,7 @@ export class SqliteBallotStore implements BallotStore {
     return {
       id: row.id,
       meetingId: BigInt(row.meeting_id),
+      requestId: row.request_id,
       state: row.state,
       sender: row.sender,
       nonce: row.nonce,

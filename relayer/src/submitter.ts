@@ -9,15 +9,21 @@
  * - A mined transaction whose block a reorganization drops (on a chain with probabilistic finality,
  *   before RELAYER_CONFIRMATIONS) is broadcast again at once: the node that held the dropped block
  *   usually takes it back into its pool, but nothing obliges a node to, and any other node never had it.
- * - A mined batch is settled from its events: BallotCast confirms, BallotRejected rejects with the
- *   reason; an AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since
- *   the ballot may have landed in an earlier transaction of ours.
+ * - A mined batch is settled from its events: BallotCast confirms (the JointGroupVoted events before
+ *   it name the joint groups its weight counted), BallotRejected rejects the ballot it names by id
+ *   with the reason, BallotDiscarded rejects the ballot at its index as `bad_signature`; an
+ *   AlreadyVoted skip is reconciled against the BallotCast events of the meeting, since the ballot
+ *   may have landed in an earlier transaction of ours.
+ * - A forward request travels as a batch of its own, sent with `Forwarder.execute`: simulated first
+ *   (the hall's call, then `execute`), confirmed by its receipt, and, when the forwarder no longer
+ *   takes it, reconciled against its `ExecutedForwardRequest` event, since anyone may have executed
+ *   it (a signed request is valid once, for whoever submits it).
  * - A mined-but-reverted batch is split in halves and retried, so good ballots still land; a ballot
  *   alone is tried again, at most three times in all (reverting on chain or in simulation), before it is
  *   rejected with the contract's reason.
  * - When the node is unreachable everything stays recorded and is retried with backoff.
  */
-import { Transaction, Wallet, getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
+import { AbiCoder, Transaction, Wallet, getAddress, toBeHex, toQuantity, zeroPadValue, type JsonRpcProvider } from "ethers";
 import { meetingHallInterface } from "./chain.js";
 import { isUnreachable } from "#lib/rpc.js";
 import type { Logger } from "#lib/log.js";
@@ -26,7 +32,8 @@ import type { FeeOracle } from "./fees.js";
 import { REJECT_CODES, rejectCode } from "#lib/domain.js";
 import type { RelayerMetrics } from "./metrics.js";
 import type { NonceManager } from "./nonce.js";
-import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, TxRecord } from "./queue.js";
+import type { BallotRecord, BallotStore, BatchOutcome, BatchRecord, RequestRecord, TxRecord } from "./queue.js";
+import { encodeExecute, executeGasLimit, forwarderInterface, type ForwarderCalls } from "./forwarding.js";
 import { signEip1559 } from "./tx.js";
 import { checksumAddress } from "#lib/keccak.js";
 import { AppError } from "#lib/errors.js";
@@ -42,6 +49,8 @@ export interface SubmitterOptions {
   pollIntervalMs: number;
   /** Told, for each ballot a mined batch settles, when the ballot was acknowledged (ms). */
   observeInclusion?: (acknowledgedAt: number) => void;
+  /** The forwarder and its calls, for forward requests. */
+  forwarder: ForwarderCalls;
 }
 
 interface RawReceipt {
@@ -54,6 +63,11 @@ interface RawReceipt {
 
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
 const REJECTED_TOPIC = meetingHallInterface.getEvent("BallotRejected")!.topicHash;
+const DISCARDED_TOPIC = meetingHallInterface.getEvent("BallotDiscarded")!.topicHash;
+const JOINT_TOPIC = meetingHallInterface.getEvent("JointGroupVoted")!.topicHash;
+const EXECUTED_TOPIC = forwarderInterface.getEvent("ExecutedForwardRequest")!.topicHash;
+/** The forwarder's errors that mean it will never take the request as it is. */
+const FINAL_FORWARDER_ERRORS = new Set(["ERC2771ForwarderInvalidSigner", "ERC2771ForwarderExpiredRequest", "ERC2771UntrustfulTarget"]);
 const MAX_BACKOFF_MS = 5_000;
 /** How many tries of a ballot alone in its batch may revert (on chain, or in simulation after that) before it is rejected. */
 const MAX_MINED_REVERTS = 3;
@@ -162,6 +176,7 @@ export class Submitter {
   }
 
   private async send(sender: Wallet, batch: BatchRecord): Promise<void> {
+    if (batch.requestId !== null) return this.sendRequest(sender, batch);
     if (batch.ballots.length === 0) {
       this.store.abandonBatch(batch.id);
       return;
@@ -186,6 +201,49 @@ export class Submitter {
       this.store.abandonBatch(batch.id);
       return;
     }
+    await this.sign(sender, batch, this.options.hallAddress, sim.data, sim.gasLimit);
+  }
+
+  /**
+   * A forward request's batch: the hall's call simulated as the forwarder will make it, then
+   * `execute` from this sender. What the forwarder will never take (its nonce moved on, its deadline
+   * passed) is reconciled: executed already by anyone, or rejected with why.
+   */
+  private async sendRequest(sender: Wallet, batch: BatchRecord): Promise<void> {
+    const request = this.store.requestOfBatch(batch.id);
+    if (!request) {
+      this.store.abandonBatch(batch.id);
+      return;
+    }
+    const data = encodeExecute(request);
+    const gasLimit = executeGasLimit(request.gas);
+    const forwarder = this.options.forwarder;
+    let sim = await forwarder.simulateExecute(data, sender.address, gasLimit);
+    if (sim.kind === "unreachable") throw sim.cause;
+    if (sim.kind === "revert") {
+      const forwarderError = sim.error?.name;
+      if (forwarderError !== undefined && FINAL_FORWARDER_ERRORS.has(forwarderError)) {
+        const executed = await this.executedRequest(request);
+        if (executed) this.store.completeRequest(batch.id, executed);
+        else this.store.completeRequest(batch.id, { reason: forwarderError === "ERC2771ForwarderExpiredRequest" ? "request_expired" : `refused:${forwarderError}` });
+        this.log.warn("forward request no longer executable", { requestId: request.id, batchId: batch.id, error: forwarderError, executedElsewhere: executed !== undefined });
+        return;
+      }
+      // the hall refuses the call now: its own error names why
+      sim = await forwarder.simulateCall(request);
+      if (sim.kind === "unreachable") throw sim.cause;
+      const why = sim.kind === "revert" ? (sim.error?.name ?? "reverted") : (forwarderError ?? "reverted");
+      this.log.warn("forward request simulation reverted", { requestId: request.id, batchId: batch.id, error: why });
+      const tries = this.store.countRevert(request.id, batch.id);
+      if (tries < MAX_MINED_REVERTS) this.store.abandonBatch(batch.id);
+      else this.store.completeRequest(batch.id, { reason: `reverted:${why}` });
+      return;
+    }
+    await this.sign(sender, batch, forwarder.forwarderAddress, data, gasLimit);
+  }
+
+  /** Signs a batch's transaction, records it, then broadcasts it. */
+  private async sign(sender: Wallet, batch: BatchRecord, to: string, data: string, gasLimit: bigint): Promise<void> {
     const fees = await this.fees.current();
     if (!this.running) return;
     // From here to recordSent nothing awaits: the nonce is used by exactly one recorded transaction.
@@ -194,9 +252,9 @@ export class Submitter {
       {
         chainId: this.options.chainId,
         nonce,
-        to: this.options.hallAddress,
-        data: sim.data,
-        gasLimit: sim.gasLimit,
+        to,
+        data,
+        gasLimit,
         maxFeePerGas: fees.maxFeePerGas,
         maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
       },
@@ -210,14 +268,39 @@ export class Submitter {
       raw,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-      gasLimit: sim.gasLimit,
+      gasLimit,
       sentAt: Date.now(),
       broadcast: false,
     };
     this.store.recordSent(batch.id, record);
     this.metrics.txSent.inc();
-    this.log.debug("batch sent", { batchId: batch.id, meetingId: batch.meetingId, txHash: record.hash, nonce, sender: sender.address, size: batch.ballots.length });
+    this.log.debug("batch sent", {
+      batchId: batch.id,
+      meetingId: batch.meetingId,
+      requestId: batch.requestId ?? undefined,
+      txHash: record.hash,
+      nonce,
+      sender: sender.address,
+      size: batch.ballots.length,
+    });
     await this.broadcast(record);
+  }
+
+  /** Where a request was executed, if its ExecutedForwardRequest(signer, nonce, success) is on chain. */
+  private async executedRequest(request: RequestRecord): Promise<{ txHash: string; blockNumber: number } | undefined> {
+    const logs: RawReceipt["logs"] = await this.provider.send("eth_getLogs", [
+      {
+        address: this.options.forwarder.forwarderAddress,
+        fromBlock: toQuantity(this.options.startBlock),
+        toBlock: "latest",
+        topics: [EXECUTED_TOPIC, zeroPadValue(request.from, 32)],
+      },
+    ]);
+    for (const log of logs) {
+      const [nonce, success] = AbiCoder.defaultAbiCoder().decode(["uint256", "bool"], log.data);
+      if (BigInt(nonce) === request.nonce && success === true) return { txHash: log.transactionHash, blockNumber: Number(BigInt(log.blockNumber)) };
+    }
+    return undefined;
   }
 
   /** Broadcasts a recorded transaction; a node that already knows it, or its nonce, counts as done. */
@@ -384,6 +467,7 @@ export class Submitter {
   // ------------------------------------------------------------------------------------------ settle
 
   private async settle(head: BatchRecord, receipt: RawReceipt): Promise<void> {
+    if (head.requestId !== null) return this.settleRequest(head, receipt);
     const batch = this.store.getBatch(head.id);
     if (!batch) return;
     const gasUsed = BigInt(receipt.gasUsed);
@@ -401,40 +485,50 @@ export class Submitter {
       if (this.store.countRevert(ballot.id, batch.id) < MAX_MINED_REVERTS) {
         this.store.splitBatch(batch.id);
       } else {
-        this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ voter: ballot.voter, reason: "reverted" }] });
+        this.store.completeBatch(batch.id, { confirmed: [], rejected: [{ id: ballot.id, reason: "reverted" }] });
       }
       return;
     }
-    const outcome: BatchOutcome = { confirmed: [], rejected: [] };
+    const outcome: BatchOutcome = { confirmed: [], rejected: [], jointGroupVotes: [] };
     const alreadyVoted: string[] = [];
     const hall = this.options.hallAddress.toLowerCase();
-    // BallotCast(uint256 indexed meetingId, address indexed voter, uint256 weight, uint128 choices) and
-    // BallotRejected(uint256 indexed meetingId, address indexed voter, uint8 reason): the voter is the
-    // second topic and the first data word is the weight or the reason.
+    const byId = new Map(batch.ballots.map((b) => [b.id, b]));
+    // BallotCast(uint256 indexed meetingId, address indexed voter, address indexed representative,
+    // uint256 weight, uint128 choices, uint8 form): the voter is the second topic, the weight the
+    // first data word. BallotRejected(meetingId, voter, representative, bytes32 ballotId, uint8 reason):
+    // the ballot by its id, the first data word. BallotDiscarded(meetingId, uint256 index): the ballot
+    // at that place of the batch (encoded in the batch's order). JointGroupVoted(meetingId, group,
+    // voter, weight) comes before the BallotCast that counted the group.
     for (const log of receipt.logs) {
       if (log.address.toLowerCase() !== hall) continue;
       const topic = log.topics[0];
-      if (topic !== CAST_TOPIC && topic !== REJECTED_TOPIC) continue;
-      const voter = checksumAddress("0x" + log.topics[2]!.slice(26));
-      const first = BigInt(log.data.slice(0, 66));
       if (topic === CAST_TOPIC) {
         outcome.confirmed.push({
-          voter,
+          voter: checksumAddress("0x" + log.topics[2]!.slice(26)),
           txHash: receipt.transactionHash,
           blockNumber: Number(BigInt(receipt.blockNumber)),
           logIndex: Number(BigInt(log.logIndex)),
-          weight: first.toString(),
+          weight: BigInt(log.data.slice(0, 66)).toString(),
         });
-      } else {
-        const reason = rejectCode(first) ?? "rejected";
-        if (reason === REJECT_CODES.AlreadyVoted) alreadyVoted.push(voter);
-        else outcome.rejected.push({ voter, reason });
+      } else if (topic === JOINT_TOPIC) {
+        outcome.jointGroupVotes!.push({ group: checksumAddress("0x" + log.topics[2]!.slice(26)), voter: checksumAddress("0x" + log.topics[3]!.slice(26)) });
+      } else if (topic === REJECTED_TOPIC) {
+        const id = log.data.slice(0, 66).toLowerCase();
+        const ballot = byId.get(id);
+        if (!ballot) continue;
+        const reason = rejectCode(BigInt("0x" + log.data.slice(66, 130))) ?? "rejected";
+        if (reason === REJECT_CODES.AlreadyVoted) alreadyVoted.push(ballot.voter);
+        else outcome.rejected.push({ id, reason });
+      } else if (topic === DISCARDED_TOPIC) {
+        const ballot = batch.ballots[Number(BigInt(log.data.slice(0, 66)))];
+        if (ballot) outcome.rejected.push({ id: ballot.id, reason: REJECT_CODES.BadSignature });
       }
     }
     if (alreadyVoted.length > 0) await this.reconcile(batch, alreadyVoted, outcome);
+    await this.findJointVotes(batch, outcome);
     this.store.completeBatch(batch.id, outcome);
     if (this.options.observeInclusion) {
-      const settled = new Set([...outcome.confirmed, ...outcome.rejected].map((x) => x.voter));
+      const settled = new Set([...outcome.confirmed.map((x) => x.voter), ...outcome.rejected.map((x) => byId.get(x.id)?.voter)]);
       for (const b of batch.ballots) if (settled.has(b.voter)) this.options.observeInclusion(b.createdAt);
     }
     this.batcher.observe(gasUsed, batch.ballots.length);
@@ -449,6 +543,53 @@ export class Submitter {
       rejected: outcome.rejected.length,
       gasUsed,
     });
+  }
+
+  /** A forward request's receipt: executed (execute reverts when the hall's call fails), or tried again a few times. */
+  private async settleRequest(batch: BatchRecord, receipt: RawReceipt): Promise<void> {
+    const gasUsed = BigInt(receipt.gasUsed);
+    this.metrics.gasUsed.inc(Number(gasUsed));
+    const request = this.store.requestOfBatch(batch.id);
+    if (!request) return;
+    if (BigInt(receipt.status) === 1n) {
+      this.store.completeRequest(batch.id, { txHash: receipt.transactionHash, blockNumber: Number(BigInt(receipt.blockNumber)) });
+      this.metrics.requestsConfirmed.inc();
+      this.log.info("forward request executed", { requestId: request.id, function: request.functionName, from: request.from, txHash: receipt.transactionHash });
+      return;
+    }
+    this.metrics.txReverted.inc();
+    const executed = await this.executedRequest(request);
+    if (executed) {
+      this.store.completeRequest(batch.id, executed);
+      return;
+    }
+    if (this.store.countRevert(request.id, batch.id) < MAX_MINED_REVERTS) this.store.splitBatch(batch.id);
+    else this.store.completeRequest(batch.id, { reason: "reverted" });
+  }
+
+  /**
+   * Who counted the joint groups of this batch's joint owners whose ballots settled without them:
+   * earlier in this transaction, or else in an earlier one (one read of the meeting's
+   * JointGroupVoted events for those groups).
+   */
+  private async findJointVotes(batch: BatchRecord, outcome: BatchOutcome): Promise<void> {
+    const joint = batch.ballots.filter((b) => b.joint);
+    if (joint.length === 0) return;
+    const known = new Set(outcome.jointGroupVotes!.map((v) => v.group));
+    const missing = new Set<string>();
+    for (const b of joint) for (const g of this.store.jointGroups(b.id)) if (g.votedBy === null && !known.has(g.group)) missing.add(g.group);
+    if (missing.size === 0) return;
+    const logs: RawReceipt["logs"] = await this.provider.send("eth_getLogs", [
+      {
+        address: this.options.hallAddress,
+        fromBlock: toQuantity(this.options.startBlock),
+        toBlock: "latest",
+        topics: [JOINT_TOPIC, zeroPadValue(toBeHex(batch.meetingId), 32), [...missing].map((g) => zeroPadValue(g, 32))],
+      },
+    ]);
+    for (const log of logs) {
+      outcome.jointGroupVotes!.push({ group: checksumAddress("0x" + log.topics[2]!.slice(26)), voter: checksumAddress("0x" + log.topics[3]!.slice(26)) });
+    }
   }
 
   /**
@@ -472,7 +613,7 @@ export class Submitter {
       const ballot = byVoter.get(voter);
       if (log && ballot) {
         const parsed = meetingHallInterface.parseLog(log)!;
-        if (BigInt(parsed.args.choices) === ballot.choices) {
+        if (BigInt(parsed.args.choices) === ballot.choices && getAddress(parsed.args.representative) === ballot.representative) {
           outcome.confirmed.push({
             voter,
             txHash: log.transactionHash,
@@ -483,7 +624,7 @@ export class Submitter {
           continue;
         }
       }
-      outcome.rejected.push({ voter, reason: REJECT_CODES.AlreadyVoted });
+      if (ballot) outcome.rejected.push({ id: ballot.id, reason: REJECT_CODES.AlreadyVoted });
     }
   }
 }

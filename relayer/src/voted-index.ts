@@ -1,7 +1,8 @@
 /**
- * Who has voted, from the MeetingHall's BallotCast events: a meeting's voters are loaded when intake
- * first sees the meeting and kept current block by block, so intake answers "already voted" without
- * a call per ballot. The index follows the chain head in the background; intake waits for it only
+ * Who has voted, from the MeetingHall's BallotCast and JointGroupVoted events: a meeting's voters,
+ * and the joint groups counted within their ballots (with the holder whose ballot counted each), are
+ * loaded when intake first sees the meeting and kept current block by block, so intake answers
+ * "already voted" without a call per ballot. The index follows the chain head in the background; intake waits for it only
  * when it lags the head by more than MAX_LAG_BLOCKS (a node busy with large blocks answers the logs
  * of a block later than its header). A vote cast outside this relayer in the newest few blocks can
  * therefore pass intake; the contract then skips the relayed ballot as AlreadyVoted and the relayer
@@ -14,6 +15,9 @@ import { meetingHallInterface } from "./chain.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 
 const CAST_TOPIC = meetingHallInterface.getEvent("BallotCast")!.topicHash;
+const JOINT_TOPIC = meetingHallInterface.getEvent("JointGroupVoted")!.topicHash;
+/** BallotCast(meetingId, voter, representative, …) and JointGroupVoted(meetingId, group, voter, …). */
+const TOPICS = [CAST_TOPIC, JOINT_TOPIC];
 /** How many blocks the index may lag the chain head before intake waits for it. */
 export const MAX_LAG_BLOCKS = 4;
 
@@ -21,9 +25,15 @@ interface RawLog {
   topics: string[];
 }
 
+/**
+ * What has been voted in one meeting: each voter whose ballot counted, and each joint group counted
+ * within a ballot, mapped to the voter whose ballot counted it (a voter to themselves).
+ */
+export type VotedAccounts = ReadonlyMap<string, string>;
+
 export class VotedIndex {
-  private readonly voted = new Map<string, Set<string>>();
-  private readonly loading = new Map<string, Promise<Set<string>>>();
+  private readonly voted = new Map<string, Map<string, string>>();
+  private readonly loading = new Map<string, Promise<Map<string, string>>>();
   private syncedTo = -1;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
@@ -41,10 +51,17 @@ export class VotedIndex {
 
   /** Whether the voter has a counted ballot in the meeting, as of block `atLeast - lag` or later. */
   async hasVoted(meetingId: bigint, voter: string, atLeast: number, lag = MAX_LAG_BLOCKS): Promise<boolean> {
+    return (await this.votedIn(meetingId, atLeast, lag)).has(voter);
+  }
+
+  /**
+   * The voters and joint groups counted in the meeting, as of block `atLeast - lag` or later; a joint
+   * group maps to the holder whose ballot counted it.
+   */
+  async votedIn(meetingId: bigint, atLeast: number, lag = MAX_LAG_BLOCKS): Promise<VotedAccounts> {
     try {
       while (this.syncedTo < atLeast - lag) await this.fresh();
-      const set = await this.meeting(meetingId);
-      return set.has(voter);
+      return await this.meeting(meetingId);
     } catch (err) {
       throw isUnreachable(err) ? chainUnavailable(err) : err;
     }
@@ -85,13 +102,16 @@ export class VotedIndex {
     const from = this.syncedTo + 1;
     if (from > to) return;
     const logs: RawLog[] = await this.provider.send("eth_getLogs", [
-      { address: this.hallAddress, fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [CAST_TOPIC] },
+      { address: this.hallAddress, fromBlock: toQuantity(from), toBlock: toQuantity(to), topics: [TOPICS] },
     ]);
-    for (const log of logs) this.voted.get(BigInt(log.topics[1]!).toString())?.add(voterOf(log));
+    for (const log of logs) {
+      const voted = this.voted.get(BigInt(log.topics[1]!).toString());
+      if (voted) record(voted, log);
+    }
     this.syncedTo = Math.max(this.syncedTo, to);
   }
 
-  private meeting(meetingId: bigint): Promise<Set<string>> {
+  private meeting(meetingId: bigint): Promise<Map<string, string>> {
     const key = meetingId.toString();
     const known = this.voted.get(key);
     if (known) return Promise.resolve(known);
@@ -103,8 +123,8 @@ export class VotedIndex {
     return pending;
   }
 
-  private async load(meetingId: bigint): Promise<Set<string>> {
-    const set = new Set<string>();
+  private async load(meetingId: bigint): Promise<Map<string, string>> {
+    const voted = new Map<string, string>();
     let from = this.startBlock;
     // Read history up to the synced block; repeat if sync moved on meanwhile, then let sync continue.
     for (;;) {
@@ -115,21 +135,23 @@ export class VotedIndex {
             address: this.hallAddress,
             fromBlock: toQuantity(from),
             toBlock: toQuantity(to),
-            topics: [CAST_TOPIC, zeroPadValue(toBeHex(meetingId), 32)],
+            topics: [TOPICS, zeroPadValue(toBeHex(meetingId), 32)],
           },
         ]);
-        for (const log of logs) set.add(voterOf(log));
+        for (const log of logs) record(voted, log);
       }
       from = to + 1;
       if (this.syncedTo === to && !this.running) break;
       if (this.running) await this.running;
       if (this.syncedTo === to) break;
     }
-    this.voted.set(meetingId.toString(), set);
-    return set;
+    this.voted.set(meetingId.toString(), voted);
+    return voted;
   }
 }
 
-function voterOf(log: RawLog): string {
-  return checksumAddress("0x" + log.topics[2]!.slice(26));
+/** Records a BallotCast's voter, or a JointGroupVoted's group with the voter whose ballot counted it. */
+function record(voted: Map<string, string>, log: RawLog): void {
+  const account = checksumAddress("0x" + log.topics[2]!.slice(26));
+  voted.set(account, log.topics[0] === JOINT_TOPIC ? checksumAddress("0x" + log.topics[3]!.slice(26)) : account);
 }

@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, afterEach, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Wallet } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
 import { Batcher, TX_GAS_CAP, encodeCastBallotsBySig, type BatcherOptions } from "../src/batcher.js";
 import { createProvider, meetingHallInterface } from "../src/chain.js";
 import type { NewBallot } from "../src/queue.js";
 import { SqliteBallotStore } from "../src/sqlite-queue.js";
-import { CHOICES, devAccount, signedBallot } from "./helpers/chain.js";
+import { CHOICES, devAccount, type signedBallot } from "./helpers/chain.js";
 import { startDeployedChain, type DeployedChain } from "./helpers/local-chain.js";
 
 let chain: DeployedChain;
@@ -32,7 +32,7 @@ let serial = 0;
 function queued(meetingId: bigint): NewBallot {
   serial++;
   const word = (n: number, bytes: number) => "0x" + n.toString(16).padStart(bytes * 2, "0");
-  return { id: word(serial, 32), meetingId, voter: word(serial, 20), choices: CHOICES, signature: word(serial, 65) };
+  return { id: word(serial, 32), meetingId, voter: word(serial, 20), choices: CHOICES, signature: word(serial, 65), representative: ZeroAddress, powerOfAttorney: 0n, deadline: 2000n };
 }
 function fill(meetingId: bigint, n: number): NewBallot[] {
   const ballots = Array.from({ length: n }, () => queued(meetingId));
@@ -40,7 +40,14 @@ function fill(meetingId: bigint, n: number): NewBallot[] {
   return ballots;
 }
 
-const OPTIONS: BatcherOptions = { batchSize: 100, batchWaitMs: 200, maxBatchGas: 15_000_000, maxPlanned: 100, maxHoldMs: 3_000 };
+const OPTIONS: BatcherOptions = {
+  batchSize: 100,
+  batchWaitMs: 200,
+  maxBatchGas: 15_000_000,
+  maxPlanned: 100,
+  maxHoldMs: 3_000,
+  forwarderAddress: "0x" + "f0".repeat(20),
+};
 const batcher = (options: Partial<BatcherOptions> = {}) => new Batcher(store, chain.provider, chain.deployment.contracts.MeetingHall.address, { ...OPTIONS, ...options });
 const oldest = () => Math.min(...store.queuedMeetings().map((m) => m.oldest));
 /** Sizes of the planned batches, oldest first, with their meetings. */
@@ -200,19 +207,37 @@ describe("Batcher.simulate, against a real node", () => {
 
   const sender = () => devAccount(1).address;
   const enqueue = (ballots: Array<ReturnType<typeof signedBallot>>, meeting = meetingId) => {
-    for (const x of ballots) store.insert({ id: x.id, meetingId: meeting, voter: x.body.voter, choices: BigInt(x.body.choices), signature: x.body.signature });
+    for (const x of ballots) {
+      store.insert({
+        id: x.id,
+        meetingId: meeting,
+        voter: x.body.voter,
+        choices: BigInt(x.body.choices),
+        signature: x.body.signature,
+        representative: ZeroAddress,
+        powerOfAttorney: 0n,
+        deadline: BigInt(x.body.deadline),
+      });
+    }
     const b = batcher();
     b.plan(Date.now() + 1_000);
     return { b, batch: store.plannedBatches(1)[0]! };
   };
 
   it("runs a batch of good ballots with the calldata and gas limit it will be sent with", async () => {
-    const ballots = chain.owners.slice(0, 3).map((w) => signedBallot(chain.domain, w, meetingId));
+    const ballots = chain.owners.slice(0, 3).map((w) => chain.sign(w, meetingId));
     const { b, batch } = enqueue(ballots);
     const sim = await b.simulate(batch, sender());
     assert.equal(sim.kind, "ok");
     assert.ok(sim.kind === "ok");
-    const ballotsInOrder = batch.ballots.map((x) => ({ voter: x.voter, choices: x.choices, signature: x.signature }));
+    const ballotsInOrder = batch.ballots.map((x) => ({
+      voter: x.voter,
+      representative: x.representative,
+      powerOfAttorney: x.powerOfAttorney,
+      choices: x.choices,
+      deadline: x.deadline,
+      signature: x.signature,
+    }));
     assert.equal(sim.data, meetingHallInterface.encodeFunctionData("castBallotsBySig", [meetingId, ballotsInOrder]));
     assert.equal(sim.gasLimit, b.gasLimitFor(3));
     const needed = await chain.provider.estimateGas({ from: sender(), to: chain.deployment.contracts.MeetingHall.address, data: sim.data });
@@ -220,21 +245,21 @@ describe("Batcher.simulate, against a real node", () => {
   });
 
   it("passes a batch whose bad ballots the contract will skip", async () => {
-    const stranger = signedBallot(chain.domain, Wallet.createRandom(), meetingId);
-    const own = signedBallot(chain.domain, chain.owners[4]!, meetingId);
-    const forged = { id: "0x" + "77".repeat(32), body: { ...own.body, signature: signedBallot(chain.domain, chain.owners[5]!, meetingId).body.signature } };
+    const stranger = chain.sign(Wallet.createRandom(), meetingId);
+    const own = chain.sign(chain.owners[4]!, meetingId);
+    const forged = { id: "0x" + "77".repeat(32), body: { ...own.body, signature: chain.sign(chain.owners[5]!, meetingId).body.signature } };
     const { b, batch } = enqueue([stranger, forged]);
     assert.equal(batch.ballots.length, 2);
     assert.equal((await b.simulate(batch, sender())).kind, "ok");
   });
 
   it("names the contract's error when the whole batch cannot land", async () => {
-    const { b, batch } = enqueue([signedBallot(chain.domain, chain.owners[6]!, 999n)], 999n);
+    const { b, batch } = enqueue([chain.sign(chain.owners[6]!, 999n)], 999n);
     assert.deepEqual(await b.simulate(batch, sender()), { kind: "revert", error: "MeetingHallUnknownMeeting" });
   });
 
   it("reports a node it cannot reach as unreachable, not as a revert", async () => {
-    const { batch } = enqueue([signedBallot(chain.domain, chain.owners[7]!, meetingId)]);
+    const { batch } = enqueue([chain.sign(chain.owners[7]!, meetingId)]);
     const gone = createProvider("http://127.0.0.1:9", chain.chainId, 2_000);
     try {
       const b = new Batcher(store, gone, chain.deployment.contracts.MeetingHall.address, OPTIONS);
@@ -244,10 +269,17 @@ describe("Batcher.simulate, against a real node", () => {
     }
   });
 
-  it("encodes castBallotsBySig as the ABI coder does", () => {
+  it("encodes castBallotsBySig as the ABI coder does, a representative's ballots among them", () => {
     const ballots = chain.owners.slice(0, 4).map((w, i) => {
-      const x = signedBallot(chain.domain, w, meetingId, BigInt(i + 1) | (1n << 126n));
-      return { voter: x.body.voter, choices: BigInt(x.body.choices), signature: i === 3 ? x.body.signature + "ab".repeat(40) : x.body.signature };
+      const x = chain.sign(w, meetingId, BigInt(i + 1) | (1n << 126n), i % 2 ? { voter: chain.owners[i + 4]!.address, powerOfAttorney: BigInt(i) << 200n } : {});
+      return {
+        voter: x.body.voter,
+        representative: i % 2 ? w.address : ZeroAddress,
+        powerOfAttorney: BigInt(i % 2 ? (x.body as { powerOfAttorney: string }).powerOfAttorney : 0),
+        choices: BigInt(x.body.choices),
+        deadline: BigInt(x.body.deadline),
+        signature: i === 3 ? x.body.signature + "ab".repeat(40) : x.body.signature,
+      };
     });
     for (let n = 0; n <= ballots.length; n++) {
       assert.equal(encodeCastBallotsBySig(meetingId, ballots.slice(0, n)), meetingHallInterface.encodeFunctionData("castBallotsBySig", [meetingId, ballots.slice(0, n)]));

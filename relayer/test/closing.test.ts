@@ -6,9 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { NonceManager, id as keccakText } from "ethers";
+import { NonceManager, ZeroAddress, id as keccakText } from "ethers";
+import { MeetingType } from "#lib/domain.js";
 import { MeetingHall__factory } from "#typechain/index.js";
-import { deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { CHOICES, QUESTION_TYPE, deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { startInProcess, type RunningServices } from "./helpers/services.js";
 
@@ -46,17 +47,18 @@ describe("ballots across the closing second", () => {
   it("counts every ballot acknowledged, and refuses at intake every one that could not be counted in time", async () => {
     const organiser = new NonceManager(devAccount(0).connect(fx.provider));
     const hall = MeetingHall__factory.connect(fx.deployment.contracts.MeetingHall.address, organiser);
-    const snapshot = await chainTime();
-    const start = snapshot + 2;
+    const start = (await chainTime()) + 2;
     const end = start + 60;
-    const questions = Array.from({ length: 3 }, (_, q) => ({ textRef: keccakText(`question ${q}`), threshold: 0 }));
-    await (await hall.announceMeeting(1n, snapshot, start, end, keccakText("closing agenda"), questions)).wait();
+    const questions = Array.from({ length: 3 }, (_, q) => ({ textRef: keccakText(`question ${q}`), questionType: QUESTION_TYPE }));
+    await (await hall.announceMeeting(1n, MeetingType.Extraordinary, ZeroAddress, start, end, keccakText("closing agenda"), questions)).wait();
     const meetingId = await hall.meetingCount();
+    // signed as custody signs: the meeting's close is the ballot's deadline
+    const ballotOf = (v: (typeof fx.voters)[number]) => signedBallot(fx.domain, v, meetingId, CHOICES, { deadline: BigInt(end) });
     while ((await chainTime()) < start) await new Promise((r) => setTimeout(r, 100));
 
     // a few ballots early on: the relayer measures how long an acknowledged ballot takes to land
     for (let i = 0; i < WARM_UP; i++) {
-      const b = signedBallot(fx.domain, fx.voters[i]!, meetingId);
+      const b = ballotOf(fx.voters[i]!);
       assert.equal((await request(`${relayer.relayerUrl}/v1/ballots`, { body: b.body })).status, 202);
       assert.equal((await settled(b.id)).status, "confirmed");
     }
@@ -66,7 +68,7 @@ describe("ballots across the closing second", () => {
     await waitFor(async () => (await chainTime()) >= end - 12, 10_000, "the jump");
     const answers: Array<{ id: string; status: number; code?: string; at: number }> = [];
     for (let i = WARM_UP; i < VOTERS; i++) {
-      const b = signedBallot(fx.domain, fx.voters[i]!, meetingId);
+      const b = ballotOf(fx.voters[i]!);
       const at = await chainTime();
       const r = await request(`${relayer.relayerUrl}/v1/ballots`, { body: b.body });
       answers.push({ id: b.id, status: r.status, code: r.body?.error?.code, at });
@@ -88,7 +90,7 @@ describe("ballots across the closing second", () => {
     }
     assert.ok(refused.some((a) => a.code === "meeting_closing"), `some were refused as closing: ${JSON.stringify(refused)}`);
     for (const a of refused) {
-      const voter = fx.voters.find((v) => signedBallot(fx.domain, v, meetingId).id === a.id)!;
+      const voter = fx.voters.find((v) => ballotOf(v).id === a.id)!;
       assert.equal(await hall.hasVoted(meetingId, voter.address), false, "a refused ballot was not counted either");
     }
   });

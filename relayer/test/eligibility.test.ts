@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Wallet, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { Wallet, ZeroHash, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { SHARE_UNIT } from "#lib/domain.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { IBuildingRegistry__factory } from "#typechain/index.js";
 import { createProvider } from "../src/chain.js";
@@ -37,6 +38,8 @@ let logged: LoggedProvider;
 let snapshots: { before: number; after: number };
 const buyer = Wallet.createRandom();
 const resident = Wallet.createRandom();
+/** Spouses holding a flat jointly (bought after `before`), one of them a parking space alone too. */
+const spouses = [Wallet.createRandom(), Wallet.createRandom()];
 
 before(async () => {
   chain = await startDeployedChain({ owners: 6 });
@@ -45,7 +48,13 @@ before(async () => {
   await chain.advance(5);
   const early = await chain.now();
   await chain.advance(5);
-  await (await chain.registry.setOwners(1n, [buyer.address], [await chain.registry.SHARE_UNIT()])).wait();
+  await (await chain.registry.setOwners(1n, [{ holders: [buyer.address], share: SHARE_UNIT }])).wait();
+  await (
+    await chain.registry.addPremises(BUILDING, [
+      { area: 4000n, kind: 0, ref: ZeroHash, holdings: [{ holders: spouses.map((w) => w.address), share: SHARE_UNIT }] },
+      { area: 1500n, kind: 2, ref: ZeroHash, holdings: [{ holders: [spouses[0]!.address], share: SHARE_UNIT }] },
+    ])
+  ).wait();
   await chain.advance(5);
   snapshots = { before: early, after: await chain.now() };
   await chain.advance(5);
@@ -68,6 +77,8 @@ function meeting(snapshot: number, options: { kind?: number; meetingId?: bigint;
   };
 }
 const eligibility = () => new Eligibility(logged, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock);
+/** The weight a voter holds alone at the meeting's snapshot, as the standing gives it. */
+const weightOf = async (e: Eligibility, m: MeetingInfo, voter: string) => (await e.standing(m, voter)).weight;
 
 describe("Eligibility.weight", () => {
   it("weighs a voter at the meeting's snapshot, not as the register stands now", async () => {
@@ -76,28 +87,57 @@ describe("Eligibility.weight", () => {
     const weightAt = (voter: string, t: number) => chain.registry.weightAt(BUILDING, voter, t);
     const sold = await weightAt(seller!.address, snapshots.before);
     assert.ok(sold > 0n);
-    assert.equal(await e.weight(meeting(snapshots.before), seller!.address), sold);
-    assert.equal(await e.weight(meeting(snapshots.before), buyer.address), 0n, "bought after the snapshot");
-    assert.equal(await e.weight(meeting(snapshots.after), seller!.address), 0n, "sold before the snapshot");
-    assert.equal(await e.weight(meeting(snapshots.after), buyer.address), sold);
+    assert.equal(await weightOf(e, meeting(snapshots.before), seller!.address), sold);
+    assert.equal(await weightOf(e, meeting(snapshots.before), buyer.address), 0n, "bought after the snapshot");
+    assert.equal(await weightOf(e, meeting(snapshots.after), seller!.address), 0n, "sold before the snapshot");
+    assert.equal(await weightOf(e, meeting(snapshots.after), buyer.address), sold);
     for (const [i, owner] of chain.owners.entries()) {
       if (i === 0) continue;
-      assert.equal(await e.weight(meeting(snapshots.after), owner.address), await weightAt(owner.address, snapshots.after));
+      assert.equal(await weightOf(e, meeting(snapshots.after), owner.address), await weightAt(owner.address, snapshots.after));
     }
-    assert.equal(await e.weight(meeting(snapshots.after), resident.address), 0n, "a resident who owns nothing has no share");
-    assert.equal(await e.weight(meeting(snapshots.after), Wallet.createRandom().address), 0n);
+    assert.equal(await weightOf(e, meeting(snapshots.after), resident.address), 0n, "a resident who owns nothing has no share");
+    assert.equal(await weightOf(e, meeting(snapshots.after), Wallet.createRandom().address), 0n);
   });
 
   it("counts one a person in a poll: every owner and registered resident at its snapshot", async () => {
     const e = eligibility();
     const poll = (t: number) => meeting(t, { kind: KIND_POLL, meetingId: 2n });
-    assert.equal(await e.weight(poll(snapshots.before), chain.owners[0]!.address), 1n);
-    assert.equal(await e.weight(poll(snapshots.before), chain.owners[3]!.address), 1n);
-    assert.equal(await e.weight(poll(snapshots.before), resident.address), 1n);
-    assert.equal(await e.weight(poll(snapshots.before), buyer.address), 0n);
-    assert.equal(await e.weight(poll(snapshots.after), chain.owners[0]!.address), 0n);
-    assert.equal(await e.weight(poll(snapshots.after), buyer.address), 1n);
-    assert.equal(await e.weight(poll(snapshots.after), Wallet.createRandom().address), 0n);
+    assert.equal(await weightOf(e, poll(snapshots.before), chain.owners[0]!.address), 1n);
+    assert.equal(await weightOf(e, poll(snapshots.before), chain.owners[3]!.address), 1n);
+    assert.equal(await weightOf(e, poll(snapshots.before), resident.address), 1n);
+    assert.equal(await weightOf(e, poll(snapshots.before), buyer.address), 0n);
+    assert.equal(await weightOf(e, poll(snapshots.after), chain.owners[0]!.address), 0n);
+    assert.equal(await weightOf(e, poll(snapshots.after), buyer.address), 1n);
+    assert.equal(await weightOf(e, poll(snapshots.after), Wallet.createRandom().address), 0n);
+  });
+});
+
+describe("Eligibility.standing: joint owners", () => {
+  it("gives each joint owner their weight alone and the joint group they hold the flat through, at the snapshot", async () => {
+    const e = eligibility();
+    const group = await chain.registry.jointGroupOf(BUILDING, spouses.map((w) => w.address));
+    const [husband, wife] = await Promise.all(spouses.map((w) => e.standing(meeting(snapshots.after), w.address)));
+    assert.equal(husband!.weight, 1500n * SHARE_UNIT, "the parking space he holds alone");
+    assert.equal(wife!.weight, 0n, "she holds nothing alone");
+    for (const s of [husband!, wife!]) {
+      assert.deepEqual(
+        s.groups.map((g) => [g.group, g.weight]),
+        [[group, 4000n * SHARE_UNIT]],
+        "the jointly held flat, whole, through their group",
+      );
+    }
+    const before = await e.standing(meeting(snapshots.before), spouses[1]!.address);
+    assert.deepEqual([before.weight, before.groups], [0n, []], "before they bought it, nothing");
+    const group0 = await e.standing(meeting(snapshots.after), group);
+    assert.deepEqual([group0.weight, group0.groups], [0n, []], "the group itself is no voter");
+  });
+
+  it("counts each joint owner one person in a poll, with no groups", async () => {
+    const e = eligibility();
+    for (const w of spouses) {
+      const s = await e.standing(meeting(snapshots.after, { kind: KIND_POLL, meetingId: 3n }), w.address);
+      assert.deepEqual([s.weight, s.groups], [1n, []]);
+    }
   });
 });
 
@@ -106,14 +146,14 @@ describe("Eligibility: the cache", () => {
     const e = eligibility();
     logged.calls.length = 0;
     const m = meeting(snapshots.after);
-    await e.weight(m, chain.owners[2]!.address);
+    await weightOf(e, m, chain.owners[2]!.address);
     assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"], "one read of the events, one call for every member");
-    for (const v of [...chain.owners, buyer, resident]) await e.weight(m, v.address);
-    await e.weight(meeting(snapshots.after, { meetingId: 7n }), chain.owners[4]!.address);
+    for (const v of [...chain.owners, buyer, resident]) await weightOf(e, m, v.address);
+    await weightOf(e, meeting(snapshots.after, { meetingId: 7n }), chain.owners[4]!.address);
     assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"], "members, and another meeting with the same register, from the cache");
 
-    await e.weight(meeting(snapshots.after, { kind: KIND_POLL }), chain.owners[4]!.address);
-    await e.weight(meeting(snapshots.before), chain.owners[4]!.address);
+    await weightOf(e, meeting(snapshots.after, { kind: KIND_POLL }), chain.owners[4]!.address);
+    await weightOf(e, meeting(snapshots.before), chain.owners[4]!.address);
     assert.deepEqual(logged.calls.slice(2), ["eth_getLogs", "votersAt", "eth_getLogs", "votersAt"], "a poll, and another snapshot, are other registers");
   });
 
@@ -123,10 +163,10 @@ describe("Eligibility: the cache", () => {
     await e.prepare(m);
     logged.calls.length = 0;
     const strangers = [Wallet.createRandom().address, Wallet.createRandom().address];
-    const weights = await Promise.all([e.weight(m, strangers[0]!), e.weight(m, strangers[1]!), e.weight(m, strangers[0]!)]);
+    const weights = await Promise.all([weightOf(e, m, strangers[0]!), weightOf(e, m, strangers[1]!), weightOf(e, m, strangers[0]!)]);
     assert.deepEqual(weights, [0n, 0n, 0n]);
     assert.deepEqual(logged.calls, ["votersAt"], "one call for the voters asked about together");
-    await e.weight(m, strangers[1]!);
+    await weightOf(e, m, strangers[1]!);
     assert.deepEqual(logged.calls, ["votersAt"]);
   });
 
@@ -134,7 +174,7 @@ describe("Eligibility: the cache", () => {
     const e = eligibility();
     logged.calls.length = 0;
     const m = meeting(snapshots.before);
-    const all = await Promise.all(Array.from({ length: 20 }, () => e.weight(m, chain.owners[1]!.address)));
+    const all = await Promise.all(Array.from({ length: 20 }, () => weightOf(e, m, chain.owners[1]!.address)));
     assert.ok(all.every((w) => w === all[0] && w > 0n));
     assert.deepEqual(logged.calls, ["eth_getLogs", "votersAt"]);
   });
@@ -145,15 +185,15 @@ describe("Eligibility: the cache's bound", () => {
     const e = new Eligibility(logged, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock, 2, { cacheLimit: 5 });
     const m = meeting(snapshots.after);
     const strangers = Array.from({ length: 12 }, () => Wallet.createRandom().address);
-    for (const v of strangers) await e.weight(m, v);
+    for (const v of strangers) await weightOf(e, m, v);
     logged.calls.length = 0;
-    for (const v of strangers.slice(-4)) await e.weight(m, v);
+    for (const v of strangers.slice(-4)) await weightOf(e, m, v);
     assert.deepEqual(logged.calls, [], "the most recent voters are still answered from the cache");
-    await e.weight(m, strangers[0]!);
+    await weightOf(e, m, strangers[0]!);
     assert.deepEqual(logged.calls, ["votersAt"], "the coldest was evicted and is asked again");
-    for (let i = 0; i < 3; i++) await e.weight(m, strangers.at(-1)!);
+    for (let i = 0; i < 3; i++) await weightOf(e, m, strangers.at(-1)!);
     assert.deepEqual(logged.calls, ["votersAt"]);
-    assert.ok(e.cachedWeights <= 5);
+    assert.ok(e.cachedStandings <= 5);
   });
 });
 
@@ -169,15 +209,15 @@ describe("Eligibility: unknown meetings and buildings, and the node gone", () =>
 
   it("weighs nobody in a building the registry does not know", async () => {
     const e = eligibility();
-    assert.equal(await e.weight(meeting(snapshots.after, { buildingId: 99n }), chain.owners[2]!.address), 0n);
+    assert.equal(await weightOf(e, meeting(snapshots.after, { buildingId: 99n }), chain.owners[2]!.address), 0n);
   });
 
   it("refuses as chain_unavailable when the node cannot be reached, and keeps no failure as an answer", async () => {
     const gone = createProvider("http://127.0.0.1:9", chain.chainId, 2_000);
     try {
       const e = new Eligibility(gone, chain.deployment.contracts.BuildingRegistry.address, chain.deployment.startBlock);
-      assert.equal((await codeOf(e.weight(meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable");
-      assert.equal((await codeOf(e.weight(meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable", "a failure is not cached");
+      assert.equal((await codeOf(weightOf(e, meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable");
+      assert.equal((await codeOf(weightOf(e, meeting(snapshots.after), chain.owners[2]!.address))).code, "chain_unavailable", "a failure is not cached");
     } finally {
       gone.destroy();
     }

@@ -1,14 +1,15 @@
 /**
  * The intake pipeline on its own: each step refuses with its own code, in the fixed order schema →
- * size → EIP-712 domain → signature → meeting open → eligible at the snapshot → not already voted
- * → queued, reading the chain no further than the step that refuses; a ballot posted again is
- * acknowledged again and queued once; a second, different ballot of a voter is refused.
+ * size → EIP-712 domain → signature → meeting open and the deadline → power of attorney → eligible
+ * at the snapshot → not already voted → queued, reading the chain no further than the step that
+ * refuses; a ballot posted again is acknowledged again and queued once; a second, different ballot of
+ * a voter is refused; a representative's ballot; joint owners, alone and racing.
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { Signature, Wallet, concat, toBeHex, type BaseWallet } from "ethers";
+import { Signature, Wallet, ZeroAddress, concat, toBeHex, type BaseWallet } from "ethers";
 import { ballotDomain } from "#lib/ballot.js";
-import { CHOICES, signedBallot, voter } from "./helpers/chain.js";
+import { CHOICES, signedBallot, voter, type BallotOptions } from "./helpers/chain.js";
 import { CHAIN_ID, HALL, codeOf, openMeeting, scriptedIntake, type ScriptedIntake } from "./helpers/intake.js";
 
 let t: ScriptedIntake;
@@ -22,7 +23,10 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
-const ballot = (wallet: BaseWallet = alice, meetingId = 1n, choices = CHOICES) => signedBallot(t.domain, wallet, meetingId, choices);
+/** Meeting 1 closes at 2000 (helpers/intake.ts): the deadline custody signs. */
+const DEADLINE = 2000n;
+const ballot = (wallet: BaseWallet = alice, meetingId = 1n, choices = CHOICES, options: Partial<BallotOptions> = {}) =>
+  signedBallot(t.domain, wallet, meetingId, choices, { deadline: DEADLINE, ...options });
 const refusal = (body: unknown) => codeOf(t.intake.submit(body));
 
 /** The address with the case of its first letter flipped: the same account, a broken checksum. */
@@ -35,8 +39,8 @@ function wrongChecksum(address: string): string {
 describe("Intake.submit: the order of the steps", () => {
   it("answers with the first step that fails, reading the chain no further than that step", async () => {
     const good = ballot().body;
-    const foreign = signedBallot(ballotDomain(1, HALL), alice, 1n).body;
-    t.chain.meetings.set(1n, openMeeting(1n, { votingStart: 1600 }));
+    const foreign = signedBallot(ballotDomain(1, HALL), alice, 1n, CHOICES, { deadline: DEADLINE }).body;
+    t.chain.meetings.set(1n, openMeeting(1n, { votingStart: 1600, votingEnd: 1999 }));
     t.chain.voted.add(`1:${alice.address}`);
     t.chain.weights.delete(alice.address);
 
@@ -46,7 +50,8 @@ describe("Intake.submit: the order of the steps", () => {
       { body: { ...foreign, choices: (1n << 128n).toString(), domain: { chainId: 1 } }, code: "value_too_large", reads: [] },
       { body: { ...foreign, domain: { chainId: 1 } }, code: "wrong_domain", reads: [] },
       { body: foreign, code: "bad_signature", reads: ["code"] },
-      { body: good, code: "meeting_not_open", reads: ["meeting", "clock", "fresh clock"], fix: () => t.chain.meetings.set(1n, openMeeting()) },
+      { body: good, code: "meeting_not_open", reads: ["meeting", "clock", "fresh clock"], fix: () => t.chain.meetings.set(1n, openMeeting(1n, { votingEnd: 1999 })) },
+      { body: good, code: "invalid_deadline", reads: ["meeting", "clock"], fix: () => t.chain.meetings.set(1n, openMeeting()) },
       { body: good, code: "not_eligible", reads: ["meeting", "clock", "weight"], fix: () => t.chain.weights.set(alice.address, 5000n) },
       { body: good, code: "already_voted", reads: ["meeting", "clock", "weight", "voted"], fix: () => t.chain.voted.clear() },
     ];
@@ -87,6 +92,13 @@ describe("Intake.submit: 1. schema", () => {
       [{ ...b, signature: "0xabc" }, "signature"],
       [{ ...b, domain: { chainId: CHAIN_ID, salt: "0x00" } }, "domain"],
       [{ ...b, domain: { verifyingContract: "0x1234" } }, "domain.verifyingContract"],
+      [{ ...b, deadline: undefined }, "deadline"],
+      [{ ...b, deadline: "-5" }, "deadline"],
+      [{ ...b, representative: "0x12" }, "representative"],
+      [{ ...b, representative: bob.address }, "powerOfAttorney"],
+      [{ ...b, representative: bob.address, powerOfAttorney: "0" }, "powerOfAttorney"],
+      [{ ...b, powerOfAttorney: "3" }, "powerOfAttorney"],
+      [{ ...b, representative: alice.address, powerOfAttorney: "3" }, "representative"],
     ];
     for (const [body, field] of cases) {
       const r = await refusal(body);
@@ -110,11 +122,13 @@ describe("Intake.submit: 2. size", () => {
   it("refuses values beyond their Solidity types and a signature beyond the limit as value_too_large", async () => {
     const small = scriptedIntake({ maxSignatureBytes: 65 });
     try {
-      const b = signedBallot(small.domain, alice, 1n).body;
+      const b = signedBallot(small.domain, alice, 1n, CHOICES, { deadline: DEADLINE }).body;
       for (const body of [
         { ...b, meetingId: (1n << 256n).toString() },
         { ...b, meetingId: "9".repeat(78) },
         { ...b, choices: toBeHex(1n << 128n) },
+        { ...b, deadline: (1n << 64n).toString() },
+        { ...b, representative: bob.address, powerOfAttorney: (1n << 256n).toString() },
         { ...b, signature: b.signature + "00" },
       ]) {
         assert.equal((await codeOf(small.intake.submit(body))).code, "value_too_large", JSON.stringify(body));
@@ -322,7 +336,7 @@ describe("Intake.submit: 4. one canonical signature form", () => {
     const sig = Signature.from(good.body.signature);
     const badV = concat([sig.r, sig.s, new Uint8Array([sig.v - 27])]).toLowerCase();
     // as a queue from before intake held signatures to the canonical form would hold it
-    t.store.insert({ id: good.id, meetingId: 1n, voter: alice.address, choices: CHOICES, signature: badV });
+    t.store.insert({ id: good.id, meetingId: 1n, voter: alice.address, choices: CHOICES, signature: badV, representative: ZeroAddress, powerOfAttorney: 0n, deadline: DEADLINE });
     const r = await t.intake.submit(good.body);
     assert.equal(r.ballot.id, good.id);
     assert.equal(t.store.get(good.id)!.signature, good.body.signature.toLowerCase(), "the queued copy now carries the good signature");
@@ -379,5 +393,196 @@ describe("Intake.submit: 5. meeting closing", () => {
     assert.ok(!t.chain.reads.includes("weight"), "refused before eligibility is read");
     t.chain.clock = { timestamp: 1989, blockNumber: 149 };
     assert.equal((await t.intake.submit(ballot().body)).duplicate, false, "earlier than the margin, it is taken");
+  });
+});
+
+describe("Intake.submit: 5. the signed deadline", () => {
+  it("refuses a deadline after the meeting's close as invalid_deadline, and one passed or too soon as ballot_expired", async () => {
+    const late = await refusal(ballot(alice, 1n, CHOICES, { deadline: 2001n }).body);
+    assert.equal(late.code, "invalid_deadline");
+    assert.deepEqual(late.details, { deadline: "2001", votingEnd: 2000 });
+
+    const passed = await refusal(ballot(alice, 1n, CHOICES, { deadline: 1499n }).body);
+    assert.equal(passed.code, "ballot_expired");
+    assert.match(passed.message, /has passed/);
+
+    t.chain.closingMargin = 10;
+    const soon = await refusal(ballot(alice, 1n, CHOICES, { deadline: 1505n }).body);
+    assert.equal(soon.code, "ballot_expired", "it would expire on its way to the chain");
+    assert.deepEqual(soon.details, { deadline: "1505", chainTime: 1500, marginSeconds: 10 });
+    assert.ok(!t.chain.reads.includes("weight"), "refused before eligibility is read");
+    assert.equal(t.store.counts().queued, 0);
+
+    const r = await t.intake.submit(ballot(alice, 1n, CHOICES, { deadline: 1510n }).body);
+    assert.equal(r.ballot.deadline, 1510n, "a deadline beyond the margin, before the close, is taken as signed");
+  });
+});
+
+describe("Intake.submit: 6. a representative's ballot", () => {
+  const rep = voter(7);
+  const power = (overrides: Partial<{ principal: string; representative: string; buildingId: bigint; meetingId: bigint; validFrom: number; validTo: number; revoked: boolean }> = {}) => ({
+    id: 5n,
+    principal: alice.address,
+    representative: rep.address,
+    buildingId: 1n,
+    meetingId: 0n,
+    validFrom: 1000,
+    validTo: 3000,
+    revoked: false,
+    ...overrides,
+  });
+  const byRep = (powerOfAttorney = 5n) => ballot(rep, 1n, CHOICES, { voter: alice.address, powerOfAttorney });
+
+  it("takes the principal's ballot signed by their representative under a power of attorney that covers the meeting now", async () => {
+    t.chain.powers.set(5n, power());
+    const b = byRep();
+    const r = await t.intake.submit(b.body);
+    assert.equal(r.ballot.id, b.id, "the id is the digest with the representative in it");
+    assert.equal(r.ballot.voter, alice.address);
+    assert.equal(r.ballot.representative, rep.address);
+    assert.equal(r.ballot.powerOfAttorney, 5n);
+    assert.deepEqual(t.chain.reads, ["meeting", "clock", "power", "weight", "voted"], "the power is read before eligibility");
+  });
+
+  it("refuses the voter's own signature, or a stranger's, on a representative's ballot as bad_signature", async () => {
+    t.chain.powers.set(5n, power());
+    const b = byRep().body;
+    for (const signature of [ballot(alice, 1n, CHOICES, { voter: alice.address }).body.signature, ballot(bob, 1n, CHOICES, { voter: alice.address, powerOfAttorney: 5n }).body.signature]) {
+      const r = await refusal({ ...b, signature });
+      assert.equal(r.code, "bad_signature");
+    }
+    assert.equal((await refusal({ ...b, representative: bob.address })).code, "bad_signature", "the representative is signed");
+    assert.equal((await refusal({ ...b, powerOfAttorney: "6" })).code, "no_power_of_attorney", "the power's id is not signed: it only points at what is checked");
+  });
+
+  it("refuses as no_power_of_attorney, naming why, a power that does not let this representative vote for this voter in this meeting now", async () => {
+    const cases: Array<[ReturnType<typeof power> | undefined, string]> = [
+      [undefined, "unknown"],
+      [power({ revoked: true }), "revoked"],
+      [power({ principal: bob.address }), "other_principal"],
+      [power({ representative: bob.address }), "other_representative"],
+      [power({ buildingId: 2n }), "other_building"],
+      [power({ meetingId: 4n }), "other_meeting"],
+      [power({ validFrom: 1501 }), "not_yet_valid"],
+      [power({ validTo: 1499 }), "expired"],
+    ];
+    for (const [p, reason] of cases) {
+      if (p) t.chain.powers.set(5n, p);
+      else t.chain.powers.delete(5n);
+      const r = await refusal(byRep().body);
+      assert.equal(r.code, "no_power_of_attorney", reason);
+      assert.equal(r.details?.reason, reason);
+    }
+    t.chain.closingMargin = 10;
+    t.chain.powers.set(5n, power({ validTo: 1505 }));
+    assert.equal((await refusal(byRep().body)).details?.reason, "expired", "a power that ends before the ballot could land");
+    t.chain.powers.set(5n, power({ meetingId: 1n, validTo: 1510 }));
+    assert.equal((await t.intake.submit(byRep().body)).duplicate, false, "a power for this one meeting, valid past the margin");
+    assert.equal(t.store.counts().queued, 1);
+  });
+
+  it("refuses a representative's ballot for a principal who voted, and the principal's own once the representative's is queued", async () => {
+    t.chain.powers.set(5n, power());
+    t.chain.voted.add(`1:${alice.address}`);
+    assert.equal((await refusal(byRep().body)).code, "already_voted");
+    t.chain.voted.clear();
+    const queued = byRep();
+    await t.intake.submit(queued.body);
+    const own = await refusal(ballot(alice, 1n, 3n | (3n << 2n) | (3n << 4n)).body);
+    assert.equal(own.code, "already_queued", "one ballot counts for a voter, whoever casts it");
+    assert.deepEqual(own.details, { ballotId: queued.id });
+  });
+});
+
+describe("Intake.submit: joint owners", () => {
+  const group = "0x" + "6a".repeat(20);
+  const otherGroup = "0x" + "6b".repeat(20);
+  const spouse = voter(3);
+  const joint = (weight = 4000n, g = group) => ({ group: g, index: 9, weight });
+
+  it("takes a joint owner who holds nothing alone, through a group nobody has voted", async () => {
+    t.chain.groups.set(spouse.address, [joint()]);
+    const b = ballot(spouse);
+    const r = await t.intake.submit(b.body);
+    assert.equal(r.duplicate, false);
+    assert.deepEqual(t.store.jointGroups(b.id), [{ group, weight: "4000", claimed: true, counted: null, votedBy: null }]);
+  });
+
+  it("refuses one who holds nothing alone once every group of theirs is voted on chain, naming who voted it", async () => {
+    t.chain.groups.set(spouse.address, [joint()]);
+    t.chain.groupVotes.set(`1:${group}`, bob.address);
+    const r = await refusal(ballot(spouse).body);
+    assert.equal(r.code, "already_voted");
+    assert.deepEqual(r.details, { jointGroups: [{ group, voter: bob.address }] });
+  });
+
+  it("takes one who holds a share alone though their group is voted: the share still counts", async () => {
+    t.chain.weights.set(spouse.address, 1000n);
+    t.chain.groups.set(spouse.address, [joint()]);
+    t.chain.groupVotes.set(`1:${group}`, bob.address);
+    const b = ballot(spouse);
+    await t.intake.submit(b.body);
+    assert.deepEqual(t.store.jointGroups(b.id), [{ group, weight: "4000", claimed: false, counted: false, votedBy: bob.address }]);
+  });
+
+  it("acknowledges only one of two holders of nothing but the same group who race, and says which ballot took it", async () => {
+    t.chain.groups.set(bob.address, [joint()]);
+    t.chain.weights.delete(bob.address);
+    t.chain.groups.set(spouse.address, [joint()]);
+    const [first, second] = [ballot(bob), ballot(spouse)];
+    const results = await Promise.allSettled([t.intake.submit(first.body), t.intake.submit(second.body)]);
+    assert.equal(results[0]!.status, "fulfilled");
+    assert.equal(results[1]!.status, "rejected");
+    const refused = await codeOf(Promise.reject((results[1] as PromiseRejectedResult).reason));
+    assert.equal(refused.code, "already_queued");
+    assert.deepEqual(refused.details, { jointGroups: [{ group, voter: bob.address, ballotId: first.id }] });
+    assert.equal(t.store.counts().queued, 1, "only the first is queued");
+
+    // once the first is counted, the second is refused as voted
+    const planned = t.store.planBatch(1n, 10)!;
+    t.store.completeBatch(planned.batchId, {
+      confirmed: [{ voter: bob.address, txHash: "0x" + "aa".repeat(32), blockNumber: 101, logIndex: 1, weight: "4000" }],
+      rejected: [],
+      jointGroupVotes: [{ group, voter: bob.address }],
+    });
+    assert.equal((await refusal(second.body)).code, "already_voted");
+    assert.deepEqual(t.store.jointGroups(first.id), [{ group, weight: "4000", claimed: true, counted: true, votedBy: bob.address }]);
+  });
+
+  it("acknowledges both holders when one holds a share alone, and holds that one back until the group's claimant has landed", async () => {
+    t.chain.groups.set(bob.address, [joint()]);
+    t.chain.weights.delete(bob.address);
+    t.chain.weights.set(spouse.address, 1000n);
+    t.chain.groups.set(spouse.address, [joint(), joint(2000n, otherGroup)]);
+    const [first, second] = [ballot(bob), ballot(spouse)];
+    await Promise.all([t.intake.submit(first.body), t.intake.submit(second.body)]);
+    assert.equal(t.store.counts().queued, 2, "both can still count");
+    assert.deepEqual(
+      t.store.jointGroups(second.id).map((g) => [g.group, g.claimed]),
+      [
+        [group, false],
+        [otherGroup, true],
+      ],
+      "the second claims only the group nobody claimed first",
+    );
+    const batch = t.store.planBatch(1n, 10)!;
+    assert.equal(batch.size, 1, "the second waits: batched with or before the first, it would take the first's group");
+    assert.equal(t.store.planBatch(1n, 10), undefined, "and stays out of later batches while the first is in flight");
+    t.store.completeBatch(batch.batchId, {
+      confirmed: [{ voter: bob.address, txHash: "0x" + "aa".repeat(32), blockNumber: 101, logIndex: 1, weight: "4000" }],
+      rejected: [],
+      jointGroupVotes: [{ group, voter: bob.address }],
+    });
+    const next = t.store.planBatch(1n, 10)!;
+    assert.equal(next.size, 1, "batched once the first has landed");
+    t.store.completeBatch(next.batchId, {
+      confirmed: [{ voter: spouse.address, txHash: "0x" + "bb".repeat(32), blockNumber: 102, logIndex: 2, weight: "3000" }],
+      rejected: [],
+      jointGroupVotes: [{ group: otherGroup, voter: spouse.address }, { group, voter: bob.address }],
+    });
+    assert.deepEqual(t.store.jointGroups(second.id), [
+      { group, weight: "4000", claimed: false, counted: false, votedBy: bob.address },
+      { group: otherGroup, weight: "2000", claimed: true, counted: true, votedBy: spouse.address },
+    ]);
   });
 });

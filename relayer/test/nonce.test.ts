@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import { JsonRpcProvider, type HDNodeWallet } from "ethers";
+import { JsonRpcProvider, ZeroAddress, type HDNodeWallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
 import { createProvider } from "../src/chain.js";
 import { NonceManager } from "../src/nonce.js";
@@ -44,7 +44,7 @@ let ballots = 0;
 function record(sender: string, nonce: number): void {
   ballots++;
   const word = (n: number, bytes: number) => "0x" + n.toString(16).padStart(bytes * 2, "0");
-  store.insert({ id: word(ballots, 32), meetingId: 1n, voter: word(ballots, 20), choices: CHOICES, signature: word(ballots, 65) });
+  store.insert({ id: word(ballots, 32), meetingId: 1n, voter: word(ballots, 20), choices: CHOICES, signature: word(ballots, 65), representative: ZeroAddress, powerOfAttorney: 0n, deadline: 2000n });
   const { batchId } = store.planBatch(1n, 1)!;
   const tx: TxRecord = {
     hash: word(1_000_000 + ballots, 32),

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { deployFixture, devAccount, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { metricsAuth, startInProcess, type RunningServices } from "./helpers/services.js";
 import { castCounts } from "./helpers/verify.js";
@@ -46,7 +46,7 @@ describe("a reorganization that drops a mined batch", () => {
     await fx.provider.send("evm_setIntervalMining", [0]);
     await fx.provider.send("evm_setAutomine", [false]);
     const snapshot = await fx.provider.send("evm_snapshot", []);
-    const b = signedBallot(fx.domain, fx.voters[0]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[0]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
     let hash = "";
     await waitFor(async () => {

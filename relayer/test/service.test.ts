@@ -29,7 +29,7 @@ after(async () => {
 
 function load(meetings: bigint[]) {
   const items = [];
-  for (const m of meetings) for (const v of fx.voters) items.push(signedBallot(fx.domain, v, m));
+  for (const m of meetings) for (const v of fx.voters) items.push(fx.sign(v, m));
   return items;
 }
 
@@ -182,7 +182,7 @@ describe("chain node slow to answer", () => {
   it("takes ballots of an open meeting on the projected clock while the node is slow, and answers 503 once it fails", async () => {
     const { proxy, url, stop } = await relayerBehindProxy("slow.sqlite");
     try {
-      const [early, slow, late] = fx.voters.slice(0, 3).map((v) => signedBallot(fx.domain, v, fx.meetings[7]!));
+      const [early, slow, late] = fx.voters.slice(0, 3).map((v) => fx.sign(v, fx.meetings[7]!));
       assert.equal((await request(`${url}/v1/ballots`, { body: early!.body })).status, 202);
 
       // The node's answers are held back for longer than the clock's limit of 5 s without a reading.

@@ -14,6 +14,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
+import { ZeroAddress } from "ethers";
 import { PROJECT_ROOT } from "#lib/deployment.js";
 import { WalCheckpointer } from "../src/checkpointer.js";
 import { SqliteBallotStore } from "../src/sqlite-queue.js";
@@ -24,7 +25,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const word = (i: number, width: number) => "0x" + i.toString(16).padStart(width * 2, "0");
 function ballot(i: number, voter = i): NewBallot {
-  return { id: word(i, 32), meetingId: 1n, voter: word(voter, 20), choices: 57n, signature: word(i, 65) };
+  return { id: word(i, 32), meetingId: 1n, voter: word(voter, 20), choices: 57n, signature: word(i, 65), representative: ZeroAddress, powerOfAttorney: 0n, deadline: 2000n };
 }
 
 /** Reads the queue's database over a connection of its own, as another process would. */
@@ -143,12 +144,12 @@ describe("counts by state and the WAL", () => {
       const [a, b] = batch.ballots;
       store.completeBatch(batch.id, {
         confirmed: [{ voter: a!.voter, txHash: word(1, 32), blockNumber: 7, logIndex: 0, weight: "10" }],
-        rejected: [{ voter: b!.voter, reason: "not_eligible" }],
+        rejected: [{ id: b!.id, reason: "not_eligible" }],
       });
       same("settled: one confirmed, one rejected, two back in the queue");
       assert.deepEqual(store.counts(), { queued: 4, batched: 0, submitted: 0, confirmed: 1, rejected: 1 });
       // A rejected ballot posted again starts over (its row is replaced).
-      assert.equal(store.insert({ id: b!.id, meetingId: 1n, voter: b!.voter, choices: 57n, signature: b!.signature }).kind, "inserted");
+      assert.equal(store.insert({ ...ballot(0), id: b!.id, voter: b!.voter, signature: b!.signature }).kind, "inserted");
       same("rejected ballot posted again");
       store.rejectBallots([ballot(105).id], "meeting_not_open");
       same("rejected from the queue");

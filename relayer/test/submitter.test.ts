@@ -6,7 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { deployFixture, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
+import { Wallet, ZeroAddress } from "ethers";
+import { meetingHallInterface } from "../src/chain.js";
+import { deployFixture, startChainProcess, type ChainProcess, type Fixture } from "./helpers/chain.js";
 import { request, waitFor } from "./helpers/http.js";
 import { castCounts } from "./helpers/verify.js";
 import path from "node:path";
@@ -36,7 +38,7 @@ async function startRelayer() {
 
 before(async () => {
   chain = await startChainProcess(1000);
-  fx = await deployFixture(chain.url, { voters: 10, meetings: 1 });
+  fx = await deployFixture(chain.url, { voters: 12, meetings: 1 });
   proxy = await startProxy(chain.url);
   await startRelayer();
 });
@@ -90,7 +92,7 @@ const replacements = () => counter("relayer_transactions_replaced_total");
 describe("stuck transactions", () => {
   it("replaces a transaction priced under the base fee, and the ballot lands", async () => {
     await pauseMining();
-    const b = signedBallot(fx.domain, fx.voters[0]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[0]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
     const { hash: first, nonce } = await submitted(b.id);
     const before = await replacements();
@@ -110,7 +112,7 @@ describe("stuck transactions", () => {
 
   it("replaces a transaction dropped from the node's pool, and the ballot lands", async () => {
     await pauseMining();
-    const b = signedBallot(fx.domain, fx.voters[1]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[1]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);
     const { hash: first, nonce } = await submitted(b.id);
     assert.equal(await fx.provider.send("hardhat_dropTransaction", [first]), true);
@@ -131,14 +133,23 @@ describe("batches that cannot land", () => {
     const ids: string[] = [];
     try {
       for (let i = 0; i < 4; i++) {
-        const b = signedBallot(fx.domain, fx.voters[i]!, 999n);
-        store.insert({ id: b.id, meetingId: 999n, voter: b.body.voter, choices: BigInt(b.body.choices), signature: b.body.signature });
+        const b = fx.sign(fx.voters[i]!, 999n);
+        store.insert({
+          id: b.id,
+          meetingId: 999n,
+          voter: b.body.voter,
+          choices: BigInt(b.body.choices),
+          signature: b.body.signature,
+          representative: ZeroAddress,
+          powerOfAttorney: 0n,
+          deadline: BigInt(b.body.deadline),
+        });
         ids.push(b.id);
       }
     } finally {
       store.close();
     }
-    const good = signedBallot(fx.domain, fx.voters[2]!, fx.meetings[0]!);
+    const good = fx.sign(fx.voters[2]!, fx.meetings[0]!);
     assert.equal((await request(`${relayer}/v1/ballots`, { body: good.body })).status, 202);
     for (const id of ids) {
       const s = await confirmed(id);
@@ -153,6 +164,44 @@ describe("batches that cannot land", () => {
     } finally {
       db.close();
     }
+  });
+
+  it("settles a batch by the contract's events: a discarded ballot by its place in the batch, a rejected one by its id", async () => {
+    // Ballots intake would refuse (a forged signature, a voter without weight), written into the
+    // queue directly as a faulty instance might have, beside a good one posted as usual.
+    const forged = fx.sign(fx.voters[10]!, fx.meetings[0]!);
+    forged.body.signature = fx.sign(Wallet.createRandom(), fx.meetings[0]!).body.signature;
+    const nobody = fx.sign(Wallet.createRandom(), fx.meetings[0]!);
+    await pauseMining();
+    const store = new SqliteBallotStore(path.join(fx.tmpDir, "submitter.sqlite"));
+    try {
+      for (const b of [forged, nobody]) {
+        store.insert({
+          id: b.id,
+          meetingId: fx.meetings[0]!,
+          voter: b.body.voter,
+          choices: BigInt(b.body.choices),
+          signature: b.body.signature,
+          representative: ZeroAddress,
+          powerOfAttorney: 0n,
+          deadline: BigInt(b.body.deadline),
+        });
+      }
+    } finally {
+      store.close();
+    }
+    const good = fx.sign(fx.voters[11]!, fx.meetings[0]!);
+    assert.equal((await request(`${relayer}/v1/ballots`, { body: good.body })).status, 202);
+    const hashes = new Set([(await submitted(forged.id)).hash, (await submitted(nobody.id)).hash, (await submitted(good.id)).hash]);
+    await resumeMining();
+    assert.equal(hashes.size, 1, "the three travel in one batch");
+    const [f, n, g] = [await confirmed(forged.id), await confirmed(nobody.id), await confirmed(good.id)];
+    assert.deepEqual([f.status, f.reason], ["rejected", "bad_signature"], "BallotDiscarded names its place in the batch");
+    assert.deepEqual([n.status, n.reason], ["rejected", "not_eligible"], "BallotRejected names the ballot by its id");
+    assert.equal(g.status, "confirmed");
+    const receipt = await fx.provider.getTransactionReceipt(g.txHash);
+    const names = receipt!.logs.map((l) => meetingHallInterface.parseLog(l)?.name);
+    assert.deepEqual(names.filter((x) => x !== "BallotCast").sort(), ["BallotDiscarded", "BallotRejected"]);
   });
 
   /**
@@ -193,7 +242,7 @@ describe("batches that cannot land", () => {
   }
 
   /** Sends `ballots`, makes every transaction carrying them revert when mined, and waits until they land. */
-  async function revertAtInclusion(ballots: ReturnType<typeof signedBallot>[]): Promise<void> {
+  async function revertAtInclusion(ballots: ReturnType<Fixture["sign"]>[]): Promise<void> {
     await pauseMining();
     const answers = await Promise.all(ballots.map((b) => request(`${relayer}/v1/ballots`, { body: b.body })));
     assert.deepEqual(answers.map((a) => a.status), ballots.map(() => 202));
@@ -215,7 +264,7 @@ describe("batches that cannot land", () => {
   }
 
   it("splits a batch that passed simulation and reverted when mined, and its ballots land", async () => {
-    await revertAtInclusion([4, 5, 6, 7].map((i) => signedBallot(fx.domain, fx.voters[i]!, fx.meetings[0]!)));
+    await revertAtInclusion([4, 5, 6, 7].map((i) => fx.sign(fx.voters[i]!, fx.meetings[0]!)));
     const db = new DatabaseSync(path.join(fx.tmpDir, "submitter.sqlite"));
     try {
       const split = db.prepare("SELECT COUNT(*) AS n FROM batches WHERE meeting_id = ? AND state = 'split'").get(fx.meetings[0]!.toString()) as { n: number };
@@ -226,11 +275,11 @@ describe("batches that cannot land", () => {
   });
 
   it("tries a ballot alone in a batch that reverted when mined again, and it lands", async () => {
-    await revertAtInclusion([signedBallot(fx.domain, fx.voters[8]!, fx.meetings[0]!)]);
+    await revertAtInclusion([fx.sign(fx.voters[8]!, fx.meetings[0]!)]);
   });
 
   it("gives a lone ballot up when its third try reverts, counting the tries made before a restart", async () => {
-    const b = signedBallot(fx.domain, fx.voters[9]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[9]!, fx.meetings[0]!);
     await pauseMining();
     try {
       assert.equal((await request(`${relayer}/v1/ballots`, { body: b.body })).status, 202);

@@ -1,16 +1,15 @@
-/** Copies the ABIs of the data-source contracts from the compiled artifacts into subgraph/abis/. */
+/** Copies the ABIs of the data-source contracts (the indexed contracts of a deployment) from the compiled artifacts into subgraph/abis/. */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SUBGRAPH_DIR, PROJECT_ROOT } from "./paths.js";
+import { INDEXED_CONTRACTS } from "#lib/deployment.js";
 import { AppError } from "#lib/errors.js";
-
-export const DATA_SOURCE_CONTRACTS = ["BuildingRegistry", "MeetingHall"] as const;
 
 export async function writeAbis(): Promise<string[]> {
   const out = path.join(SUBGRAPH_DIR, "abis");
   await mkdir(out, { recursive: true });
   const written: string[] = [];
-  for (const name of DATA_SOURCE_CONTRACTS) {
+  for (const name of INDEXED_CONTRACTS) {
     const artifact = path.join(PROJECT_ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
     let json: { abi?: unknown };
     try {

@@ -1,22 +1,23 @@
 import { Address, BigInt, Bytes, ethereum } from "@graphprotocol/graph-ts";
-import { mockEvent, param, uint } from "./event-utils";
+import { address, big, mockEvent, param, uint } from "./event-utils";
 import {
   BuildingRegistered,
   BuildingWeightChanged,
   ElectorateChanged,
+  JointGroupRegistered,
   OrganiserChanged,
   OwnershipChanged,
   PremisesRegistered,
+  RegisterPublished,
   ResidentChanged,
   VoterWeightChanged,
 } from "../generated/BuildingRegistry/BuildingRegistry";
-
 
 export function createBuildingRegisteredEvent(buildingId: i32, ref: Bytes, registrar: Address): BuildingRegistered {
   let event = changetype<BuildingRegistered>(mockEvent());
   event.parameters.push(param("buildingId", uint(buildingId)));
   event.parameters.push(param("ref", ethereum.Value.fromFixedBytes(ref)));
-  event.parameters.push(param("registrar", ethereum.Value.fromAddress(registrar)));
+  event.parameters.push(param("registrar", address(registrar)));
   return event;
 }
 
@@ -36,19 +37,34 @@ export function createPremisesRegisteredEvent(
   return event;
 }
 
-export function createOwnershipChangedEvent(
-  buildingId: i32,
-  premisesId: i32,
-  owners: Address[],
-  shares: i32[],
-): OwnershipChanged {
+/** An IBuildingRegistry.Holding tuple: its holders (one, or joint owners) and its share. */
+export function holding(holders: Array<Address>, share: i32): ethereum.Tuple {
+  let tuple = new ethereum.Tuple();
+  tuple.push(ethereum.Value.fromAddressArray(holders));
+  tuple.push(uint(share));
+  return tuple;
+}
+
+export function createOwnershipChangedEvent(buildingId: i32, premisesId: i32, holdings: Array<ethereum.Tuple>): OwnershipChanged {
   let event = changetype<OwnershipChanged>(mockEvent());
-  let shareValues = new Array<BigInt>();
-  for (let i = 0; i < shares.length; i++) shareValues.push(BigInt.fromI32(shares[i]));
   event.parameters.push(param("buildingId", uint(buildingId)));
   event.parameters.push(param("premisesId", uint(premisesId)));
-  event.parameters.push(param("owners", ethereum.Value.fromAddressArray(owners)));
-  event.parameters.push(param("shares", ethereum.Value.fromUnsignedBigIntArray(shareValues)));
+  event.parameters.push(param("holdings", ethereum.Value.fromTupleArray(holdings)));
+  return event;
+}
+
+export function createJointGroupRegisteredEvent(buildingId: i32, group: Address, holders: Array<Address>): JointGroupRegistered {
+  let event = changetype<JointGroupRegistered>(mockEvent());
+  event.parameters.push(param("buildingId", uint(buildingId)));
+  event.parameters.push(param("group", address(group)));
+  event.parameters.push(param("holders", ethereum.Value.fromAddressArray(holders)));
+  return event;
+}
+
+export function createRegisterPublishedEvent(buildingId: i32, registerHash: Bytes): RegisterPublished {
+  let event = changetype<RegisterPublished>(mockEvent());
+  event.parameters.push(param("buildingId", uint(buildingId)));
+  event.parameters.push(param("registerHash", ethereum.Value.fromFixedBytes(registerHash)));
   return event;
 }
 
@@ -60,9 +76,9 @@ export function createVoterWeightChangedEvent(
 ): VoterWeightChanged {
   let event = changetype<VoterWeightChanged>(mockEvent());
   event.parameters.push(param("buildingId", uint(buildingId)));
-  event.parameters.push(param("voter", ethereum.Value.fromAddress(voter)));
-  event.parameters.push(param("previousWeight", ethereum.Value.fromUnsignedBigInt(previousWeight)));
-  event.parameters.push(param("newWeight", ethereum.Value.fromUnsignedBigInt(newWeight)));
+  event.parameters.push(param("voter", address(voter)));
+  event.parameters.push(param("previousWeight", big(previousWeight)));
+  event.parameters.push(param("newWeight", big(newWeight)));
   return event;
 }
 
@@ -73,8 +89,8 @@ export function createBuildingWeightChangedEvent(
 ): BuildingWeightChanged {
   let event = changetype<BuildingWeightChanged>(mockEvent());
   event.parameters.push(param("buildingId", uint(buildingId)));
-  event.parameters.push(param("previousWeight", ethereum.Value.fromUnsignedBigInt(previousWeight)));
-  event.parameters.push(param("newWeight", ethereum.Value.fromUnsignedBigInt(newWeight)));
+  event.parameters.push(param("previousWeight", big(previousWeight)));
+  event.parameters.push(param("newWeight", big(newWeight)));
   return event;
 }
 
@@ -89,7 +105,7 @@ export function createElectorateChangedEvent(buildingId: i32, previousSize: i32,
 export function createResidentChangedEvent(buildingId: i32, resident: Address, registered: boolean): ResidentChanged {
   let event = changetype<ResidentChanged>(mockEvent());
   event.parameters.push(param("buildingId", uint(buildingId)));
-  event.parameters.push(param("resident", ethereum.Value.fromAddress(resident)));
+  event.parameters.push(param("resident", address(resident)));
   event.parameters.push(param("registered", ethereum.Value.fromBoolean(registered)));
   return event;
 }
@@ -97,7 +113,7 @@ export function createResidentChangedEvent(buildingId: i32, resident: Address, r
 export function createOrganiserChangedEvent(buildingId: i32, account: Address, role: i32): OrganiserChanged {
   let event = changetype<OrganiserChanged>(mockEvent());
   event.parameters.push(param("buildingId", uint(buildingId)));
-  event.parameters.push(param("account", ethereum.Value.fromAddress(account)));
+  event.parameters.push(param("account", address(account)));
   event.parameters.push(param("role", uint(role)));
   return event;
 }

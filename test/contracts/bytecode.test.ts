@@ -86,13 +86,13 @@ describe("bytecode for paris", function () {
     // Solidity tests (*.t.sol) run only in the test runner, and their code carries the creation code of
     // the contracts they deploy as data, metadata and all, which a walk would misread as opcodes
     const deployable = all.filter((a) => a.deployedBytecode.length > 2 && !REFERENCE_ONLY.has(a.sourceName) && !a.sourceName.endsWith(".t.sol"));
-    expect(deployable.map((a) => a.contractName)).to.include.members(["BuildingRegistry", "MeetingHall", "OwnedWallet"]);
+    expect(deployable.map((a) => a.contractName)).to.include.members(["BuildingRegistry", "MeetingHall", "LegalRules", "Forwarder", "OwnedWallet"]);
     for (const a of deployable) expect(laterOpcodes(a.deployedBytecode), `${a.sourceName}:${a.contractName}`).to.deep.equal([]);
   });
 
   it("has no opcode of a later fork in the code deployed on the chain", async function () {
-    const { registry, hall } = await deployBuilding();
-    for (const contract of [registry, hall]) {
+    const { registry, hall, rules, forwarder } = await deployBuilding();
+    for (const contract of [registry, hall, rules, forwarder]) {
       const code = await ethers.provider.getCode(await contract.getAddress());
       expect(opcodes(code).length, "opcodes walked").to.be.greaterThan(1000);
       expect(laterOpcodes(code), await contract.getAddress()).to.deep.equal([]);

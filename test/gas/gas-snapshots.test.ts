@@ -2,16 +2,22 @@
  * Gas is a tracked number: every scenario of test/gas/scenarios.ts is measured and compared with its
  * committed snapshot (test/gas/snapshots/<scenario>.snap). More than 1 % above a snapshot fails; less
  * is reported with the command that records it. `UPDATE_GAS_SNAPSHOTS=1` (`npm run gas:snapshot`)
- * rewrites the snapshots from this measurement instead.
+ * rewrites the snapshots from this measurement instead. Whatever the snapshots, a relayed ballot in
+ * batches of 100 stays within its budget.
  */
 import { expect } from "chai";
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { measureGas, type GasMeasurement } from "./scenarios.js";
+import { QUESTIONS, measureGas, type GasMeasurement } from "./scenarios.js";
 import { TOLERANCE, compareSnapshots, fails, formatComparisons, readSnapshots, writeSnapshots, type Comparison } from "./snapshots.js";
 
 const UPDATE = process.env.UPDATE_GAS_SNAPSHOTS === "1";
+/**
+ * What a relayed ballot may cost whatever the snapshots say: the voting core's budget for a
+ * 5-question ballot in batches of 100, so that a relayer pays for a building's meeting cheaply.
+ */
+const RELAYED_BALLOT_BUDGET = 20_000;
 
 describe("gas snapshots", function () {
   describe("compareSnapshots", function () {
@@ -91,6 +97,12 @@ describe("gas snapshots", function () {
     it("measures a scenario for every snapshot and has a snapshot for every scenario", function () {
       const apart = comparisons.filter((c) => c.verdict === "no snapshot" || c.verdict === "not measured");
       expect(apart.map((c) => `${c.name}: ${c.verdict}`), "run npm run gas:snapshot after adding or renaming a scenario").to.deep.equal([]);
+    });
+
+    it(`relays a ${QUESTIONS}-question ballot in batches of 100 for at most ${RELAYED_BALLOT_BUDGET.toLocaleString("en-US")} gas`, function () {
+      const batch100 = measurement.scenarios.find((s) => s.name === "relayed-ballot-batch-100");
+      expect(batch100, "the relayed-ballot-batch-100 scenario").to.not.equal(undefined);
+      expect(batch100!.gas).to.be.at.most(RELAYED_BALLOT_BUDGET);
     });
 
     it(`takes at most ${TOLERANCE * 100} % more gas than its snapshot, in every scenario`, function () {

@@ -38,7 +38,17 @@ export const custody = {
   token: (residentId, code) => call("/api/custody/v1/auth/token", { method: "POST", body: { residentId, code } }),
   me: (token) => call("/api/custody/v1/me", { token }),
   logout: (token) => call("/api/custody/v1/auth/logout", { method: "POST", token, body: {} }),
-  vote: (token, meetingId, choices) => call("/api/custody/v1/ballots", { method: "POST", token, body: { meetingId: String(meetingId), choices: String(choices) } }),
+  /** The resident's ballot, or with `forPrincipal` ({ voter, powerOfAttorney }) their principal's as representative. */
+  vote: (token, meetingId, choices, forPrincipal) =>
+    call("/api/custody/v1/ballots", {
+      method: "POST",
+      token,
+      body: {
+        meetingId: String(meetingId),
+        choices: String(choices),
+        ...(forPrincipal ? { voter: forPrincipal.voter, powerOfAttorney: String(forPrincipal.powerOfAttorney) } : {}),
+      },
+    }),
 };
 
 export const relayer = {
@@ -50,6 +60,13 @@ let texts;
 export async function agendaTexts() {
   texts ??= call("/api/texts").catch(() => ({}));
   return texts;
+}
+
+let rules;
+/** The legal rules' descriptions (names, articles) by the hash a rules version is published with on chain. */
+export async function rulesTexts() {
+  rules ??= call("/api/rules").catch(() => ({}));
+  return rules;
 }
 
 export const session = {
@@ -76,9 +93,14 @@ export async function chainNow() {
   return Number(data._meta.block.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
-const MEETING_FIELDS = `id meetingId kind status initiator snapshot votingStart votingEnd questionCount ballotCount
-  rejectedBallotCount participatingWeight totalWeight quorumReached announcedAt announcedAtBlock announcedInTransaction
-  finalizedAt finalizedAtBlock cancelledAt building { id buildingId ref totalWeight electorateSize }`;
+const MEETING_FIELDS = `id meetingId kind meetingType status initiator administrator rulesVersion snapshot votingStart votingEnd
+  questionCount ballotCount rejectedBallotCount discardedBallotCount participatingWeight totalWeight quorumReached announcedAt
+  announcedAtBlock announcedInTransaction announcedBy finalizedAt finalizedAtBlock cancelledAt
+  rules { version sourceRef quorumBase quorumNumerator quorumDenominator quorumStrict }
+  building { id buildingId ref totalWeight electorateSize }`;
+
+const BALLOT_FIELDS = `id voter representative form weight ownWeight choices voidMask answers answeredQuestions voidQuestions unansweredQuestions
+  jointGroupVotes { weight group { address } } transactionHash blockNumber logIndex`;
 
 export async function meetings() {
   const data = await graphql(`{ meetings(first: 1000, orderBy: meetingId, orderDirection: desc) { ${MEETING_FIELDS} } }`);
@@ -86,7 +108,7 @@ export async function meetings() {
 }
 
 export async function buildingsOf(address) {
-  const data = await graphql(`query ($a: Bytes!) { members(first: 100, where: { account: $a }) { building { id } weight isOwner isResident } }`, {
+  const data = await graphql(`query ($a: Bytes!) { members(first: 100, where: { account: $a }) { building { id } weight jointWeight isOwner isResident } }`, {
     a: address.toLowerCase(),
   });
   return data.members;
@@ -95,7 +117,8 @@ export async function buildingsOf(address) {
 export async function meeting(id) {
   const data = await graphql(
     `query ($id: ID!) { meeting(id: $id) { ${MEETING_FIELDS}
-       questions(first: 64, orderBy: index) { index textRef threshold forWeight againstWeight abstainWeight participatingWeight decided passed } } }`,
+       questions(first: 64, orderBy: index) { index textRef questionType code ruleBase ruleNumerator ruleDenominator ruleStrict
+         forWeight againstWeight abstainWeight voidWeight unansweredWeight participatingWeight decided passed } } }`,
     { id: String(id) },
   );
   return data.meeting;
@@ -104,8 +127,7 @@ export async function meeting(id) {
 export async function ballotsPage(meetingId, first, skip) {
   const data = await graphql(
     `query ($m: String!, $first: Int!, $skip: Int!) {
-       ballots(first: $first, skip: $skip, orderBy: blockNumber, orderDirection: desc, where: { meeting: $m }) {
-         id voter weight answers transactionHash blockNumber logIndex } }`,
+       ballots(first: $first, skip: $skip, orderBy: blockNumber, orderDirection: desc, where: { meeting: $m }) { ${BALLOT_FIELDS} } }`,
     { m: String(meetingId), first, skip },
   );
   return data.ballots;
@@ -123,15 +145,44 @@ export async function allBallots(meetingId) {
 export async function rejectedBallots(meetingId) {
   const data = await graphql(
     `query ($m: String!) { rejectedBallots(first: 1000, orderBy: blockNumber, where: { meeting: $m }) {
-       id voter reason transactionHash blockNumber logIndex } }`,
+       id voter representative signer ballotId reason transactionHash blockNumber logIndex } }`,
     { m: String(meetingId) },
   );
   return data.rejectedBallots;
 }
 
+/** The batches that carried ballots whose signatures were not their signers' (they name nobody). */
+export async function discardedBatches(meetingId) {
+  const data = await graphql(
+    `query ($m: String!) { discardedBatches(first: 1000, orderBy: blockNumber, where: { meeting: $m }) { id count indexes transactionHash blockNumber } }`,
+    { m: String(meetingId) },
+  );
+  return data.discardedBatches;
+}
+
+/** The paper decisions the administrator entered. */
+export async function paperDecisions(meetingId) {
+  const data = await graphql(
+    `query ($m: String!) { paperDecisions(first: 1000, orderBy: blockNumber, where: { meeting: $m }) {
+       id voter administrator voidQuestions scanHash transactionHash blockNumber logIndex } }`,
+    { m: String(meetingId) },
+  );
+  return data.paperDecisions;
+}
+
+/** Powers of attorney naming `representative`, not revoked: whom they may vote for, where and when. */
+export async function powersFor(representative) {
+  const data = await graphql(
+    `query ($r: Bytes!) { powerOfAttorneys(first: 100, where: { representative: $r, revoked: false }) {
+       powerId principal allMeetings validFrom validTo building { id } meeting { id } } }`,
+    { r: representative.toLowerCase() },
+  );
+  return data.powerOfAttorneys;
+}
+
 export async function ballotOf(meetingId, voter) {
   const data = await graphql(
-    `query ($m: String!, $v: Bytes!) { ballots(first: 1, where: { meeting: $m, voter: $v }) { id transactionHash blockNumber logIndex weight answers } }`,
+    `query ($m: String!, $v: Bytes!) { ballots(first: 1, where: { meeting: $m, voter: $v }) { ${BALLOT_FIELDS} } }`,
     { m: String(meetingId), v: voter.toLowerCase() },
   );
   return data.ballots[0] ?? null;
@@ -140,8 +191,8 @@ export async function ballotOf(meetingId, voter) {
 export async function ballotsInTransaction(hash) {
   const data = await graphql(
     `query ($h: Bytes!) {
-       ballots(first: 1000, where: { transactionHash: $h }) { id voter weight answers transactionHash blockNumber logIndex meeting { id } }
-       rejectedBallots(first: 1000, where: { transactionHash: $h }) { id voter reason transactionHash blockNumber logIndex meeting { id } } }`,
+       ballots(first: 1000, where: { transactionHash: $h }) { ${BALLOT_FIELDS} meeting { id } }
+       rejectedBallots(first: 1000, where: { transactionHash: $h }) { id voter representative reason transactionHash blockNumber logIndex meeting { id } } }`,
     { h: hash.toLowerCase() },
   );
   return data;
@@ -149,8 +200,7 @@ export async function ballotsInTransaction(hash) {
 
 export async function ballotAt(hash, logIndex) {
   const data = await graphql(
-    `query ($h: Bytes!, $l: BigInt!) { ballots(first: 1, where: { transactionHash: $h, logIndex: $l }) {
-       id voter weight answers transactionHash blockNumber logIndex meeting { id } } }`,
+    `query ($h: Bytes!, $l: BigInt!) { ballots(first: 1, where: { transactionHash: $h, logIndex: $l }) { ${BALLOT_FIELDS} meeting { id } } }`,
     { h: hash.toLowerCase(), l: String(logIndex) },
   );
   return data.ballots[0] ?? null;

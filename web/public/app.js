@@ -2,7 +2,8 @@
 import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
-import { SHARE_UNIT, THRESHOLD_RULES, decides, quorumReached, rejectReasonOfCode } from "./lib/domain.js";
+import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
+import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
@@ -181,22 +182,36 @@ function viewLogin() {
 }
 
 async function meetingHeader(m) {
-  return h(
-    "dl",
-    { className: "grid" },
-    h("dt", {}, t("status")),
-    h("dd", {}, statusBadge(m)),
-    h("dt", {}, t("building")),
-    h("dd", {}, await buildingName(m.building)),
-    h("dt", {}, t("initiator")),
-    h("dd", { className: "mono" }, m.initiator),
-    h("dt", {}, t("votingStart")),
-    h("dd", {}, date(m.votingStart)),
-    h("dt", {}, t("votingEnd")),
-    h("dd", {}, date(m.votingEnd)),
-    h("dt", {}, t("snapshot")),
-    h("dd", {}, date(m.snapshot)),
-  );
+  const rows = [
+    [t("status"), statusBadge(m)],
+    [t("building"), await buildingName(m.building)],
+  ];
+  if (!isPoll(m)) rows.push([t("meetingType"), h("span", { id: "meeting-type", "data-type": m.meetingType }, t("meetingTypes")[m.meetingType] ?? m.meetingType)]);
+  rows.push([t("initiator"), h("span", { className: "mono" }, m.initiator)]);
+  if (!isPoll(m)) rows.push([t("administrator"), h("span", { className: "mono", id: "administrator" }, m.administrator)]);
+  rows.push([t("votingStart"), date(m.votingStart)], [t("votingEnd"), date(m.votingEnd)], [t("snapshot"), date(m.snapshot)]);
+  if (!isPoll(m) && m.rules) {
+    const version = versionOf(m, await api.rulesTexts());
+    rows.push([
+      t("rulesVersion"),
+      h(
+        "span",
+        { id: "rules-version", "data-version": m.rules.version },
+        `${t("rulesVersionOf")} ${m.rules.version}${version ? ` (${t("effectiveFrom")} ${version.effectiveFrom})` : ""} · ${t("quorumRule")}: ${ruleText(quorumRule(m))}`,
+      ),
+    ]);
+  }
+  return h("dl", { className: "grid" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+
+/** A question's type and the rule that decides it, in words: "Land plot (art. 44 part 2 item 2) · at least 2/3 of all owners' votes". */
+async function questionTypeLine(m, q) {
+  const type = typeOf(m, q, await api.rulesTexts());
+  const rule = ruleText(questionRule(m, q));
+  const parts = [type.name];
+  if (type.article) parts.push(type.article);
+  if (!type.confirmed) parts.push(t("notConfirmed"));
+  return h("div", { className: "muted", "data-question-type": type.code ?? "" }, `${t("questionType")}: ${parts.join(", ")} · ${t("threshold")}: ${rule}`);
 }
 
 async function viewMeeting(id) {
@@ -209,20 +224,46 @@ async function viewMeeting(id) {
   ];
   const agenda = h("div", { className: "card", id: "agenda" }, h("h2", {}, t("agenda")));
   for (const q of m.questions) {
-    agenda.append(
-      h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), h("div", { className: "muted" }, `${t("threshold")}: ${t("thresholds")[q.threshold]}`)),
-    );
+    agenda.append(h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), await questionTypeLine(m, q)));
   }
   cards.push(agenda);
   cards.push(await votePanel(m, s));
   show(...cards);
 }
 
+/**
+ * Whom the resident may vote as in this meeting: themselves, and each principal whose power of
+ * attorney (not revoked) names them, covers this meeting and is valid at the chain's time.
+ */
+async function votersFor(m, s) {
+  const voters = [{ voter: s.address, label: t("myself") }];
+  for (const p of await api.powersFor(s.address)) {
+    const covers = p.building.id === m.building.id && (p.allMeetings || p.meeting?.id === m.id);
+    if (covers && chainTime >= Number(p.validFrom) && chainTime <= Number(p.validTo)) {
+      voters.push({ voter: p.principal, powerOfAttorney: p.powerId, label: `${t("forPrincipal")} ${short(p.principal)} ${t("powerOfAttorney")} ${p.powerId}` });
+    }
+  }
+  return voters;
+}
+
 async function votePanel(m, s) {
   const card = h("div", { className: "card", id: "vote" }, h("h2", {}, t("yourBallot")));
   if (!s) return card.append(h("p", {}, h("a", { href: "#/login" }, t("loginToVote")))), card;
-  const existing = await api.ballotOf(m.id, s.address);
-  const sentKey = `dh-ballot-${m.id}-${s.address.toLowerCase()}`;
+  const voters = await votersFor(m, s);
+  const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
+  const chosen = voters.find((v) => v.voter.toLowerCase() === (params.get("for") ?? "").toLowerCase()) ?? voters[0];
+  if (voters.length > 1) {
+    // a representative chooses whom this ballot is for: themselves, or a principal
+    const select = h(
+      "select",
+      { id: "vote-as", onchange: (e) => (location.hash = `#/meeting/${m.id}${e.target.value === s.address ? "" : `?for=${e.target.value}`}`) },
+      voters.map((v) => h("option", { value: v.voter, selected: v === chosen }, v.label)),
+    );
+    card.append(h("p", { className: "inline" }, h("label", { for: "vote-as" }, `${t("voteAs")}: `), select));
+  }
+  const voter = chosen.voter;
+  const existing = await api.ballotOf(m.id, voter);
+  const sentKey = `dh-ballot-${m.id}-${voter.toLowerCase()}`;
   let pending = JSON.parse(localStorage.getItem(sentKey) || "null");
   if (pending && !existing) {
     // A ballot sent from this browser and not counted yet: on its way, or refused on the way. Only
@@ -236,6 +277,7 @@ async function votePanel(m, s) {
   }
   if (existing || pending) {
     card.append(h("p", { className: "notice", id: "already-voted" }, t("alreadyVoted")));
+    if (existing?.representative) card.append(h("p", { className: "muted" }, `${t("byRepresentative")}: `, h("span", { className: "mono" }, existing.representative)));
     if (pending) card.append(h("p", {}, h("a", { href: `#/receipt/${pending}` }, `${t("receipt")} ${short(pending)}`)));
     return card;
   }
@@ -245,7 +287,7 @@ async function votePanel(m, s) {
     return card.append(h("p", { className: "notice", id: "not-open" }, t("notOpen"))), card;
   }
 
-  const form = h("form", { id: "ballot-form" });
+  const form = h("form", { id: "ballot-form", "data-voter": voter });
   for (const q of m.questions) {
     const name = `q${q.index}`;
     form.append(
@@ -253,6 +295,7 @@ async function votePanel(m, s) {
         "fieldset",
         { className: "question" },
         h("legend", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)),
+        await questionTypeLine(m, q),
         h(
           "div",
           { className: "choices" },
@@ -278,8 +321,11 @@ async function votePanel(m, s) {
     answers.forEach((a, i) => (choices |= BigInt(a.value) << BigInt(2 * i)));
     dialog.replaceChildren(
       h("h2", {}, t("confirmTitle")),
+      chosen.powerOfAttorney ? h("p", { id: "confirm-for" }, chosen.label) : null,
       h("ol", {}, answers.map((a) => h("li", {}, t(a.dataset.choice)))),
       h("p", {}, t("confirmText")),
+      // custody signs the meeting's close as the ballot's deadline
+      h("p", { className: "muted", id: "confirm-deadline" }, `${t("validUntil")}: ${date(m.votingEnd)}`),
       h(
         "div",
         { className: "choices" },
@@ -293,7 +339,8 @@ async function votePanel(m, s) {
   async function send(choices) {
     dialog.close();
     try {
-      const answer = await api.custody.vote(s.token, m.meetingId, choices);
+      const forPrincipal = chosen.powerOfAttorney ? { voter: chosen.voter, powerOfAttorney: chosen.powerOfAttorney } : undefined;
+      const answer = await api.custody.vote(s.token, m.meetingId, choices, forPrincipal);
       localStorage.setItem(sentKey, JSON.stringify(answer.id));
       location.hash = `#/receipt/${answer.id}`;
     } catch (err) {
@@ -308,7 +355,9 @@ async function votePanel(m, s) {
               ? t("alreadyVoted")
               : /eligib/i.test(err.code)
                 ? t("notEligible")
-                : `${t("error")}: ${err.message} (${err.code})`;
+                : err.code === "no_power_of_attorney"
+                  ? t("rejectReasons").NoPowerOfAttorney
+                  : `${t("error")}: ${err.message} (${err.code})`;
     }
   }
   card.append(form);
@@ -321,8 +370,16 @@ async function viewReceipt(ballotId) {
     [t("ballotId"), h("span", { className: "mono", id: "receipt-id" }, status.id)],
     [t("receiptStatus"), h("strong", { id: "receipt-status", "data-status": status.status, className: status.status === "confirmed" ? "ok" : status.status === "rejected" ? "bad" : "" }, t(status.status))],
   ];
+  rows.push([t("voter"), h("span", { className: "mono" }, status.voter)]);
+  if (status.representative) rows.push([t("representative"), h("span", { className: "mono", id: "receipt-representative" }, status.representative)]);
+  rows.push([t("deadline"), h("span", { id: "receipt-deadline" }, date(status.deadline))]);
   if (status.txHash) rows.push([t("transaction"), h("span", { className: "mono", id: "receipt-tx" }, status.txHash)]);
   if (status.blockNumber !== undefined) rows.push([t("block"), h("span", { id: "receipt-block" }, status.blockNumber)], [t("logIndex"), status.logIndex]);
+  if (status.weight !== undefined) rows.push([t("weight"), status.weight]);
+  for (const g of status.jointGroups ?? []) {
+    const what = g.counted === true ? t("jointCounted") : g.counted === false ? `${t("jointVotedBy")} ${g.votedBy ? short(g.votedBy) : ""}` : "…";
+    rows.push([t("jointGroups"), h("span", { "data-joint-group": g.group }, `${short(g.group)}: ${what}`)]);
+  }
   if (status.reason) rows.push([t("reason"), reasonText(status.reason)]);
   show(
     h("h1", {}, t("receipt")),
@@ -342,13 +399,20 @@ function reasonText(reason) {
   return t("rejectReasons")[rejectReasonOfCode(reason) ?? reason] ?? reason;
 }
 
-/** Whether a question passes, final once counted; before that, as the contract would decide it now. */
+/** Whether a question passes, final once counted; before that, as the contract would decide it now by its rule. */
 function decision(m, q, total) {
   if (q.decided) return q.passed ? h("strong", { className: "ok" }, t("passed")) : h("strong", { className: "bad" }, t("notPassed"));
-  if (!THRESHOLD_RULES[q.threshold]) return h("span", {}, "—");
-  const part = BigInt(m.participatingWeight);
-  const pass = decides(q.threshold, BigInt(q.forWeight), part, total, quorumReached(part, total));
+  const pass = passesNow(m, q, BigInt(m.participatingWeight), total);
   return h("span", { className: pass ? "ok" : "bad" }, pass ? t("passingSoFar") : t("failingSoFar"));
+}
+
+/** A ballot's answer to each question: For / Against / Abstain, or on paper void or unanswered. */
+function answersOf(m, b) {
+  const out = m.questions.map(() => "");
+  b.answeredQuestions.forEach((q, i) => (out[q] = t(b.answers[i])));
+  for (const q of b.voidQuestions) out[q] = t("void");
+  for (const q of b.unansweredQuestions) out[q] = t("unanswered");
+  return out;
 }
 
 async function viewResults(id, page = 0) {
@@ -356,7 +420,12 @@ async function viewResults(id, page = 0) {
   if (!m) return show(errorCard(new Error(t("notFound"))));
   const total = totalOf(m);
   const part = BigInt(m.participatingWeight);
-  const quorumText = m.quorumReached === true ? t("quorumReached") : m.quorumReached === false ? t("quorumNotReached") : quorumReached(part, total) ? t("quorumReached") : t("quorumPending");
+  const quorumText = hasQuorum(m, part, total) ? t("quorumReached") : m.quorumReached === false ? t("quorumNotReached") : t("quorumPending");
+  const quorum = quorumRule(m);
+  const all = await api.allBallots(m.id);
+  const byForm = { Direct: 0, Relayed: 0, Paper: 0 };
+  for (const b of all) byForm[b.form] = (byForm[b.form] ?? 0) + 1;
+  const represented = all.filter((b) => b.representative).length;
   const legend = h(
     "p",
     { className: "legend" },
@@ -369,20 +438,29 @@ async function viewResults(id, page = 0) {
     { className: "card", id: "participation", "data-meeting": m.id },
     h("h2", {}, t("participation")),
     h("p", {}, `${amount(m, part)} ${t("ofTotal")} ${amount(m, total)} (${pct(part, total)}) · ${t("ballots")}: `, h("strong", { id: "ballot-count" }, m.ballotCount), isPoll(m) ? "" : ` · ${quorumText}`),
-    bar([{ value: part, className: "part", label: pct(part, total) }], total, isPoll(m) ? {} : { markAt: 0.5, markLabel: t("quorum") }),
+    h(
+      "p",
+      { className: "muted", id: "ballot-forms" },
+      Object.entries(byForm).map(([form, n]) => h("span", { "data-form": form, "data-count": n }, `${t("forms")[form]}: ${n} · `)),
+      h("span", { "data-represented": represented }, `${t("byRepresentative")}: ${represented}`),
+      m.discardedBallotCount ? ` · ${t("discarded")}: ${m.discardedBallotCount}` : "",
+    ),
+    bar([{ value: part, className: "part", label: pct(part, total) }], total, isPoll(m) ? {} : { markAt: quorum.numerator / quorum.denominator, markLabel: `${t("quorum")}: ${ruleText(quorum)}` }),
   );
   const questions = h("div", { className: "card", id: "questions" }, h("h2", {}, t("results")), legend);
   for (const q of m.questions) {
-    // the bar is drawn against what the threshold measures For with, marked at the share it needs
-    const rule = THRESHOLD_RULES[q.threshold];
-    const whole = rule?.base === "total" ? total : part;
-    const markAt = rule ? Number(rule.num) / Number(rule.den) : 0.5;
+    // the bar is drawn against what the question's rule measures For with, marked at the share it needs
+    const rule = questionRule(m, q);
+    const whole = rule.base === "All" ? total : part;
+    const extra = [];
+    if (BigInt(q.voidWeight) > 0n) extra.push(`${t("voidWeight")}: ${amount(m, q.voidWeight)}`);
+    if (BigInt(q.unansweredWeight) > 0n) extra.push(`${t("unansweredWeight")}: ${amount(m, q.unansweredWeight)}`);
     questions.append(
       h(
         "div",
         { className: "question", "data-question": q.index },
         h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)),
-        h("div", { className: "muted" }, `${t("threshold")}: ${t("thresholds")[q.threshold]}`),
+        await questionTypeLine(m, q),
         bar(
           [
             { value: BigInt(q.forWeight), className: "for", label: `${t("For")} ${amount(m, q.forWeight)}` },
@@ -390,9 +468,14 @@ async function viewResults(id, page = 0) {
             { value: BigInt(q.abstainWeight), className: "abstain", label: `${t("Abstain")} ${amount(m, q.abstainWeight)}` },
           ],
           whole === 0n ? 1n : whole,
-          { markAt, markLabel: t("threshold") },
+          { markAt: rule.numerator / rule.denominator, markLabel: t("threshold") },
         ),
-        h("div", {}, `${t("For")}: ${amount(m, q.forWeight)} (${pct(q.forWeight, part)}) · ${t("Against")}: ${amount(m, q.againstWeight)} · ${t("Abstain")}: ${amount(m, q.abstainWeight)} → `, decision(m, q, total)),
+        h(
+          "div",
+          {},
+          `${t("For")}: ${amount(m, q.forWeight)} (${pct(q.forWeight, whole)}) · ${t("Against")}: ${amount(m, q.againstWeight)} · ${t("Abstain")}: ${amount(m, q.abstainWeight)}${extra.length ? ` · ${extra.join(" · ")}` : ""} → `,
+          decision(m, q, total),
+        ),
       ),
     );
   }
@@ -405,12 +488,32 @@ async function viewResults(id, page = 0) {
       ? h(
           "table",
           {},
-          h("thead", {}, h("tr", {}, h("th", {}, t("voter")), h("th", {}, t("weight")), h("th", {}, t("answers")), h("th", { className: "hide-narrow" }, t("transaction")), h("th", {}, t("block")))),
+          h(
+            "thead",
+            {},
+            h("tr", {}, h("th", {}, t("voter")), h("th", { className: "hide-narrow" }, t("form")), h("th", {}, t("weight")), h("th", {}, t("answers")), h("th", { className: "hide-narrow" }, t("transaction")), h("th", {}, t("block"))),
+          ),
           h(
             "tbody",
             {},
             ballots.map((b) =>
-              h("tr", {}, h("td", { className: "mono" }, short(b.voter)), h("td", {}, amount(m, b.weight)), h("td", {}, b.answers.map((a) => t(a)).join(", ")), h("td", { className: "mono hide-narrow" }, short(b.transactionHash)), h("td", {}, b.blockNumber)),
+              h(
+                "tr",
+                { "data-form": b.form, "data-representative": b.representative ?? "" },
+                h(
+                  "td",
+                  { className: "mono" },
+                  short(b.voter),
+                  b.representative ? h("div", { className: "muted" }, `${t("representative")}: ${short(b.representative)}`) : null,
+                  // on a phone the form column is hidden: the form goes under the voter
+                  h("div", { className: "muted only-narrow" }, t("forms")[b.form] ?? b.form),
+                ),
+                h("td", { className: "hide-narrow" }, t("forms")[b.form] ?? b.form),
+                h("td", {}, amount(m, b.weight), b.jointGroupVotes.length ? h("div", { className: "muted" }, `${t("jointGroups")}: ${amount(m, BigInt(b.weight) - BigInt(b.ownWeight))}`) : null),
+                h("td", {}, answersOf(m, b).join(", ")),
+                h("td", { className: "mono hide-narrow" }, short(b.transactionHash)),
+                h("td", {}, b.blockNumber),
+              ),
             ),
           ),
         )
@@ -442,7 +545,17 @@ async function checkReceipt(query, out) {
     if (err.status !== 404) throw err;
   }
   const ballotLine = (b) =>
-    h("li", { "data-result": "counted" }, h("strong", { className: "ok" }, `${t("counted")} `), `${t("meeting")} №${b.meeting.id} · ${t("voter")} `, h("span", { className: "mono" }, b.voter), ` · ${t("weight")} ${b.weight} · ${t("answers")}: ${b.answers.map((a) => t(a)).join(", ")} · ${t("transaction")} `, h("span", { className: "mono" }, short(b.transactionHash)), ` · ${t("block")} ${b.blockNumber}`);
+    h(
+      "li",
+      { "data-result": "counted" },
+      h("strong", { className: "ok" }, `${t("counted")} `),
+      `${t("meeting")} №${b.meeting.id} · ${t("voter")} `,
+      h("span", { className: "mono" }, b.voter),
+      b.representative ? [` · ${t("representative")} `, h("span", { className: "mono" }, b.representative)] : "",
+      ` · ${t("forms")[b.form] ?? b.form} · ${t("weight")} ${b.weight} · ${t("answers")}: ${b.answers.map((a) => t(a)).join(", ")} · ${t("transaction")} `,
+      h("span", { className: "mono" }, short(b.transactionHash)),
+      ` · ${t("block")} ${b.blockNumber}`,
+    );
   if (status) {
     lines.push(h("li", {}, `${t("ballotId")} `, h("span", { className: "mono" }, status.id), ` — ${t(status.status)}${status.reason ? ` (${reasonText(status.reason)})` : ""}`));
     if (status.status === "confirmed") {
@@ -481,21 +594,24 @@ async function viewAudit(id, params) {
 }
 
 async function auditMeeting(m) {
-  const ballots = await api.allBallots(m.id);
-  const rejected = await api.rejectedBallots(m.id);
-  // recount every question from the ballots
-  const sums = m.questions.map(() => ({ For: 0n, Against: 0n, Abstain: 0n }));
+  const [ballots, rejected, discarded, paper] = await Promise.all([api.allBallots(m.id), api.rejectedBallots(m.id), api.discardedBatches(m.id), api.paperDecisions(m.id)]);
+  // recount every question from the ballots: each answer under the question it answers; on paper, void
+  // and unanswered questions count for participation and for no answer
+  const sums = m.questions.map(() => ({ For: 0n, Against: 0n, Abstain: 0n, Void: 0n, Unanswered: 0n }));
   let part = 0n;
   for (const b of ballots) {
-    part += BigInt(b.weight);
-    b.answers.forEach((a, i) => sums[i] && (sums[i][a] += BigInt(b.weight)));
+    const w = BigInt(b.weight);
+    part += w;
+    b.answeredQuestions.forEach((q, i) => sums[q] && (sums[q][b.answers[i]] += w));
+    for (const q of b.voidQuestions) if (sums[q]) sums[q].Void += w;
+    for (const q of b.unansweredQuestions) if (sums[q]) sums[q].Unanswered += w;
   }
   const diffs = [];
   if (part !== BigInt(m.participatingWeight)) diffs.push(`${t("participation")}: ${part} ≠ ${m.participatingWeight}`);
   if (ballots.length !== m.ballotCount) diffs.push(`${t("ballots")}: ${ballots.length} ≠ ${m.ballotCount}`);
   m.questions.forEach((q, i) => {
-    for (const [k, field] of [["For", "forWeight"], ["Against", "againstWeight"], ["Abstain", "abstainWeight"]]) {
-      if (sums[i][k] !== BigInt(q[field])) diffs.push(`${t("question")} ${i + 1}, ${t(k)}: ${sums[i][k]} ≠ ${q[field]}`);
+    for (const [k, field, label] of [["For", "forWeight", t("For")], ["Against", "againstWeight", t("Against")], ["Abstain", "abstainWeight", t("Abstain")], ["Void", "voidWeight", t("voidWeight")], ["Unanswered", "unansweredWeight", t("unansweredWeight")]]) {
+      if (sums[i][k] !== BigInt(q[field])) diffs.push(`${t("question")} ${i + 1}, ${label}: ${sums[i][k]} ≠ ${q[field]}`);
     }
   });
   const recount = h(
@@ -506,8 +622,16 @@ async function auditMeeting(m) {
   );
   const events = [
     { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },
-    ...ballots.map((b) => ({ block: Number(b.blockNumber), log: Number(b.logIndex), name: "BallotCast", tx: b.transactionHash, detail: `${short(b.voter)} · ${amount(m, b.weight)} · ${b.answers.map((a) => t(a)).join(", ")}` })),
+    ...paper.map((p) => ({ block: Number(p.blockNumber), log: Number(p.logIndex), name: "PaperDecisionEntered", tx: p.transactionHash, detail: `${short(p.voter)} · ${t("administrator")} ${short(p.administrator)}${p.voidQuestions.length ? ` · ${t("void")}: ${p.voidQuestions.map((q) => q + 1).join(", ")}` : ""}` })),
+    ...ballots.map((b) => ({
+      block: Number(b.blockNumber),
+      log: Number(b.logIndex),
+      name: "BallotCast",
+      tx: b.transactionHash,
+      detail: `${short(b.voter)}${b.representative ? ` (${t("representative")} ${short(b.representative)})` : ""} · ${t("forms")[b.form] ?? b.form} · ${amount(m, b.weight)} · ${answersOf(m, b).join(", ")}`,
+    })),
     ...rejected.map((r) => ({ block: Number(r.blockNumber), log: Number(r.logIndex), name: "BallotRejected", tx: r.transactionHash, detail: `${short(r.voter)} · ${reasonText(r.reason)}` })),
+    ...discarded.map((d) => ({ block: Number(d.blockNumber), log: 1e8, name: "BallotDiscarded", tx: d.transactionHash, detail: `${d.count}` })),
   ];
   if (m.finalizedAtBlock) events.push({ block: Number(m.finalizedAtBlock), log: 1e9, name: "MeetingFinalized", tx: "", detail: m.quorumReached ? t("quorumReached") : t("quorumNotReached") });
   events.sort((a, b) => a.block - b.block || a.log - b.log);

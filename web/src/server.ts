@@ -1,7 +1,7 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody and /api/relayer to those services, /api/texts serves the agenda texts checked
- * against their hashes.
+ * against their hashes, /api/rules the legal rules' names and articles under each version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -21,6 +21,7 @@ import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
 import { apiPath, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
@@ -143,6 +144,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
   app.get("/api/texts", (_req, res) => void res.json(texts));
+  const rules = rulesTexts();
+  app.get("/api/rules", (_req, res) => void res.json(rules));
   app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));
   app.use(notFound);

@@ -24,16 +24,22 @@ describe("the page's domain module (web/public/lib/domain.js)", () => {
     for (const [name, value] of Object.entries(source)) {
       if (typeof value !== "function") assert.deepEqual(copy[name], value, name);
     }
-    const decides = copy.decides as typeof domain.decides;
-    for (const threshold of domain.THRESHOLDS) {
-      for (const [forWeight, participating, total] of [[50n, 100n, 300n], [51n, 100n, 300n], [151n, 200n, 300n], [200n, 250n, 300n], [300n, 300n, 300n]] as const) {
-        for (const quorum of [true, false]) {
-          assert.equal(decides(threshold, forWeight, participating, total, quorum), domain.decides(threshold, forWeight, participating, total, quorum), `${threshold} ${forWeight}/${participating}/${total} ${quorum}`);
-        }
+    const meets = copy.meets as typeof domain.meets;
+    const rules = [domain.MAJORITY_OF_PARTICIPANTS, domain.MAJORITY_OF_ALL, domain.TWO_THIRDS_OF_ALL, domain.UNANIMOUS];
+    for (const rule of rules) {
+      for (const [value, participating, total] of [[50n, 100n, 300n], [51n, 100n, 300n], [151n, 200n, 300n], [199n, 250n, 300n], [200n, 250n, 300n], [300n, 300n, 300n]] as const) {
+        assert.equal(meets(rule, value, participating, total), domain.meets(rule, value, participating, total), `${JSON.stringify(rule)} ${value}/${participating}/${total}`);
       }
     }
+    const meetingOutcome = copy.meetingOutcome as typeof domain.meetingOutcome;
+    const forWeights = [200n, 151n, 150n, 300n];
+    for (const participating of [150n, 151n, 300n]) {
+      assert.deepEqual(meetingOutcome(domain.MAJORITY_OF_ALL, rules, forWeights, participating, 300n), domain.meetingOutcome(domain.MAJORITY_OF_ALL, rules, forWeights, participating, 300n));
+    }
+    assert.deepEqual((copy.pollOutcome as typeof domain.pollOutcome)([2n, 1n], 3n, 6n), { quorumReached: false, passed: [true, false] });
     assert.equal((copy.rejectReasonOfCode as typeof domain.rejectReasonOfCode)("meeting_not_open"), "NotOpen");
-    assert.equal((copy.quorumReached as typeof domain.quorumReached)(51n, 100n), true);
+    assert.equal((copy.rejectReasonOfCode as typeof domain.rejectReasonOfCode)("bad_signature"), "BadSignature");
+    assert.equal((copy.quorumReached as typeof domain.quorumReached)(domain.MAJORITY_OF_ALL, 51n, 100n), true);
   });
 
   it("refuses a source that imports anything, since the page loads the module alone", () => {

@@ -1,6 +1,15 @@
 /**
- * The custodial wallet's HTTP API, version 1. It signs nothing but `Ballot` typed data of this
- * system's domain, only for the authenticated resident's own address, and logs every signature.
+ * The custodial wallet's HTTP API, version 1. It signs two kinds of typed data of this system's
+ * domains, with the authenticated resident's own key, and logs every signature:
+ *
+ * - a `Ballot`, only for a meeting that exists, is announced and open (not about to close), with
+ *   choices that answer its agenda, for a voter eligible at its snapshot — the resident, or the
+ *   principal whose power of attorney names the resident — read from the chain, and signed with the
+ *   meeting's close as its deadline (ballot-rules.ts);
+ * - a `ForwardRequest` for one of the MeetingHall's forwardable functions, built from a structured
+ *   body, only once the hall answers that it would take the call (forward-requests.ts).
+ *
+ * Without a chain to read (RPC_URL unset) custody signs nothing.
  *
  * Rate limits: every request counts against its client's address (the socket's, or the one the
  * trusted proxy in front — the web server — forwards for), and every resident request also against
@@ -8,10 +17,11 @@
  * credentials, so the relayer does not count every resident's ballot as one anonymous client's.
  */
 import express, { type Express, type Request, type Response } from "express";
-import { Signature, type TypedDataDomain } from "ethers";
+import { Signature, TypedDataEncoder, ZeroAddress, getAddress, isAddress, type TypedDataDomain } from "ethers";
 import { z } from "zod";
 import { ballotDigest, MAX_QUESTIONS } from "#lib/ballot.js";
 import { AppError } from "#lib/errors.js";
+import { FORWARD_REQUEST_TYPES, forwarderDomain } from "#lib/forward-request.js";
 import { registrarCheck } from "#lib/http/auth.js";
 import { jsonBody, parseBody } from "#lib/http/body.js";
 import { trustedProxies } from "#lib/http/client-address.js";
@@ -21,7 +31,10 @@ import type { TokenRevocations } from "#lib/http/revocations.js";
 import { requestId } from "#lib/http/request-id.js";
 import type { Logger } from "#lib/log.js";
 import type { Authenticator, DemoLogin } from "../auth.js";
-import { SIGNING_LOG_MAX_PAGE, type Keystore } from "../keystore.js";
+import { checkBallot } from "../ballot-rules.js";
+import type { CustodyChain } from "../chain.js";
+import { buildRequest, forwardCallSchema } from "../forward-requests.js";
+import { SIGNING_LOG_MAX_PAGE, type Keystore, type Resident } from "../keystore.js";
 import { CUSTODY_STATUSES } from "./statuses.js";
 
 export interface CustodyAppDeps {
@@ -41,6 +54,14 @@ export interface CustodyAppDeps {
   log: Logger;
   /** Delivers a one-time code to the resident. */
   deliverCode: (residentId: string, code: string) => void;
+  /** The chain custody reads before it signs; without it, nothing is signed. */
+  chain?: CustodyChain;
+  /** Seconds before a meeting's close from which custody signs no ballot for it. */
+  closingMarginSeconds: number;
+  /** Seconds a signed forward request stays valid. */
+  requestTtlSeconds: number;
+  /** The most gas a forward request may carry. */
+  maxRequestGas: bigint;
 }
 
 const residentId = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, "expected 1–128 letters, digits or . _ : @ -");
@@ -56,7 +77,8 @@ const logoutSchema = z.strictObject({});
 const signSchema = z.strictObject({
   meetingId: integer,
   choices: integer,
-  voter: z.string().optional(),
+  voter: z.string().optional().describe("The resident's own address, or, with powerOfAttorney, the principal's"),
+  powerOfAttorney: integer.optional().describe("The power of attorney under which the resident votes for `voter`"),
 });
 const isoTime = z
   .string()
@@ -186,32 +208,84 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
     res.json(await resident(req, res));
   });
 
+  /** The chain to check against before signing, or `no_chain`. */
+  const chainToRead = () => {
+    if (!deps.chain) throw new AppError("no_chain", "custody signs only what it has checked on chain, and no chain is configured (RPC_URL)");
+    return deps.chain;
+  };
+
   const signBallot = async (req: Request, res: Response) => {
     const r = await resident(req, res);
     const body = parseBody(signSchema, req.body);
-    if (body.voter !== undefined && body.voter.toLowerCase() !== r.address.toLowerCase()) {
-      throw new AppError("foreign_voter", "a resident may only sign their own ballot");
-    }
     const meetingId = BigInt(body.meetingId);
     const choices = BigInt(body.choices);
     if (meetingId >= 1n << 256n) throw new AppError("value_too_large", "meetingId: exceeds uint256");
     if (!plausibleChoices(choices)) {
       throw new AppError("malformed_choices", "choices must answer each question with 1, 2 or 3");
     }
-    const ballot = { meetingId, voter: r.address, choices };
-    const digest = ballotDigest(deps.domain, ballot);
+    const forPrincipal = body.powerOfAttorney !== undefined;
+    let voter = r.address;
+    if (forPrincipal) {
+      if (body.voter === undefined || !isAddress(body.voter)) throw new AppError("invalid_request", "voter: the principal's address is required with powerOfAttorney");
+      voter = getAddress(body.voter);
+      if (voter === r.address) throw new AppError("invalid_request", "voter: a resident's own ballot names no power of attorney");
+    } else if (body.voter !== undefined && body.voter.toLowerCase() !== r.address.toLowerCase()) {
+      throw new AppError("foreign_voter", "a resident may only sign their own ballot, or a principal's with a power of attorney");
+    }
+    const powerOfAttorney = forPrincipal ? BigInt(body.powerOfAttorney!) : undefined;
+    if (powerOfAttorney !== undefined && powerOfAttorney >= 1n << 256n) throw new AppError("value_too_large", "powerOfAttorney: exceeds uint256");
+    const representative = forPrincipal ? r.address : undefined;
+    const { deadline } = await checkBallot(chainToRead(), { meetingId, voter, representative, powerOfAttorney, choices }, deps.closingMarginSeconds);
+
+    const digest = ballotDigest(deps.domain, { meetingId, voter, choices, representative: representative ?? ZeroAddress, deadline });
     const signature = keystore.signLogged(
       r.residentId,
-      { voter: r.address, meetingId: meetingId.toString(), choices: choices.toString(), digest },
+      { kind: "ballot", voter, meetingId: meetingId.toString(), choices: choices.toString(), functionName: null, deadline: deadline.toString(), digest },
       (key) => Signature.from(key.sign(digest)).serialized,
     );
-    log.info("ballot signed", { residentId: r.residentId, meetingId, ballotId: digest, requestId: res.locals.requestId });
+    log.info("ballot signed", { residentId: r.residentId, meetingId, ballotId: digest, representative: forPrincipal, requestId: res.locals.requestId });
     return {
       id: digest,
-      ballot: { meetingId: meetingId.toString(), voter: r.address, choices: choices.toString() },
+      ballot: {
+        meetingId: meetingId.toString(),
+        voter,
+        choices: choices.toString(),
+        deadline: deadline.toString(),
+        ...(representative ? { representative, powerOfAttorney: powerOfAttorney!.toString() } : {}),
+      },
       signature,
       domain: { ...deps.domain, chainId: Number(deps.domain.chainId) },
     };
+  };
+
+  /** Posts a signed payload to the relayer with custody's credentials; the relayer's answer. */
+  const handToRelayer = async (res: Response, path: string, payload: unknown, signed: unknown) => {
+    if (!deps.relayerUrl) throw new AppError("no_relayer", "no relayer is configured (CUSTODY_RELAYER_URL)");
+    let response: globalThis.Response;
+    let answer: Record<string, unknown>;
+    try {
+      response = await fetch(new URL(path, deps.relayerUrl), {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-request-id": res.locals.requestId,
+          ...(deps.relayerToken ? { authorization: `Bearer ${deps.relayerToken}` } : {}),
+        },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(10_000),
+        redirect: "manual",
+      });
+      answer = (await response.json()) as Record<string, unknown>;
+    } catch (err) {
+      throw new AppError("relayer_unavailable", "the relayer cannot be reached; what was signed is returned", { cause: err, details: { signed } });
+    }
+    if (response.status === 401 || response.status === 403) {
+      log.error("the relayer refused custody's credentials (CUSTODY_RELAYER_TOKEN)", { status: response.status, requestId: res.locals.requestId });
+      throw new AppError("relayer_refused", "the relayer refused custody's credentials; what was signed is returned", { details: { signed } });
+    }
+    const retryAfter = response.headers.get("retry-after");
+    if (retryAfter !== null) res.setHeader("Retry-After", retryAfter);
+    return { status: response.status, answer };
   };
 
   // Sign only.
@@ -223,34 +297,61 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
   app.post("/v1/ballots", async (req, res) => {
     if (!deps.relayerUrl) throw new AppError("no_relayer", "no relayer is configured (CUSTODY_RELAYER_URL)");
     const signed = await signBallot(req, res);
-    let response: globalThis.Response;
-    let answer: Record<string, unknown>;
-    try {
-      response = await fetch(new URL("/v1/ballots", deps.relayerUrl), {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-request-id": res.locals.requestId,
-          ...(deps.relayerToken ? { authorization: `Bearer ${deps.relayerToken}` } : {}),
-        },
-        body: JSON.stringify({ ...signed.ballot, signature: signed.signature, domain: signed.domain }),
-        signal: AbortSignal.timeout(10_000),
-        redirect: "manual",
-      });
-      answer = (await response.json()) as Record<string, unknown>;
-    } catch (err) {
-      throw new AppError("relayer_unavailable", "the relayer cannot be reached; the signed ballot is returned", {
-        cause: err,
-        details: { signed },
-      });
-    }
-    if (response.status === 401 || response.status === 403) {
-      log.error("the relayer refused custody's credentials (CUSTODY_RELAYER_TOKEN)", { status: response.status, requestId: res.locals.requestId });
-      throw new AppError("relayer_refused", "the relayer refused custody's credentials; the signed ballot is returned", { details: { signed } });
-    }
-    const retryAfter = response.headers.get("retry-after");
-    if (retryAfter !== null) res.setHeader("Retry-After", retryAfter);
-    res.status(response.status).json({ ...answer, signature: signed.signature });
+    const { status, answer } = await handToRelayer(res, "/v1/ballots", { ...signed.ballot, signature: signed.signature, domain: signed.domain }, signed);
+    res.status(status).json({ ...answer, signature: signed.signature });
+  });
+
+  const requestDomain = () => forwarderDomain(deps.domain.chainId as bigint, chainToRead().forwarderAddress);
+
+  /** Builds the resident's forward request from a structured call, checks it with the hall, signs and logs it. */
+  const signRequest = async (req: Request, res: Response) => {
+    const r: Resident = await resident(req, res);
+    const call = parseBody(forwardCallSchema, req.body);
+    const chain = chainToRead();
+    const { request, meetingId } = await buildRequest(chain, r.address, call, { ttlSeconds: deps.requestTtlSeconds, maxGas: deps.maxRequestGas });
+    const domain = requestDomain();
+    const digest = TypedDataEncoder.hash(domain, FORWARD_REQUEST_TYPES, request);
+    const signature = keystore.signLogged(
+      r.residentId,
+      {
+        kind: "forward_request",
+        voter: r.address,
+        meetingId: meetingId?.toString() ?? "",
+        choices: "",
+        functionName: call.function,
+        deadline: request.deadline.toString(),
+        digest,
+      },
+      (key) => Signature.from(key.sign(digest)).serialized,
+    );
+    log.info("forward request signed", { residentId: r.residentId, function: call.function, requestId: res.locals.requestId, forwardRequestId: digest });
+    return {
+      id: digest,
+      request: {
+        from: request.from,
+        to: request.to,
+        value: request.value.toString(),
+        gas: request.gas.toString(),
+        nonce: request.nonce.toString(),
+        deadline: request.deadline.toString(),
+        data: request.data,
+      },
+      signature,
+      domain: { ...domain, chainId: Number(domain.chainId) },
+    };
+  };
+
+  // Sign a forward request only.
+  app.post("/v1/requests/sign", async (req, res) => {
+    res.json(await signRequest(req, res));
+  });
+
+  // Sign a forward request and hand it to the relayer; answers with the relayer's answer.
+  app.post("/v1/requests", async (req, res) => {
+    if (!deps.relayerUrl) throw new AppError("no_relayer", "no relayer is configured (CUSTODY_RELAYER_URL)");
+    const signed = await signRequest(req, res);
+    const { status, answer } = await handToRelayer(res, "/v1/requests", { ...signed.request, signature: signed.signature }, signed);
+    res.status(status).json({ ...answer, signature: signed.signature });
   });
 
   app.use(notFound);

@@ -18,6 +18,8 @@ export const PRODUCTION_DIRS = [
   "relayer/src",
   "custody/src",
   "notifier/src",
+  "documents/src",
+  "registrar/src",
   "query-node/src",
   "audit/src",
   "web/src",

@@ -21,14 +21,14 @@ export interface LoadItem {
   body: Record<string, string>;
 }
 
-/** Every voter's ballot in each meeting, For/Against/Abstain in turn, signed by the voter. */
-export function ballotsOf(domain: TypedDataDomain, voters: Wallet[], meetings: bigint[], questions: number): LoadItem[] {
+/** Every voter's ballot in each meeting, For/Against/Abstain in turn, signed by the voter with the meeting's close as its deadline. */
+export function ballotsOf(domain: TypedDataDomain, voters: Wallet[], meetings: Array<{ meetingId: bigint; votingEnd: number }>, questions: number): LoadItem[] {
   const items: LoadItem[] = [];
   for (const [v, voter] of voters.entries()) {
-    for (const meetingId of meetings) {
+    for (const { meetingId, votingEnd } of meetings) {
       let choices = 0n;
       for (let q = 0; q < questions; q++) choices |= BigInt(1 + ((v + q) % 3)) << BigInt(2 * q);
-      const { id, body } = signedBallot(domain, voter, meetingId, choices);
+      const { id, body } = signedBallot(domain, voter, meetingId, choices, { deadline: BigInt(votingEnd) });
       items.push({ id, meetingId, voter: voter.address, body });
     }
   }

@@ -51,6 +51,8 @@ function offset(buf: Uint8Array, pos: number): number {
 }
 
 function decodeStatic(t: ParamType, buf: Uint8Array, pos: number): Decoded {
+  // every static value takes a whole word; a cut-off address or bytesN must fail, not come out short
+  if (pos + 32 > buf.length) throw new AppError("abi_decode_failed", "ABI data too short");
   const base = t.baseType;
   if (base === "address") return buf.slice(pos + 12, pos + 32);
   if (base === "bool") return word(buf, pos) !== 0n;

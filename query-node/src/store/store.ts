@@ -78,9 +78,11 @@ export class SubgraphStore implements HostStore {
       if (!entity.immutable) {
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(entity.table + "__block_to")} ON ${t} (block_to)`);
       }
+      // "<table>.<field>": a "." is in no table name, so a field's index never takes another entity's
+      // table name (Question.type and QuestionType would both be "question_type")
       for (const f of fields) {
         if (f.list || f.name === "id") continue;
-        this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${entity.table}_${f.name}`)} ON ${t} (${quote(f.name)})`);
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${quote(`${entity.table}.${f.name}`)} ON ${t} (${quote(f.name)})`);
       }
       const names = fields.map((f) => quote(f.name));
       this.tables.set(entity.name, {

@@ -9,11 +9,11 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Interface } from "ethers";
 import { unpackChoices } from "#lib/ballot.js";
-import { ANSWERS, Choice } from "#lib/domain.js";
+import { ANSWERS, BALLOT_FORMS, Choice, nameAt } from "#lib/domain.js";
 import { QueryNode } from "../../src/query-node.js";
 import { BUILD_DIR } from "../../../subgraph/scripts/paths.js";
 import { data, graphql } from "../helpers/query-client.js";
-import { announceOpenMeeting, finalizeAfterWindow, signedBallot, startScenario, vote, type Scenario } from "../helpers/scenario.js";
+import { TYPE, announceOpenMeeting, finalizeAfterWindow, signedBallot, startScenario, vote, type Scenario } from "../helpers/scenario.js";
 
 const { For, Against, Abstain } = Choice;
 
@@ -21,6 +21,7 @@ interface BallotFact {
   id: string;
   meeting: string;
   voter: string;
+  form: string;
   weight: bigint;
   answers: string[];
   block: number;
@@ -142,11 +143,29 @@ const CASES: Case[] = [
   {
     name: "where: enum equality, _not, _in",
     query: `{
-      eq: questions(where: { threshold: TwoThirdsOfAll }) { id }
-      not: questions(where: { threshold_not: TwoThirdsOfAll }, orderBy: id) { id }
-      in: questions(where: { threshold_in: [Consultative, MajorityOfParticipants] }, orderBy: id) { id }
+      eq: questions(where: { ruleBase: All }) { id }
+      not: questions(where: { ruleBase_not: All }, orderBy: id) { id }
+      in: questions(where: { ruleBase_in: [Participants, All] }, orderBy: id) { id }
     }`,
-    expect: () => ({ eq: [{ id: "1-1" }], not: [{ id: "1-0" }, { id: "2-0" }], in: [{ id: "1-0" }, { id: "2-0" }] }),
+    expect: () => ({ eq: [{ id: "1-1" }], not: [{ id: "1-0" }, { id: "2-0" }], in: [{ id: "1-0" }, { id: "1-1" }] }),
+  },
+  {
+    name: "where: enum of an immutable entity, _in and _not_in",
+    query: `{
+      direct: ballots(first: 1000, where: { form: Direct }) { id }
+      relayed: ballots(first: 1000, where: { form_in: [Relayed, Paper] }) { id }
+      notDirect: ballots(first: 1000, where: { form_not_in: [Direct] }) { id }
+    }`,
+    expect: (w) => [w.ballots.filter((b) => b.form === "Direct").length, w.ballots.filter((b) => b.form !== "Direct").length, w.ballots.filter((b) => b.form !== "Direct").length],
+    project: (d) => [d.direct.length, d.relayed.length, d.notDirect.length],
+  },
+  {
+    name: "where: null and not null on a nullable reference",
+    query: `{
+      withRules: questions(where: { type_not: null }, orderBy: id) { id type { code } }
+      withoutRules: questions(where: { type: null }) { id }
+    }`,
+    expect: () => ({ withRules: [{ id: "1-0", type: { code: "other" } }, { id: "1-1", type: { code: "44.2.2" } }], withoutRules: [{ id: "2-0" }] }),
   },
   {
     name: "where: Boolean and null",
@@ -283,14 +302,14 @@ describe("query conformance", () => {
   before(async () => {
     s = await startScenario({ owners: 3, wallets: 110 });
     const [a, b, c] = s.owners;
-    const m1 = await announceOpenMeeting(s, [0, 2]);
+    const m1 = await announceOpenMeeting(s, [TYPE.other, TYPE.landPlot]);
     await vote(s, a!, m1, [For, For]);
     const answersOf = (i: number): Choice[] => [([For, Against, Abstain] as const)[i % 3]!, i % 2 === 0 ? For : Against];
     const relayed = await Promise.all(s.wallets.map((w, i) => signedBallot(s, w, m1, answersOf(i))));
     await (await s.hall.castBallotsBySig(m1, relayed)).wait();
     await vote(s, b!, m1, [Against, Abstain]);
     await finalizeAfterWindow(s, m1);
-    pollId = await announceOpenMeeting(s, [4], { poll: true, window: 100_000 });
+    pollId = await announceOpenMeeting(s, [0], { poll: true, window: 100_000 });
     await vote(s, s.resident, pollId, [For]);
     void c;
 
@@ -305,6 +324,7 @@ describe("query conformance", () => {
         id: ballotId(log.transactionHash, log.index),
         meeting,
         voter: (parsed.args.voter as string).toLowerCase(),
+        form: nameAt(BALLOT_FORMS, parsed.args.form as bigint)!,
         weight: parsed.args.weight as bigint,
         answers: unpackChoices(parsed.args.choices as bigint, meeting === "1" ? 2 : 1).map((x) => ANSWERS[x]!),
         block: log.blockNumber,

@@ -11,6 +11,9 @@
  * proxy forwards for); a client presenting one of the configured tokens (custody, which limits each
  * resident itself) is not counted as one anonymous client, and a wrong token is refused. `/metrics`
  * answers only the metrics token; health is read from the node at most once a second.
+ *
+ * `POST /v1/requests` takes signed ERC-2771 forward requests for the MeetingHall (request-intake.ts)
+ * under the same rules of who posts, each signer limited on its own besides.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express } from "express";
@@ -18,11 +21,14 @@ import type { TypedDataDomain } from "ethers";
 import { AppError } from "#lib/errors.js";
 import { sameSecret } from "#lib/http/auth.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
+import { jsonBody } from "#lib/http/body.js";
 import { errorHandler, errorResponse, notFound } from "#lib/http/errors.js";
 import { requestId, requestIdFrom } from "#lib/http/request-id.js";
 import { rateLimited, tokenBuckets } from "#lib/http/rate-limit.js";
 import type { Logger } from "#lib/log.js";
 import type { Intake } from "../intake.js";
+import type { RequestIntake } from "../request-intake.js";
+import { requestStatus, type RequestAcknowledgement } from "./request-status.js";
 import type { RelayerMetrics } from "../metrics.js";
 import { readBallotBody } from "./ballot-body.js";
 import { ballotStatus, type BallotAcknowledgement } from "./ballot-status.js";
@@ -32,6 +38,10 @@ import { RELAYER_STATUSES } from "./statuses.js";
 
 export interface RelayerAppDeps {
   intake: Intake;
+  /** Forward requests; without it, `/v1/requests` is not served. */
+  requestIntake?: RequestIntake;
+  /** The largest forward request post. */
+  maxRequestBodyBytes?: number;
   store: BallotStore;
   metrics: RelayerMetrics;
   log: Logger;
@@ -90,12 +100,28 @@ async function acknowledge(deps: RelayerAppDeps, body: unknown): Promise<{ id: s
   }
 }
 
-/** The relayer's request listener: the hot path for ballot posts, express for the rest. */
-export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
+/**
+ * Who posts: a client presenting one of the client tokens is not limited as one anonymous client;
+ * any other bearer token is refused; everyone else takes a token from their address's bucket.
+ * Answers 0 to go on, or the seconds to wait; throws `unauthenticated`.
+ */
+function poster(deps: RelayerAppDeps): (req: IncomingMessage) => number {
   const takeToken = tokenBuckets(deps.rateLimitPerMinute);
   const trusted = trustedProxies(deps.trustedProxies ?? []);
   const clientTokens = deps.clientTokens ?? [];
-  const app = createRelayerApp(deps);
+  return (req) => {
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined && !presents(authorization, clientTokens)) {
+      throw new AppError("unauthenticated", "the bearer token is not one of this relayer's client tokens");
+    }
+    return authorization !== undefined ? 0 : takeToken(clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted));
+  };
+}
+
+/** The relayer's request listener: the hot path for ballot posts, express for the rest. */
+export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
+  const admit = poster(deps);
+  const app = createRelayerApp(deps, poster(deps));
   const log = deps.log;
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -114,13 +140,14 @@ export function createRelayerHandler(deps: RelayerAppDeps): RequestListener {
 
   const submit = (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdFrom(req.headers["x-request-id"]);
-    const authorization = req.headers.authorization;
-    if (authorization !== undefined && !presents(authorization, clientTokens)) {
+    let retryAfter: number;
+    try {
+      retryAfter = admit(req);
+    } catch (err) {
       req.resume();
-      sendFailure(res, requestId, new AppError("unauthenticated", "the bearer token is not one of this relayer's client tokens"));
+      sendFailure(res, requestId, err);
       return;
     }
-    const retryAfter = authorization !== undefined ? 0 : takeToken(clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted));
     if (retryAfter > 0) {
       req.resume();
       sendFailure(res, requestId, rateLimited(retryAfter), { "Retry-After": String(retryAfter) });
@@ -151,8 +178,20 @@ function isBallotsPath(url: string): boolean {
   return lower === "/v1/ballots" || lower === "/v1/ballots/";
 }
 
+/** Takes a forward request through intake; the acknowledgement's body (counted in the metrics either way). */
+async function acknowledgeRequest(deps: RelayerAppDeps, intake: RequestIntake, body: unknown): Promise<{ id: string; json: RequestAcknowledgement }> {
+  try {
+    const { request, duplicate } = await intake.submit(body);
+    deps.metrics.requests.inc({ result: duplicate ? "duplicate" : "accepted" });
+    return { id: request.id, json: { ...requestStatus(request, (b) => deps.store.currentTx(b)), duplicate } };
+  } catch (err) {
+    deps.metrics.requests.inc({ result: err instanceof AppError ? err.code : "internal" });
+    throw err;
+  }
+}
+
 /** Every route but `POST /v1/ballots` (createRelayerHandler serves that one). */
-export function createRelayerApp(deps: RelayerAppDeps): Express {
+export function createRelayerApp(deps: RelayerAppDeps, admit: (req: IncomingMessage) => number = poster(deps)): Express {
   const { store, metrics, log } = deps;
   const health = cachedFor(HEALTH_CACHE_MS, deps.health);
   const app = express();
@@ -173,6 +212,7 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
       blockNumber: h.blockNumber ?? null,
       senders: h.senders,
       queue: counts,
+      requests: store.requestCounts(),
     });
   });
 
@@ -199,6 +239,39 @@ export function createRelayerApp(deps: RelayerAppDeps): Express {
     if (!ballot) throw new AppError("unknown_ballot", `no ballot has id ${id}`);
     res.json(ballotStatus(ballot, store));
   });
+
+  const requests = deps.requestIntake;
+  if (requests) {
+    const body = jsonBody(deps.maxRequestBodyBytes ?? 131_072);
+    app.post(
+      "/v1/requests",
+      (req, res, next) => {
+        const retryAfter = admit(req);
+        if (retryAfter === 0) return next();
+        res.setHeader("Retry-After", String(retryAfter));
+        next(rateLimited(retryAfter));
+      },
+      body,
+      async (req, res) => {
+        try {
+          const { id, json } = await acknowledgeRequest(deps, requests, req.body);
+          res.status(202).setHeader("Location", `/v1/requests/${id}`);
+          res.json(json);
+        } catch (err) {
+          if (err instanceof AppError && err.code === "rate_limited") res.setHeader("Retry-After", String(err.details?.retryAfter ?? 60));
+          throw err;
+        }
+      },
+    );
+
+    app.get("/v1/requests/:id", (req, res) => {
+      const id = req.params.id.toLowerCase();
+      if (!/^0x[0-9a-f]{64}$/.test(id)) throw new AppError("invalid_request", "id: expected a 0x-prefixed 32-byte request id");
+      const request = store.getRequest(id);
+      if (!request) throw new AppError("unknown_request", `no forward request has id ${id}`);
+      res.json(requestStatus(request, (b) => store.currentTx(b)));
+    });
+  }
 
   app.use(notFound);
   app.use(errorHandler(RELAYER_STATUSES, log));

@@ -25,6 +25,7 @@ export async function startTestApi(
   const scripted = scriptedIntake();
   const deps: RelayerAppDeps = {
     intake: scripted.intake,
+    requestIntake: scripted.requestIntake,
     store: scripted.store,
     metrics: createRelayerMetrics(false),
     log: createLogger("silent"),

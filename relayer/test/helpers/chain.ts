@@ -14,11 +14,14 @@ import {
   Mnemonic,
   NonceManager,
   Wallet,
+  ZeroAddress,
   id as keccakText,
   type TransactionResponse,
   type TypedDataDomain,
 } from "ethers";
 import { ballotDigest, ballotDomain } from "#lib/ballot.js";
+import { MeetingType, SHARE_UNIT } from "#lib/domain.js";
+import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
 import { deployDigitalHome } from "../../../dev/deploy.js";
 import { PROJECT_ROOT, writeDeployment, type Deployment } from "#lib/deployment.js";
 import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
@@ -81,17 +84,31 @@ export interface Fixture {
   deploymentFile: string;
   domain: TypedDataDomain;
   voters: Wallet[];
-  /** Open meetings (3 questions), voting for an hour. */
+  /** Open meetings (3 questions), voting for three days. */
   meetings: bigint[];
+  /** Each meeting's close (votingEnd), the deadline its ballots are signed with. */
+  votingEnds: Map<bigint, number>;
   /** A meeting whose voting has not started. */
   notOpenMeeting: bigint;
   tmpDir: string;
   /** Registers more owners (one flat each) in the building. */
   addOwners(addresses: string[]): Promise<void>;
-  /** Announces a meeting of the building with a snapshot now and waits until it is open. */
+  /** Registers premises (50 m² unless said) with these holdings: joint holdings, shares. */
+  addPremises(premises: Array<{ area?: bigint; holdings: Array<{ holders: string[]; share: bigint }> }>): Promise<void>;
+  /** Announces a meeting of the building (its snapshot is now) and waits until it is open. */
   announce(): Promise<bigint>;
+  /**
+   * Records, as the registrar, a power of attorney from each principal to their representative for
+   * every meeting of the building over the next month (or for `meetingId` alone); their ids, in order.
+   */
+  recordPowers(pairs: Array<{ principal: string; representative: string }>, meetingId?: bigint): Promise<bigint[]>;
+  /** A ballot of `wallet`'s (or signed by `wallet` for `options.voter`) for a meeting of the fixture, with its close as the deadline. */
+  sign(wallet: BaseWallet, meetingId: bigint, choices?: bigint, options?: Omit<BallotOptions, "deadline">): ReturnType<typeof signedBallot>;
   cleanup(): void;
 }
+
+/** The question type of the fixture's questions: "other" (a majority of those taking part). */
+export const QUESTION_TYPE = questionTypeIndex(RULES_2024_09_01, "other");
 
 export const QUESTIONS = 3;
 /** For, Against, Abstain. */
@@ -132,7 +149,8 @@ async function setUp(url: string, options: { voters: number; meetings: number },
   const admin = new NonceManager(devAccount(0).connect(provider));
   const deployment = await deployDigitalHome(admin, {
     network: "relayer-test",
-    parameters: { minNotice: 0, minWindow: 60, maxWindow: 30 * 24 * 3600 },
+    // one initiator announces every meeting of the fixture
+    parameters: { minNotice: 0, minWindow: 60, maxWindow: 30 * 24 * 3600, maxOpenPerInitiator: 1000 },
   });
   const deploymentFile = await writeDeployment(deployment, path.join(tmpDir, "deployment.json"));
   const registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, admin);
@@ -142,28 +160,28 @@ async function setUp(url: string, options: { voters: number; meetings: number },
   const buildingId = 1n;
   const voters = Array.from({ length: options.voters }, (_, i) => voter(i));
   const txs: TransactionResponse[] = [];
-  const shareUnit = Number(await registry.SHARE_UNIT());
   for (let start = 0; start < voters.length; start += 250) {
     const chunk = voters.slice(start, start + 250).map((w, j) => ({
       area: BigInt(3000 + ((start + j) % 70) * 100),
       kind: 0,
       ref: keccakText(`flat ${start + j}`),
-      owners: [w.address],
-      shares: [shareUnit],
+      holdings: [{ holders: [w.address], share: SHARE_UNIT }],
     }));
     txs.push(await registry.addPremises(buildingId, chunk, { gasLimit: 25_000_000 }));
   }
   txs.push(await registry.setOrganiser(buildingId, await admin.getAddress(), 1));
   await waitAll(txs);
 
-  const snapshot = await latestTimestamp(provider);
-  const votingStart = snapshot + 3 + Math.ceil(options.meetings / 20);
-  const questions = Array.from({ length: QUESTIONS }, (_, q) => ({ textRef: keccakText(`question ${q}`), threshold: 0 }));
+  const now = await latestTimestamp(provider);
+  const votingStart = now + 3 + Math.ceil(options.meetings / 20);
+  const questions = Array.from({ length: QUESTIONS }, (_, q) => ({ textRef: keccakText(`question ${q}`), questionType: QUESTION_TYPE }));
   const announces: TransactionResponse[] = [];
+  const votingEnds = new Map<bigint, number>();
   for (let m = 0; m < options.meetings + 1; m++) {
     const start = m === options.meetings ? votingStart + 30 * 24 * 3600 : votingStart;
+    votingEnds.set(BigInt(m + 1), start + 3 * 24 * 3600);
     announces.push(
-      await hall.announceMeeting(buildingId, snapshot, start, start + 3 * 24 * 3600, keccakText(`agenda ${m}`), questions, {
+      await hall.announceMeeting(buildingId, MeetingType.Extraordinary, ZeroAddress, start, start + 3 * 24 * 3600, keccakText(`agenda ${m}`), questions, {
         gasLimit: 1_000_000,
       }),
     );
@@ -173,27 +191,54 @@ async function setUp(url: string, options: { voters: number; meetings: number },
   while ((await latestTimestamp(provider)) < votingStart) await new Promise((r) => setTimeout(r, 100));
 
   let flats = options.voters;
-  const addOwners = async (addresses: string[]) => {
-    const premises = addresses.map((a) => ({ area: 5000n, kind: 0, ref: keccakText(`flat ${flats++}`), owners: [a], shares: [shareUnit] }));
-    await waitAll([await registry.addPremises(buildingId, premises)]);
+  const addPremises = async (premises: Array<{ area?: bigint; holdings: Array<{ holders: string[]; share: bigint }> }>) => {
+    const list = premises.map((p) => ({ area: p.area ?? 5000n, kind: 0, ref: keccakText(`flat ${flats++}`), holdings: p.holdings }));
+    await waitAll([await registry.addPremises(buildingId, list)]);
   };
+  const addOwners = (addresses: string[]) => addPremises(addresses.map((a) => ({ holdings: [{ holders: [a], share: SHARE_UNIT }] })));
   const announce = async () => {
-    const snap = await latestTimestamp(provider);
-    const tx = await hall.announceMeeting(buildingId, snap, snap + 2, snap + 2 + 3 * 24 * 3600, keccakText("agenda"), questions);
+    const start = (await latestTimestamp(provider)) + 2;
+    const tx = await hall.announceMeeting(buildingId, MeetingType.Extraordinary, ZeroAddress, start, start + 3 * 24 * 3600, keccakText("agenda"), questions);
     await waitAll([tx]);
     const id = await hall.meetingCount();
-    while ((await latestTimestamp(provider)) < snap + 2) await new Promise((r) => setTimeout(r, 100));
+    votingEnds.set(id, start + 3 * 24 * 3600);
+    while ((await latestTimestamp(provider)) < start) await new Promise((r) => setTimeout(r, 100));
     return id;
   };
+  const recordPowers = async (pairs: Array<{ principal: string; representative: string }>, meetingId = 0n) => {
+    const from = await latestTimestamp(provider);
+    const txs: TransactionResponse[] = [];
+    for (const p of pairs) {
+      txs.push(
+        await hall.recordPowerOfAttorney({
+          ...p,
+          buildingId,
+          meetingId,
+          validFrom: from,
+          validTo: from + 30 * 24 * 3600,
+          documentHash: keccakText(`power of attorney ${p.principal} → ${p.representative}`),
+        }),
+      );
+    }
+    await waitAll(txs);
+    return Promise.all(pairs.map(async (p) => (await hall.powersOfAttorney(buildingId, p.principal, p.representative)).at(-1)!));
+  };
+  const domain = ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address);
+  const sign = (wallet: BaseWallet, meetingId: bigint, choices = CHOICES, opts: Omit<BallotOptions, "deadline"> = {}) =>
+    signedBallot(domain, wallet, meetingId, choices, { ...opts, deadline: BigInt(votingEnds.get(meetingId) ?? 0) });
 
   return {
     url,
     provider,
     addOwners,
+    addPremises,
     announce,
+    recordPowers,
+    sign,
+    votingEnds,
     deployment,
     deploymentFile,
-    domain: ballotDomain(deployment.chainId, deployment.contracts.MeetingHall.address),
+    domain,
     voters,
     meetings,
     notOpenMeeting: BigInt(options.meetings + 1),
@@ -205,15 +250,28 @@ async function setUp(url: string, options: { voters: number; meetings: number },
   };
 }
 
-/** A ballot body as a client posts it, signed by the voter's key. */
-export function signedBallot(domain: TypedDataDomain, wallet: BaseWallet, meetingId: bigint, choices = CHOICES) {
-  const digest = ballotDigest(domain, { meetingId, voter: wallet.address, choices });
+export interface BallotOptions {
+  /** The last timestamp at which it may count (the meeting's close, as custody signs it). */
+  deadline: bigint;
+  /** Set when the signer signs as this voter's representative. */
+  voter?: string;
+  /** The representative's power of attorney. */
+  powerOfAttorney?: bigint;
+}
+
+/** A ballot body as a client posts it, signed by `wallet`: their own, or, with `options.voter`, as that voter's representative. */
+export function signedBallot(domain: TypedDataDomain, wallet: BaseWallet, meetingId: bigint, choices: bigint, options: BallotOptions) {
+  const voter = options.voter ?? wallet.address;
+  const representative = options.voter === undefined ? ZeroAddress : wallet.address;
+  const digest = ballotDigest(domain, { meetingId, voter, choices, representative, deadline: options.deadline });
   return {
     id: digest,
     body: {
       meetingId: meetingId.toString(),
-      voter: wallet.address,
+      voter,
       choices: choices.toString(),
+      deadline: options.deadline.toString(),
+      ...(options.voter === undefined ? {} : { representative, powerOfAttorney: (options.powerOfAttorney ?? 0n).toString() }),
       signature: wallet.signingKey.sign(digest).serialized,
     },
   };

@@ -1,20 +1,24 @@
 /**
  * The relayer benchmark's workload, for `npm run bench:relayer` and `npm run bench:network`: signed
  * ballots across meetings posted over HTTP by concurrent keep-alive clients (signed before the timed
- * phase) to the relayer in its own process, against the fixture's node. Measured: intake rate and
+ * phase) to the relayer in its own process, against the fixture's node. Each ballot is signed with
+ * its meeting's close as its deadline, and one voter in twenty votes through a representative under
+ * a power of attorney, so intake reads and checks powers under load too. Measured: intake rate and
  * latency, confirmation rate from the first post to the last confirmation, gas per ballot, and
  * ballots acknowledged but not on chain at the end (`lost`).
  */
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
-import type { JsonRpcProvider } from "ethers";
-import { devAccount, signedBallot, type Fixture } from "./chain.js";
+import { Wallet, id as keccakText, type JsonRpcProvider } from "ethers";
+import { devAccount, type Fixture } from "./chain.js";
 import { postLoad, request } from "./http.js";
 import { metricsAuth, relayerEnv, startProcess } from "./services.js";
 import { castCounts } from "./verify.js";
 
 export const MEETINGS = 50;
 export const SENDERS = 6;
+/** One voter in this many votes through a representative. */
+export const REPRESENTED_EVERY = 20;
 /**
  * intakePerSecond counts the whole run from the first post. intakePerSecondAfterWarmup leaves out the
  * first WARM_ACKS acknowledgements (connections opening, code being compiled) and is reported beside
@@ -31,6 +35,24 @@ export const RELAYER_SETTINGS: Record<string, string> = {
   RELAYER_STUCK_AFTER_MS: "20000",
   LOG_LEVEL: "warn",
 };
+
+/** The representative of voter `v` (when `v` is one of the represented). */
+export function representativeOf(v: number): Wallet {
+  return new Wallet(keccakText(`bench representative ${v}`));
+}
+
+/** The powers of attorney of the workload, by voter index. */
+export type Powers = Map<number, bigint>;
+
+/**
+ * Records, before the timed phase, a power of attorney for every REPRESENTED_EVERY-th of the
+ * fixture's first `voters` voters to their representative, for every meeting of the building.
+ */
+export async function recordRepresentatives(fx: Fixture, voters: number): Promise<Powers> {
+  const represented = Array.from({ length: voters }, (_, v) => v).filter((v) => v % REPRESENTED_EVERY === REPRESENTED_EVERY - 1);
+  const ids = await fx.recordPowers(represented.map((v) => ({ principal: fx.voters[v]!.address, representative: representativeOf(v).address })));
+  return new Map(represented.map((v, i) => [v, ids[i]!]));
+}
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -59,6 +81,8 @@ export interface RunResult {
 
 export interface RunOptions {
   concurrency: number;
+  /** The workload's powers of attorney (recordRepresentatives): their voters' ballots are signed by the representative. */
+  powers: Powers;
   /** Where the chain is read at the end to count the ballots (default the fixture's provider). */
   provider?: JsonRpcProvider;
   /** Told the relayer's process once it runs (to sample its CPU time, say). */
@@ -71,9 +95,10 @@ export interface RunOptions {
 export async function runWorkload(fx: Fixture, meetings: bigint[], perMeeting: number, total: number, settings: Record<string, string>, label: string, options: RunOptions): Promise<RunResult> {
   const items = [];
   for (let v = 0; v < perMeeting && items.length < total; v++) {
+    const power = options.powers.get(v);
     for (const m of meetings) {
       if (items.length >= total) break;
-      items.push(signedBallot(fx.domain, fx.voters[v]!, m));
+      items.push(power === undefined ? fx.sign(fx.voters[v]!, m) : fx.sign(representativeOf(v), m, undefined, { voter: fx.voters[v]!.address, powerOfAttorney: power }));
     }
   }
   const proc = await startProcess(relayerEnv(fx, { RELAYER_DB_PATH: path.join(fx.tmpDir, `${label}.sqlite`), ...settings }));

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { Wallet, id as keccakText } from "ethers";
+import { Wallet, ZeroAddress, id as keccakText } from "ethers";
 import { ballotDigest, ballotDomain } from "#lib/ballot.js";
 import { MeetingHall__factory, OwnedWallet__factory } from "#typechain/index.js";
 import { CHOICES, deployFixture, devAccount, signedBallot, startChainProcess, type ChainProcess, type Fixture } from "../helpers/chain.js";
@@ -84,7 +84,8 @@ describe("happy path", () => {
     });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const hall = MeetingHall__factory.connect(fx.deployment.contracts.MeetingHall.address, fx.provider);
-    assert.equal(r.body.id, await hall.ballotDigest(meetingId, address, CHOICES), "the ballot id is its EIP-712 digest");
+    const votingEnd = fx.votingEnds.get(meetingId)!;
+    assert.equal(r.body.id, await hall.ballotDigest(meetingId, address, CHOICES, ZeroAddress, votingEnd), "the ballot id is its EIP-712 digest, with the close as its deadline");
 
     const status = await confirmed(r.body.id);
     assert.equal(status.status, "confirmed");
@@ -104,7 +105,7 @@ describe("happy path", () => {
   });
 
   it("relays a ballot signed by a voter who keeps their own key, and answers a duplicate with the same id", async () => {
-    const b = signedBallot(fx.domain, fx.voters[0]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[0]!, fx.meetings[0]!);
     const first = await request(`${relayer}/v1/ballots`, { body: b.body });
     assert.equal(first.status, 202);
     assert.equal(first.body.id, b.id);
@@ -126,8 +127,9 @@ describe("happy path", () => {
     const walletAddress = await contractWallet.getAddress();
     await fx.addOwners([walletAddress]);
     const meetingId = await fx.announce();
-    const digest = ballotDigest(fx.domain, { meetingId, voter: walletAddress, choices: CHOICES });
-    const body = { meetingId: meetingId.toString(), voter: walletAddress, choices: CHOICES.toString() };
+    const deadline = BigInt(fx.votingEnds.get(meetingId)!);
+    const digest = ballotDigest(fx.domain, { meetingId, voter: walletAddress, choices: CHOICES, representative: ZeroAddress, deadline });
+    const body = { meetingId: meetingId.toString(), voter: walletAddress, choices: CHOICES.toString(), deadline: deadline.toString() };
 
     const forged = await request(`${relayer}/v1/ballots`, { body: { ...body, signature: Wallet.createRandom().signingKey.sign(digest).serialized } });
     assert.equal(forged.status, 400);
@@ -160,8 +162,8 @@ describe("happy path", () => {
     }
     assert.deepEqual(plainBad.body, gzipBad.body);
     // a ballot accepted either way, answered 202 with its location
-    const a = signedBallot(fx.domain, fx.voters[10]!, fx.meetings[0]!);
-    const b = signedBallot(fx.domain, fx.voters[11]!, fx.meetings[0]!);
+    const a = fx.sign(fx.voters[10]!, fx.meetings[0]!);
+    const b = fx.sign(fx.voters[11]!, fx.meetings[0]!);
     const plain = await raw(Buffer.from(JSON.stringify(a.body)), {});
     const gzip = await raw(gzipSync(JSON.stringify(b.body)), { "content-encoding": "gzip" });
     for (const [r, ballot] of [[plain, a], [gzip, b]] as const) {
@@ -202,7 +204,7 @@ describe("bad input at the relayer", () => {
   it("refuses malformed JSON", () => refused(() => request(`${relayer}/v1/ballots`, { raw: '{"meetingId": 1,' }), 400, "malformed_json"));
 
   it("refuses wrong types and unknown fields", async () => {
-    const b = signedBallot(fx.domain, fx.voters[1]!, fx.meetings[0]!).body;
+    const b = fx.sign(fx.voters[1]!, fx.meetings[0]!).body;
     await refused(() => post({ ...b, meetingId: true }), 400, "invalid_request");
     await refused(() => post({ ...b, voter: "0x1234" }), 400, "invalid_request");
     await refused(() => post({ ...b, extra: 1 }), 400, "invalid_request");
@@ -210,13 +212,14 @@ describe("bad input at the relayer", () => {
   });
 
   it("refuses an oversized body and oversized values", async () => {
-    const b = signedBallot(fx.domain, fx.voters[1]!, fx.meetings[0]!).body;
+    const b = fx.sign(fx.voters[1]!, fx.meetings[0]!).body;
     await refused(() => post({ ...b, signature: "0x" + "ab".repeat(10_000) }), 413, "payload_too_large");
     await refused(() => post({ ...b, choices: "0x" + "f".repeat(40) }), 400, "value_too_large");
   });
 
   it("refuses a ballot stated for another chain or contract", async () => {
-    const other = signedBallot(ballotDomain(1, fx.deployment.contracts.MeetingHall.address), fx.voters[1]!, fx.meetings[0]!);
+    const deadline = { deadline: BigInt(fx.votingEnds.get(fx.meetings[0]!)!) };
+    const other = signedBallot(ballotDomain(1, fx.deployment.contracts.MeetingHall.address), fx.voters[1]!, fx.meetings[0]!, CHOICES, deadline);
     await refused(() => post({ ...other.body, domain: { chainId: 1 } }), 400, "wrong_domain");
     await refused(() => post({ ...other.body, domain: { verifyingContract: fx.deployment.contracts.BuildingRegistry.address } }), 400, "wrong_domain");
   });
@@ -224,34 +227,36 @@ describe("bad input at the relayer", () => {
   it("refuses a signature for another chain, contract, meeting or voter, and a tampered choice", async () => {
     const v = fx.voters[1]!;
     const m = fx.meetings[0]!;
-    const otherChain = signedBallot(ballotDomain(1, fx.deployment.contracts.MeetingHall.address), v, m);
+    const deadline = { deadline: BigInt(fx.votingEnds.get(m)!) };
+    const otherChain = signedBallot(ballotDomain(1, fx.deployment.contracts.MeetingHall.address), v, m, CHOICES, deadline);
     await refused(() => post(otherChain.body), 400, "bad_signature");
-    const otherContract = signedBallot(ballotDomain(fx.deployment.chainId, fx.deployment.contracts.BuildingRegistry.address), v, m);
+    const otherContract = signedBallot(ballotDomain(fx.deployment.chainId, fx.deployment.contracts.BuildingRegistry.address), v, m, CHOICES, deadline);
     await refused(() => post(otherContract.body), 400, "bad_signature");
-    const otherMeeting = signedBallot(fx.domain, v, fx.meetings[1]!);
+    const otherMeeting = fx.sign(v, fx.meetings[1]!);
     await refused(() => post({ ...otherMeeting.body, meetingId: m.toString() }), 400, "bad_signature");
-    const byOther = signedBallot(fx.domain, fx.voters[2]!, m);
+    const byOther = fx.sign(fx.voters[2]!, m);
     await refused(() => post({ ...byOther.body, voter: v.address }), 400, "bad_signature");
-    const good = signedBallot(fx.domain, v, m);
+    const good = fx.sign(v, m);
     await refused(() => post({ ...good.body, choices: (1n | (1n << 2n) | (1n << 4n)).toString() }), 400, "bad_signature");
+    await refused(() => post({ ...good.body, deadline: (BigInt(good.body.deadline) - 1n).toString() }), 400, "bad_signature");
   });
 
   it("refuses an unknown meeting, a meeting not open and malformed choices", async () => {
     const v = fx.voters[1]!;
-    await refused(() => post(signedBallot(fx.domain, v, 999n).body), 404, "unknown_meeting");
-    await refused(() => post(signedBallot(fx.domain, v, fx.notOpenMeeting).body), 409, "meeting_not_open");
-    await refused(() => post(signedBallot(fx.domain, v, fx.meetings[0]!, 1n | (2n << 2n)).body), 400, "malformed_choices");
+    await refused(() => post(fx.sign(v, 999n).body), 404, "unknown_meeting");
+    await refused(() => post(fx.sign(v, fx.notOpenMeeting).body), 409, "meeting_not_open");
+    await refused(() => post(fx.sign(v, fx.meetings[0]!, 1n | (2n << 2n)).body), 400, "malformed_choices");
   });
 
   it("refuses a voter who owns nothing at the snapshot", async () => {
-    await refused(() => post(signedBallot(fx.domain, Wallet.createRandom(), fx.meetings[0]!).body), 403, "not_eligible");
+    await refused(() => post(fx.sign(Wallet.createRandom(), fx.meetings[0]!).body), 403, "not_eligible");
   });
 
   it("refuses a second ballot of a voter (queued, or already counted)", async () => {
     const v = fx.voters[3]!;
-    const first = signedBallot(fx.domain, v, fx.meetings[1]!);
+    const first = fx.sign(v, fx.meetings[1]!);
     assert.equal((await post(first.body)).status, 202);
-    const second = signedBallot(fx.domain, v, fx.meetings[1]!, 3n | (3n << 2n) | (3n << 4n));
+    const second = fx.sign(v, fx.meetings[1]!, 3n | (3n << 2n) | (3n << 4n));
     const r = await post(second.body);
     if (r.status === 409 && r.body.error.code === "already_queued") {
       // still in the queue: wait for it to land, then a replay of another choice is a vote already cast
@@ -268,7 +273,7 @@ describe("bad input at the relayer", () => {
     const receipt = await (await hall.castBallot(fx.meetings[1]!, CHOICES)).wait();
     // intake reads "already voted" from an index that may lag the newest block by MAX_LAG_BLOCKS
     await waitFor(async () => (await fx.provider.getBlockNumber()) > receipt!.blockNumber + MAX_LAG_BLOCKS, 20_000, "the index's lag");
-    await refused(() => post(signedBallot(fx.domain, fx.voters[4]!, fx.meetings[1]!).body), 409, "already_voted");
+    await refused(() => post(fx.sign(fx.voters[4]!, fx.meetings[1]!).body), 409, "already_voted");
   });
 
   it("limits submissions per client", async () => {
@@ -310,8 +315,9 @@ describe("bad input at custody", () => {
   before(async () => {
     address = await onboard("resident-a");
     await onboard("resident-b");
+    await fx.addOwners([address]);
     token = await login("resident-a");
-    meetingId = fx.meetings[0]!;
+    meetingId = await fx.announce();
   });
 
   async function refusedAtCustody(send: () => Promise<{ status: number; body: any }>, status: number, code: string) {
@@ -360,8 +366,9 @@ describe("bad input at custody", () => {
       body: { meetingId: meetingId.toString(), choices: CHOICES.toString() },
       headers: { authorization: `Bearer ${token}` },
     });
-    assert.equal(r.status, 200);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ballot.voter, address);
+    assert.equal(r.body.ballot.deadline, String(fx.votingEnds.get(meetingId)), "the meeting's close is the deadline");
     assert.deepEqual(Object.keys(r.body).sort(), ["ballot", "domain", "id", "signature"]);
   });
 });

@@ -20,7 +20,9 @@ const domain = ballotDomain(CHAIN_ID, HALL);
 const checker = new JsonSchemaChecker(relayerOpenApi);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const voters = Array.from({ length: 20 }, (_, i) => voter(100 + i));
-const ballotOf = (i: number, meetingId = 1n, choices = CHOICES) => signedBallot(domain, voters[i]!, meetingId, choices);
+/** Meeting 1 of the scripted chain closes at 2000: the deadline its ballots are signed with. */
+const DEADLINE = { deadline: 2000n };
+const ballotOf = (i: number, meetingId = 1n, choices = CHOICES) => signedBallot(domain, voters[i]!, meetingId, choices, DEADLINE);
 const text = (value: unknown) => Buffer.from(JSON.stringify(value));
 const json = { "content-type": "application/json" };
 
@@ -82,7 +84,7 @@ function cases(): Case[] {
     { name: "a value too large", headers: json, body: text({ ...b, choices: "0x" + "f".repeat(40) }), status: 400, code: "value_too_large" },
     { name: "another domain", headers: json, body: text({ ...b, domain: { chainId: 1 } }), status: 400, code: "wrong_domain" },
     { name: "another voter's signature", headers: json, body: text({ ...b, signature: ballotOf(11).body.signature }), status: 400, code: "bad_signature" },
-    { name: "a voter without weight", headers: json, body: text(signedBallot(domain, Wallet.createRandom(), 1n).body), status: 403, code: "not_eligible" },
+    { name: "a voter without weight", headers: json, body: text(signedBallot(domain, Wallet.createRandom(), 1n, CHOICES, DEADLINE).body), status: 403, code: "not_eligible" },
     { name: "a meeting not open", headers: json, body: text(ballotOf(12, 2n).body), status: 409, code: "meeting_not_open" },
     { name: "a second ballot of a voter", headers: json, body: text(ballotOf(0, 1n, 3n | (3n << 2n) | (3n << 4n)).body), status: 409, code: "already_queued" },
     { name: "a body over the limit", headers: json, body: text({ ...b, signature: "0x" + "ab".repeat(3000) }), status: 413, code: "payload_too_large", close: true },

@@ -9,6 +9,8 @@ import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import { ballotAcknowledgementSchema, ballotStatusSchema } from "../../src/http/ballot-status.js";
 import { ballotRequestSchema } from "../../src/intake.js";
+import { requestAcknowledgementSchema, requestStatusSchema } from "../../src/http/request-status.js";
+import { forwardRequestSchema } from "../../src/request-intake.js";
 import { request } from "../helpers/http.js";
 import { expressRoutes, startTestApi, type TestApi } from "../helpers/api.js";
 import { CHOICES, signedBallot, voter } from "../helpers/chain.js";
@@ -57,6 +59,14 @@ describe("GET /v1/openapi.json", () => {
     assert.deepEqual(schema, jsonSchema(ballotRequestSchema, "input"));
   });
 
+  it("carries the JSON Schema of the zod schema intake validates forward requests with, and of the request answers", () => {
+    const post = doc.paths["/v1/requests"].post;
+    assert.deepEqual(checker.resolve(post.requestBody.content["application/json"].schema.$ref), jsonSchema(forwardRequestSchema, "input"));
+    assert.deepEqual(checker.resolve(post.responses["202"].content["application/json"].schema.$ref), jsonSchema(requestAcknowledgementSchema, "output"));
+    const status = doc.paths["/v1/requests/{id}"].get.responses["200"].content["application/json"].schema;
+    assert.deepEqual(checker.resolve(status.$ref), jsonSchema(requestStatusSchema, "output"));
+  });
+
   it("carries the JSON Schemas of the ballot answers the app is typed by", () => {
     const ack = doc.paths["/v1/ballots"].post.responses["202"].content["application/json"].schema;
     assert.deepEqual(checker.resolve(ack.$ref), jsonSchema(ballotAcknowledgementSchema, "output"));
@@ -65,7 +75,7 @@ describe("GET /v1/openapi.json", () => {
   });
 
   it("forbids exactly the bodies the schema refuses, for a table of bodies", () => {
-    const b = signedBallot(api.domain, voter(1), 1n).body;
+    const b = signedBallot(api.domain, voter(1), 1n, CHOICES, { deadline: 2000n }).body;
     const hall = api.domain.verifyingContract as string;
     const bodies: unknown[] = [
       b,
@@ -91,6 +101,11 @@ describe("GET /v1/openapi.json", () => {
       { ...b, signature: "0x" + "AB".repeat(65) },
       { ...b, extra: true },
       { meetingId: b.meetingId, voter: b.voter, choices: b.choices },
+      { meetingId: b.meetingId, voter: b.voter, choices: b.choices, signature: b.signature },
+      { ...b, deadline: 1.5 },
+      { ...b, representative: voter(2).address, powerOfAttorney: "7" },
+      { ...b, representative: "0x12", powerOfAttorney: "7" },
+      { ...b, powerOfAttorney: "0x" },
       { ...b, domain: {} },
       { ...b, domain: { name: "Digital Home", version: "1", chainId: "31337", verifyingContract: hall } },
       { ...b, domain: { verifyingContract: hall.toLowerCase() } },
@@ -124,7 +139,7 @@ describe("GET /v1/openapi.json", () => {
     for (const v of voters) api.chain.weights.set(v.address, 1000n);
     const ids: string[] = [];
     for (const v of voters) {
-      const posted = await request(`${api.url}/v1/ballots`, { body: signedBallot(api.domain, v, 1n, CHOICES).body });
+      const posted = await request(`${api.url}/v1/ballots`, { body: signedBallot(api.domain, v, 1n, CHOICES, { deadline: 2000n }).body });
       assert.equal(posted.status, 202, JSON.stringify(posted.body));
       ids.push(posted.body.id);
     }
@@ -146,7 +161,7 @@ describe("GET /v1/openapi.json", () => {
     });
     store.completeBatch(batch.batchId, {
       confirmed: [{ voter: voters[2]!.address, txHash: "0x" + "22".repeat(32), blockNumber: 120, logIndex: 3, weight: "1000" }],
-      rejected: [{ voter: voters[3]!.address, reason: "not_eligible" }],
+      rejected: [{ id: ids[3]!, reason: "not_eligible" }],
     });
     const again = store.planBatch(1n, 1)!;
     store.recordSent(again.batchId, { ...store.currentTx(batch.batchId)!, hash: "0x" + "33".repeat(32), batchId: again.batchId, nonce: 1 });

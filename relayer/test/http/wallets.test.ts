@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Wallet } from "ethers";
+import { Wallet, ZeroAddress } from "ethers";
 import { ballotDigest } from "#lib/ballot.js";
 import { GasBurningWallet__factory, OwnedWallet__factory, ReturnBombWallet__factory } from "#typechain/index.js";
 import { CHOICES, deployFixture, devAccount, startChainProcess, type ChainProcess, type Fixture } from "../helpers/chain.js";
@@ -37,8 +37,12 @@ after(async () => {
 
 /** A ballot of `wallet` in the meeting, signed by a key the wallet may or may not accept. */
 function walletBallot(wallet: string, key = Wallet.createRandom()) {
-  const digest = ballotDigest(fx.domain, { meetingId, voter: wallet, choices: CHOICES });
-  return { id: digest, body: { meetingId: meetingId.toString(), voter: wallet, choices: CHOICES.toString(), signature: key.signingKey.sign(digest).serialized } };
+  const deadline = BigInt(fx.votingEnds.get(meetingId)!);
+  const digest = ballotDigest(fx.domain, { meetingId, voter: wallet, choices: CHOICES, representative: ZeroAddress, deadline });
+  return {
+    id: digest,
+    body: { meetingId: meetingId.toString(), voter: wallet, choices: CHOICES.toString(), deadline: deadline.toString(), signature: key.signingKey.sign(digest).serialized },
+  };
 }
 
 const post = (body: unknown) => request(`${services.relayerUrl}/v1/ballots`, { body });

@@ -1,5 +1,5 @@
 /** Presentation of weights, percentages and dates for reports and protocols (exact integer maths). */
-import { SHARE_UNIT } from "#lib/domain.js";
+import { SHARE_UNIT } from "../domain.js";
 
 /** A weight as square metres with `decimals` places (weight = area in 0.01 m² × share of SHARE_UNIT). */
 export function squareMetres(weight: bigint, decimals = 2): string {

@@ -1,18 +1,24 @@
 /**
- * Read-only access to the chain for auditors: logs of the two contracts decoded with their ABIs, block
- * timestamps, and the contracts' own views. Talks to a JSON-RPC endpoint and nothing else.
+ * Read-only access to the chain for auditors: logs of the register, the meeting hall and the legal
+ * rules decoded with their ABIs, transactions, block timestamps, and the contracts' own views. Talks
+ * to a JSON-RPC endpoint and nothing else.
  */
-import { EventFragment, Interface, type JsonRpcProvider, type Log, type LogDescription } from "ethers";
-import { BuildingRegistry__factory, MeetingHall__factory } from "#typechain/index.js";
-import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
-import type { Deployment } from "#lib/deployment.js";
-import { HttpJsonRpcProvider } from "#lib/rpc.js";
-import { checkDeployedChain } from "#lib/chain-check.js";
-import { AppError } from "#lib/errors.js";
+import { EventFragment, Interface, type JsonRpcProvider, type Log, type LogDescription, type TransactionResponse } from "ethers";
+import { BuildingRegistry__factory, Forwarder__factory, LegalRules__factory, MeetingHall__factory } from "#typechain/index.js";
+import type { BuildingRegistry, LegalRules, MeetingHall } from "#typechain/index.js";
+import type { Deployment } from "../deployment.js";
+import { HttpJsonRpcProvider } from "../rpc.js";
+import { checkDeployedChain } from "../chain-check.js";
+import { AppError } from "../errors.js";
 import { UnreachableError } from "./errors.js";
 
 export const registryInterface = new Interface(BuildingRegistry__factory.abi);
 export const hallInterface = new Interface(MeetingHall__factory.abi);
+export const rulesInterface = new Interface(LegalRules__factory.abi);
+export const forwarderInterface = new Interface(Forwarder__factory.abi);
+
+/** The contracts whose logs an audit reads. */
+export type ContractName = "hall" | "registry" | "rules";
 
 /** topic0 → event, computed once: `Interface.parseLog` re-hashes every event signature per log. */
 function eventsByTopic(iface: Interface): Map<string, EventFragment> {
@@ -20,7 +26,12 @@ function eventsByTopic(iface: Interface): Map<string, EventFragment> {
   iface.forEachEvent((fragment) => map.set(fragment.topicHash, fragment));
   return map;
 }
-const EVENTS = { hall: eventsByTopic(hallInterface), registry: eventsByTopic(registryInterface) };
+const INTERFACES: Record<ContractName, Interface> = { hall: hallInterface, registry: registryInterface, rules: rulesInterface };
+const EVENTS: Record<ContractName, Map<string, EventFragment>> = {
+  hall: eventsByTopic(hallInterface),
+  registry: eventsByTopic(registryInterface),
+  rules: eventsByTopic(rulesInterface),
+};
 
 export interface DecodedLog {
   name: string;
@@ -43,6 +54,7 @@ export class ChainReader {
   readonly provider: JsonRpcProvider;
   readonly hall: MeetingHall;
   readonly registry: BuildingRegistry;
+  readonly rules: LegalRules;
   private readonly timestamps = new Map<number, number>();
   private head: number | undefined;
 
@@ -54,6 +66,14 @@ export class ChainReader {
     this.provider = new HttpJsonRpcProvider(rpcUrl, deployment.chainId, { staticNetwork: true, batchMaxCount: 50, timeoutMs: 120_000 });
     this.hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, this.provider);
     this.registry = BuildingRegistry__factory.connect(deployment.contracts.BuildingRegistry.address, this.provider);
+    this.rules = LegalRules__factory.connect(deployment.contracts.LegalRules.address, this.provider);
+  }
+
+  /** The address of one of the deployment's contracts. */
+  addressOf(contract: ContractName | "forwarder"): string {
+    const { contracts } = this.deployment;
+    const record = { hall: contracts.MeetingHall, registry: contracts.BuildingRegistry, rules: contracts.LegalRules, forwarder: contracts.Forwarder }[contract];
+    return record.address;
   }
 
   /** Checks the endpoint answers, serves the deployment's chain and has its contracts. */
@@ -98,10 +118,23 @@ export class ChainReader {
     return lo;
   }
 
+  /** Fetches many transactions, a few at a time; a transaction the node does not have is null. */
+  async transactions(hashes: string[]): Promise<Map<string, TransactionResponse | null>> {
+    const out = new Map<string, TransactionResponse | null>();
+    const todo = [...new Set(hashes)];
+    const CONCURRENCY = 16;
+    for (let i = 0; i < todo.length; i += CONCURRENCY) {
+      const slice = todo.slice(i, i + CONCURRENCY);
+      const fetched = await Promise.all(slice.map((h) => this.provider.getTransaction(h)));
+      slice.forEach((h, k) => out.set(h, fetched[k]));
+    }
+    return out;
+  }
+
   /** All logs of one contract matching `topics`, decoded, in chain order. */
-  async logs(contract: "hall" | "registry", topics: Array<string | string[] | null>): Promise<DecodedLog[]> {
-    const address = contract === "hall" ? this.deployment.contracts.MeetingHall.address : this.deployment.contracts.BuildingRegistry.address;
-    const iface = contract === "hall" ? hallInterface : registryInterface;
+  async logs(contract: ContractName, topics: Array<string | string[] | null>): Promise<DecodedLog[]> {
+    const address = this.addressOf(contract);
+    const iface = INTERFACES[contract];
     const to = await this.latestBlock();
     const out: DecodedLog[] = [];
     let from = this.deployment.startBlock;
