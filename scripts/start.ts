@@ -25,8 +25,9 @@
  * Environment: DH_RPC_PORT (8545, embedded chain only), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000),
  * DH_RELAYER_PORT (8547), DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one),
  * DH_BLOCK_TIME_MS (1000, embedded chain only); a port in use is replaced by a free one. On the first
- * start of the local network, DH_MIN_NOTICE, DH_MIN_WINDOW and DH_MAX_WINDOW (seconds) set the
- * deployment's parameters (default 10 s, 60 s and 60 days).
+ * start of the local network, DH_MIN_NOTICE, DH_MIN_WINDOW and DH_MAX_WINDOW (seconds) and
+ * DH_MAX_OPEN_PER_INITIATOR set the deployment's parameters (default 10 s, 60 s, 60 days and 3 open
+ * meetings per initiator and building).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -90,6 +91,13 @@ function envSeconds(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 10 * 365 * 24 * 3600) throw new ConfigError([`${name}: got '${raw}', expected a whole number of seconds`]);
+  return Number(raw);
+}
+
+function envCount(name: string, fallback: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new ConfigError([`${name}: got '${raw}', expected a whole number 1–${max}`]);
   return Number(raw);
 }
 
@@ -283,7 +291,7 @@ async function localChain(): Promise<Chain> {
       minNotice: envSeconds("DH_MIN_NOTICE", LOCAL_PARAMETERS.minNotice),
       minWindow: envSeconds("DH_MIN_WINDOW", LOCAL_PARAMETERS.minWindow),
       maxWindow: envSeconds("DH_MAX_WINDOW", LOCAL_PARAMETERS.maxWindow),
-      maxOpenPerInitiator: LOCAL_PARAMETERS.maxOpenPerInitiator,
+      maxOpenPerInitiator: envCount("DH_MAX_OPEN_PER_INITIATOR", LOCAL_PARAMETERS.maxOpenPerInitiator, 65_535),
     };
     step(`deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall (notice ${parameters.minNotice} s, windows of ${parameters.minWindow} s to ${parameters.maxWindow} s)`);
     deployment = await finalDeployment(provider, await deployDigitalHome(deployer, { network: "local", parameters }), confirmations);
