@@ -87,7 +87,8 @@ async function readJson<T>(file: string, schema: z.ZodType<T>, what: string): Pr
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
-    throw new AppError("local_state_invalid", `${file} (${what}) is not one this program wrote: ${issues}`);
+    // most often a folder of an older version of Digital Home, whose chain holds that version's contracts
+    throw new AppError("local_state_invalid", `${file} (${what}) is not one this version of Digital Home writes (${issues}): a folder of another version, or damaged; remove ${path.dirname(file)} to start over`);
   }
   return parsed.data;
 }
