@@ -23,17 +23,28 @@ import { deploymentSchema, type Deployment } from "#lib/deployment.js";
 import { AppError } from "#lib/errors.js";
 import type { SeedResult } from "./seed.js";
 
-const token = () => randomBytes(24).toString("hex");
-const secretsSchema = z.object({
-  custodyMasterKey: z.string().regex(/^[0-9a-f]{64}$/),
-  registrarToken: z.string().regex(/^[0-9a-f]{48}$/),
-  organiserKey: z.string().regex(/^0x[0-9a-f]{64}$/),
+const TOKEN = { pattern: /^[0-9a-f]{48}$/, make: () => randomBytes(24).toString("hex") };
+/**
+ * The services' secrets, each with its form and how it is made. A secret added here later is made
+ * on the first start that lacks it and kept from then on; the others never change.
+ */
+const SECRETS = {
+  custodyMasterKey: { pattern: /^[0-9a-f]{64}$/, make: () => randomBytes(32).toString("hex") },
+  registrarToken: TOKEN,
+  organiserKey: { pattern: /^0x[0-9a-f]{64}$/, make: () => Wallet.createRandom().privateKey },
   /** Custody's credential at the relayer. */
-  custodyClientToken: z.string().regex(/^[0-9a-f]{48}$/),
+  custodyClientToken: TOKEN,
   /** The bearer token of the relayer's /metrics. */
-  metricsToken: z.string().regex(/^[0-9a-f]{48}$/),
-});
-export type LocalSecrets = z.infer<typeof secretsSchema>;
+  metricsToken: TOKEN,
+} satisfies Record<string, { pattern: RegExp; make: () => string }>;
+export type LocalSecrets = Record<keyof typeof SECRETS, string>;
+const secretNames = Object.keys(SECRETS) as Array<keyof typeof SECRETS>;
+const secretsSchema = z.object(Object.fromEntries(secretNames.map((n) => [n, z.string().regex(SECRETS[n].pattern).optional()]))).strict();
+
+/** Every secret made afresh (the embedded demo's, which lasts one start). */
+export function newSecrets(): LocalSecrets {
+  return Object.fromEntries(secretNames.map((n) => [n, SECRETS[n].make()])) as LocalSecrets;
+}
 
 const seedSchema = z.discriminatedUnion("status", [
   /** The seed began and has not finished: the chain may hold half a demo. */
@@ -161,20 +172,17 @@ export class LocalFolder {
     await writeAtomically(this.file("state.json"), JSON.stringify(this.data, null, 2) + "\n", 0o600);
   }
 
-  /** The secrets generated on the first start (generated now if there are none), kept with mode 0600. */
+  /** The secrets generated on the first start (those missing generated now), kept with mode 0600. */
   async secrets(): Promise<LocalSecrets> {
     const file = this.file("secrets.json");
+    let kept: Partial<LocalSecrets> = {};
     if (existsSync(file)) {
       if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
-      return readJson(file, secretsSchema, "the services' secrets");
+      kept = (await readJson(file, secretsSchema, "the services' secrets")) as Partial<LocalSecrets>;
     }
-    const secrets: LocalSecrets = {
-      custodyMasterKey: randomBytes(32).toString("hex"),
-      registrarToken: token(),
-      organiserKey: Wallet.createRandom().privateKey,
-      custodyClientToken: token(),
-      metricsToken: token(),
-    };
+    const missing = secretNames.filter((n) => kept[n] === undefined);
+    if (missing.length === 0) return kept as LocalSecrets;
+    const secrets = { ...newSecrets(), ...kept };
     await writeAtomically(file, JSON.stringify(secrets, null, 2) + "\n", 0o600);
     return secrets;
   }

@@ -29,7 +29,6 @@
  * DH_MAX_OPEN_PER_INITIATOR set the deployment's parameters (default 10 s, 60 s, 60 days and 3 open
  * meetings per initiator and building).
  */
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
@@ -37,7 +36,7 @@ import { parseArgs } from "node:util";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
-import { LocalFolder } from "../dev/local-state.js";
+import { LocalFolder, newSecrets, type LocalSecrets } from "../dev/local-state.js";
 import { PROJECT_ROOT, contractSources, writeDeployment, type Deployment } from "#lib/deployment.js";
 import { seedDemo, type SeedResult } from "../dev/seed.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
@@ -144,12 +143,11 @@ interface Chain {
   deployment: Deployment;
   deploymentFile: string;
   senderKeys: string[];
-  custodyMasterKey: string;
-  registrarToken: string;
-  /** Custody's credential at the relayer, so residents' ballots are not limited as one anonymous client's. */
-  custodyClientToken: string;
-  /** The bearer token of the relayer's /metrics. */
-  metricsToken: string;
+  /**
+   * The services' keys and tokens (dev/local-state.ts names them): made afresh for the embedded demo,
+   * kept in the folder on the local network. A service added to the start takes its own from here.
+   */
+  secrets: LocalSecrets;
   /** Blocks the relayer, the query node and the notifier wait before they treat a block as final. */
   confirmations: number;
   /** The demo as seeded before (the local network), or how to seed it now. */
@@ -216,7 +214,8 @@ async function embeddedChain(): Promise<Chain> {
   step("deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
-  const registrarToken = randomBytes(24).toString("hex");
+  // the organiser is the development account #1; every other secret lasts this one start
+  const secrets = { ...newSecrets(), organiserKey: DEV_KEYS[1] };
   return {
     description: "a fresh demo",
     relayerRpc: url,
@@ -227,13 +226,10 @@ async function embeddedChain(): Promise<Chain> {
     deployment,
     deploymentFile,
     senderKeys: DEV_KEYS.slice(2),
-    custodyMasterKey: randomBytes(32).toString("hex"),
-    registrarToken,
-    custodyClientToken: randomBytes(24).toString("hex"),
-    metricsToken: randomBytes(24).toString("hex"),
+    secrets,
     confirmations: 0,
     seed: (services) =>
-      seedDemo({ rpcUrl: url, deployment, registrar: deployer, organiser, registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
+      seedDemo({ rpcUrl: url, deployment, registrar: deployer, organiser, registrarToken: secrets.registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
     bannerLines: [`  JSON-RPC           ${url}   (chain id ${deployment.chainId})`],
     stop: async () => provider.destroy(),
   };
@@ -312,10 +308,7 @@ async function localChain(): Promise<Chain> {
     deployment,
     deploymentFile,
     senderKeys: accounts.senders.map((k) => k.privateKey),
-    custodyMasterKey: secrets.custodyMasterKey,
-    registrarToken: secrets.registrarToken,
-    custodyClientToken: secrets.custodyClientToken,
-    metricsToken: secrets.metricsToken,
+    secrets,
     confirmations,
     seeded: folder.seed,
     seed: async (services) => {
@@ -413,8 +406,8 @@ try {
     RELAYER_PORT: String(envPort("DH_RELAYER_PORT", 8547)),
     RELAYER_DB_PATH: path.join(c.dataDir, "relayer.sqlite"),
     RELAYER_SENDER_KEYS: c.senderKeys.join(","),
-    RELAYER_CLIENT_TOKENS: c.custodyClientToken,
-    RELAYER_METRICS_TOKEN: c.metricsToken,
+    RELAYER_CLIENT_TOKENS: c.secrets.custodyClientToken,
+    RELAYER_METRICS_TOKEN: c.secrets.metricsToken,
     ...(c.confirmations > 0 ? { RELAYER_CONFIRMATIONS: String(c.confirmations) } : {}),
   });
   relayer = await startRelayer(relayerConfig, { deployment: c.deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
@@ -424,12 +417,12 @@ try {
     LOG_LEVEL: logLevel,
     CUSTODY_PORT: String(envPort("DH_CUSTODY_PORT", 8548)),
     CUSTODY_DB_PATH: path.join(c.dataDir, "custody.sqlite"),
-    CUSTODY_MASTER_KEY: c.custodyMasterKey,
-    CUSTODY_REGISTRAR_TOKEN: c.registrarToken,
+    CUSTODY_MASTER_KEY: c.secrets.custodyMasterKey,
+    CUSTODY_REGISTRAR_TOKEN: c.secrets.registrarToken,
     // a demo on loopback only: custody refuses to reveal codes anywhere else
     CUSTODY_REVEAL_OTP: "true",
     CUSTODY_RELAYER_URL: relayer.url,
-    CUSTODY_RELAYER_TOKEN: c.custodyClientToken,
+    CUSTODY_RELAYER_TOKEN: c.secrets.custodyClientToken,
     // the web server, on this machine, names each browser in X-Forwarded-For
     CUSTODY_TRUSTED_PROXIES: "127.0.0.1",
     // the seed onboards and logs in dozens of residents at once
@@ -489,7 +482,7 @@ try {
       LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       NOTIFIER_PORT: String(port),
       NOTIFIER_DB_PATH: path.join(c.dataDir, "notifier.sqlite"),
-      NOTIFIER_REGISTRAR_TOKEN: c.registrarToken,
+      NOTIFIER_REGISTRAR_TOKEN: c.secrets.registrarToken,
       NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       NOTIFIER_TEXTS_FILE: textsFile,
@@ -500,7 +493,7 @@ try {
     {
       deployment: c.deployment,
       prepare: async (directory) => {
-        await registerDemoContacts(directory, { custodyUrl, registrarToken: c.registrarToken, residentIds: seed.residents });
+        await registerDemoContacts(directory, { custodyUrl, registrarToken: c.secrets.registrarToken, residentIds: seed.residents });
       },
     },
   ));
