@@ -1,6 +1,7 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
- * /api/custody and /api/relayer to those services, /api/texts serves the agenda texts checked
+ * /api/custody and /api/relayer to those services, /api/login says how the page signs residents in
+ * (login-config.ts), /api/texts serves the agenda texts checked
  * against their hashes, /api/rules the legal rules' names and articles under each version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
@@ -21,6 +22,7 @@ import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { checkOidcLogin, type LoginConfig, type OidcLogin } from "./login-config.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
@@ -33,6 +35,11 @@ export interface WebServerOptions {
   relayerUrl: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
+  /**
+   * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
+   * it, the page logs in with custody's one-time codes.
+   */
+  oidc?: OidcLogin;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
   trustedProxies?: readonly string[];
   logger?: Logger;
@@ -135,14 +142,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     relayer: upstream("relayer", options.relayerUrl),
   };
   const trusted = trustedProxies(options.trustedProxies ?? []);
+  const oidc = options.oidc ? checkOidcLogin(options.oidc) : undefined;
+  const login: LoginConfig = oidc
+    ? { mode: "oidc", issuer: oidc.issuer, clientId: oidc.clientId, redirectUri: oidc.redirectUri, scope: oidc.scope, ...(oidc.resource ? { resource: oidc.resource } : {}) }
+    : { mode: "code" };
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(securityHeaders);
+  app.use(securityHeaders(oidc?.providerOrigin));
   app.use(requestId);
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
+  app.get("/api/login", (_req, res) => void res.json(login));
   app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
