@@ -186,9 +186,6 @@ try {
   const textsFile = path.join(dataDir, "agenda-texts.json");
   await writeAgendaTexts(textsFile);
   const access = { rpcUrl: chain.url, deploymentFile, dataDir, logLevel };
-  step("starting the document store");
-  documents = await onPort(envPort("DH_DOCUMENTS_PORT", 8551), "document store", (port) => startDemoDocuments(access, { port, custodyUrl: custody!.url }));
-
   step("starting the notifier (e-mail goes to a local capture)");
   const held: string[] = [];
   mail = await startMailCapture({
@@ -201,6 +198,7 @@ try {
   });
   // the notices link to the web page, which starts last (it forwards to every other service)
   const webPort = await choosePort(envPort("DH_WEB_PORT", 8080));
+  const documentsPort = await choosePort(envPort("DH_DOCUMENTS_PORT", 8551));
   const rpcUrl = chain.url;
   const custodyUrl = custody.url;
   const smtpPort = mail.port;
@@ -221,7 +219,7 @@ try {
     { deployment },
   ));
 
-  step("starting the registrar and the keeper");
+  step("starting the registrar, the document store and the keeper");
   registrar = await onPort(envPort("DH_REGISTRAR_PORT", 8550), "registrar", (port) =>
     startDemoRegistrar(access, { port, chainKey: DEV_KEYS[0]!, custodyUrl, custodyToken: registrarToken, notifierUrl: notifier!.url, notifierToken: registrarToken }),
   );
@@ -229,6 +227,7 @@ try {
   // the registrar's operator signs in to the import screen with it
   const registrarTokenFile = path.join(dataDir, "registrar-api-token");
   await writeFile(registrarTokenFile, `${registrar.apiToken}\n`, { mode: 0o600 });
+  documents = await startDemoDocuments(access, { port: documentsPort, custodyUrl, registrarUrl, registrarToken: registrar.apiToken });
   keeper = await onPort(envPort("DH_KEEPER_PORT", 8552), "keeper", (port) =>
     startDemoKeeper(access, { port, chainKey: DEV_KEYS[1]!, registrarUrl, registrarToken: registrar!.apiToken, documentsUrl: documents!.running.url, documentsToken: documents!.tokens.keeper }),
   );
