@@ -27,7 +27,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
-import { seedDemo, writeAgendaTexts } from "../dev/seed.js";
+import { seedDemo } from "../dev/seed.js";
 import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
 import type { Keeper } from "../keeper/src/service.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
@@ -183,8 +183,6 @@ try {
   const graphqlServer = await queryNode.start();
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
-  const textsFile = path.join(dataDir, "agenda-texts.json");
-  await writeAgendaTexts(textsFile);
   const access = { rpcUrl: chain.url, deploymentFile, dataDir, logLevel };
   step("starting the notifier (e-mail goes to a local capture)");
   const held: string[] = [];
@@ -196,7 +194,8 @@ try {
       else held.push(line);
     },
   });
-  // the notices link to the web page, which starts last (it forwards to every other service)
+  // the notices link to the web page, which starts last (it forwards to every other service), and
+  // read the wordings from the document store, which starts after the registrar it asks
   const webPort = await choosePort(envPort("DH_WEB_PORT", 8080));
   const documentsPort = await choosePort(envPort("DH_DOCUMENTS_PORT", 8551));
   const rpcUrl = chain.url;
@@ -212,7 +211,7 @@ try {
       NOTIFIER_REGISTRAR_TOKEN: registrarToken,
       NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      NOTIFIER_TEXTS_FILE: textsFile,
+      NOTIFIER_DOCUMENTS_URL: `http://127.0.0.1:${documentsPort}`,
       NOTIFIER_VOTE_URL: `http://127.0.0.1:${webPort}`,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
     }),
@@ -244,7 +243,6 @@ try {
     registrarApiToken: registrar.apiToken,
     documentsUrl: documents.running.url,
     documentsToken: documents.tokens.seed,
-    textsFile,
     progress: (m) => step(`  ${m}`),
   });
   step("waiting for the keeper to file the finished meeting's protocol");
@@ -269,7 +267,6 @@ try {
     documentsUrl: documents.running.url,
     keeperUrl: keeper.url,
     notifierUrl: notifier.url,
-    textsFile,
   });
   provider.destroy();
 

@@ -49,8 +49,10 @@ export interface NotifierConfig {
   jwtAudience: string;
   smtp?: SmtpConfig;
   sms?: SmsConfig;
-  /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes. */
+  /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes (a deployment without a document store). */
   textsFile?: string;
+  /** The document store, where each wording is read under its hash (the question's textRef). */
+  documentsUrl?: string;
   /** Where residents vote, shown in notices. */
   voteUrl: string;
   timeZone: string;
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     smtp: smtpUrl ? { url: smtpUrl, from: mailFrom, verifyTls: unverified === undefined } : undefined,
     sms: smsUrl ? { webhookUrl: smsUrl, token: r.raw("NOTIFIER_SMS_WEBHOOK_TOKEN") } : undefined,
     textsFile: r.raw("NOTIFIER_TEXTS_FILE"),
+    documentsUrl: r.url("NOTIFIER_DOCUMENTS_URL", ["http", "https"]),
     voteUrl: r.url("NOTIFIER_VOTE_URL", ["http", "https"], "http://127.0.0.1:8080/") ?? "",
     timeZone,
     defaultLanguage: r.oneOf("NOTIFIER_DEFAULT_LANGUAGE", "ru", LANGUAGES),

@@ -1,8 +1,8 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
- * services, /api/texts serves the agenda texts checked against their hashes, /api/rules the legal
- * rules' names and articles under each version's hash.
+ * services (the page reads agenda wordings as documents of the store), /api/rules the legal rules'
+ * names and articles under each version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -11,12 +11,10 @@
  * address goes upstream in X-Forwarded-For (replacing any the client sent), so the services' rate
  * limits see each client, not the web server. Every answer carries the page's security headers.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { id } from "ethers";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { AppError, ConfigError } from "#lib/errors.js";
+import { AppError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
@@ -40,8 +38,6 @@ export interface WebServerOptions {
   keeperUrl?: string;
   /** The notifier (a meeting's delivery log). */
   notifierUrl?: string;
-  /** A JSON array of agenda texts (each served under its keccak256). */
-  textsFile?: string;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
   trustedProxies?: readonly string[];
   logger?: Logger;
@@ -138,12 +134,6 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.logger ?? createLogger("warn", { service: "web" });
-  const texts: Record<string, string> = {};
-  if (options.textsFile) {
-    const list: unknown = JSON.parse(await readFile(options.textsFile, "utf8"));
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
-    for (const text of list) texts[id(text).toLowerCase()] = text;
-  }
   const upstreams: Partial<Record<ServiceName, Upstream>> = {
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
@@ -165,7 +155,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.use(requestId);
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
-  app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
   app.use("/api", forward(upstreams, trusted));
