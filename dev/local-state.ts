@@ -2,12 +2,13 @@
  * What `npm start -- --network local` keeps between runs, in its folder (data/local/ by default):
  *
  *   network/          the geth network (the network tool's folder: keys, genesis, chain databases)
- *   secrets.json      custody's master key, the registrar's token, the management organisation's
- *                     key, custody's token at the relayer and the relayer's metrics token:
- *                     generated once, mode 0600 (the folder is 0700)
+ *   secrets.json      custody's master key, the registrar's token, the keeper's chain key (funded
+ *                     in the genesis), custody's token at the relayer and the relayer's metrics
+ *                     token: generated once, mode 0600 (the folder is 0700)
  *   state.json        what is done once: the deployment record, and whether the demo was seeded
- *   relayer.sqlite, custody.sqlite, subgraph.sqlite, notifier.sqlite, agenda-texts.json
- *                     each service's database, resumed from its cursor on the next start
+ *   relayer.sqlite, custody.sqlite, subgraph.sqlite, notifier.sqlite, registrar.sqlite, documents/,
+ *   keeper/           each service's database, resumed from its cursor on the next start (the
+ *                     keeper's folder also holds the operator's protocol signing key)
  *
  * Secrets are generated here, never typed in, and never leave the folder except into the
  * configuration of the one service that needs each. Files are replaced atomically (written beside,
@@ -31,7 +32,8 @@ const TOKEN = { pattern: /^[0-9a-f]{48}$/, make: () => randomBytes(24).toString(
 const SECRETS = {
   custodyMasterKey: { pattern: /^[0-9a-f]{64}$/, make: () => randomBytes(32).toString("hex") },
   registrarToken: TOKEN,
-  organiserKey: { pattern: /^0x[0-9a-f]{64}$/, make: () => Wallet.createRandom().privateKey },
+  /** The keeper's chain key, funded in the genesis: it sends each meeting's finalize. */
+  keeperKey: { pattern: /^0x[0-9a-f]{64}$/, make: () => Wallet.createRandom().privateKey },
   /** Custody's credential at the relayer. */
   custodyClientToken: TOKEN,
   /** The bearer token of the relayer's /metrics. */
@@ -55,6 +57,8 @@ const seedSchema = z.discriminatedUnion("status", [
     logins: z.array(z.object({ residentId: z.string(), role: z.string() })),
     residents: z.array(z.string()),
     meetings: z.object({ finished: z.string(), open: z.string(), poll: z.string() }),
+    notices: z.object({ finished: z.string(), open: z.string(), poll: z.string() }),
+    attachment: z.string(),
   }),
 ]);
 
@@ -196,7 +200,7 @@ export class LocalFolder {
     const seed = this.data.seed;
     if (seed?.status !== "done") return undefined;
     const { finished, open, poll } = seed.meetings;
-    return { logins: seed.logins, residents: seed.residents, meetings: { finished: BigInt(finished), open: BigInt(open), poll: BigInt(poll) } };
+    return { logins: seed.logins, residents: seed.residents, meetings: { finished: BigInt(finished), open: BigInt(open), poll: BigInt(poll) }, notices: seed.notices, attachment: seed.attachment };
   }
 
   async seedStarted(): Promise<void> {
@@ -206,7 +210,7 @@ export class LocalFolder {
   async seedDone(result: SeedResult): Promise<void> {
     const { finished, open, poll } = result.meetings;
     await this.update({
-      seed: { status: "done", at: new Date().toISOString(), logins: result.logins, residents: result.residents, meetings: { finished: String(finished), open: String(open), poll: String(poll) } },
+      seed: { status: "done", at: new Date().toISOString(), logins: result.logins, residents: result.residents, meetings: { finished: String(finished), open: String(open), poll: String(poll) }, notices: result.notices, attachment: result.attachment },
     });
   }
 }

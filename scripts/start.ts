@@ -10,12 +10,16 @@
  *     against the signers);
  *  4. the embedded query node indexing the subgraph and serving GraphQL (on the local network from the
  *     observer);
- *  5. the demo (dev/seed.ts): two buildings with joint owners and heirs, owners with custodial wallets, a
- *     finished annual meeting with a representative's ballot and a paper decision, an open meeting an
- *     owner announced gas-free through custody and the relayer, and a poll (on the local network seeded
- *     once, on its first start);
- *  6. the web page;
- *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
+ *  5. the notifier sending its notices into a local mail capture that prints each e-mail, and the
+ *     document store;
+ *  6. the registrar (the buildings' registers) and the keeper (closes meetings, files their protocols);
+ *  7. the demo (dev/seed.ts): two buildings imported from dev/demo/*.csv through the registrar, with joint
+ *     owners and heirs, owners and organisations with custodial wallets, the agendas' notices, wordings and
+ *     an attachment in the document store, a finished annual meeting with a representative's ballot and a
+ *     paper decision that the keeper finalizes and files the protocol of, an open meeting an owner
+ *     announced gas-free through custody and the relayer, and a poll (on the local network seeded once,
+ *     on its first start);
+ *  8. the web page.
  *
  * The embedded chain is a fresh demo every start (a new chain; the services' databases go to
  * data/demo/, replaced). The local network keeps everything in data/local/ (DH_LOCAL_DIR): the nodes'
@@ -23,14 +27,15 @@
  * (dev/local-state.ts); Ctrl-C stops every process this started, the nodes too.
  *
  * Environment: DH_RPC_PORT (8545, embedded chain only), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000),
- * DH_RELAYER_PORT (8547), DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one),
- * DH_BLOCK_TIME_MS (1000, embedded chain only); a port in use is replaced by a free one. On the first
- * start of the local network, DH_MIN_NOTICE, DH_MIN_WINDOW and DH_MAX_WINDOW (seconds) and
- * DH_MAX_OPEN_PER_INITIATOR set the deployment's parameters (default 10 s, 60 s, 60 days and 3 open
- * meetings per initiator and building).
+ * DH_RELAYER_PORT (8547), DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_REGISTRAR_PORT (8550),
+ * DH_DOCUMENTS_PORT (8551), DH_KEEPER_PORT (8552), DH_MAIL_PORT (a free one), DH_BLOCK_TIME_MS (1000,
+ * embedded chain only); a port in use is replaced by a free one. On the first start of the local
+ * network, DH_MIN_NOTICE, DH_MIN_WINDOW and DH_MAX_WINDOW (seconds) and DH_MAX_OPEN_PER_INITIATOR set
+ * the deployment's parameters (default 10 s, 60 s, 60 days and 3 open meetings per initiator and
+ * building).
  */
 import { existsSync } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { JsonRpcProvider, Wallet } from "ethers";
@@ -38,7 +43,9 @@ import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { LocalFolder, newSecrets, type LocalSecrets } from "../dev/local-state.js";
 import { PROJECT_ROOT, contractSources, writeDeployment, type Deployment } from "#lib/deployment.js";
-import { seedDemo, type SeedResult } from "../dev/seed.js";
+import { seedDemo, type SeedOptions, type SeedResult } from "../dev/seed.js";
+import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
+import type { Keeper } from "../keeper/src/service.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
@@ -49,7 +56,6 @@ import { startCustody, type RunningCustody } from "../custody/src/service.js";
 import { QueryNode } from "../query-node/src/query-node.js";
 import {
   loadConfig as loadNotifierConfig,
-  registerDemoContacts,
   startMailCapture,
   startNotifier,
   type MailCapture,
@@ -66,8 +72,8 @@ const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 36
 /** The local network runs on a real clock: a short notice and window, so the first start seeds the demo in about two minutes. */
 const LOCAL_PARAMETERS = { minNotice: 10, minWindow: 60, maxWindow: 60 * 24 * 3600, maxOpenPerInitiator: 3 };
 const SUBGRAPH_NAME = "digital-home";
-// Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
-// #1 is the management organisation, #2–#4 send the relayer's batches.
+// Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and is the
+// registrar's chain key, #1 is the keeper's, #2–#4 send the relayer's batches.
 const DEV_KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -130,6 +136,9 @@ async function onPort<T>(preferred: number, label: string, start: (port: number)
 const started = Date.now();
 const step = (text: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${text}`);
 
+/** The services the seed works through. */
+type SeedServices = Pick<SeedOptions, "custodyUrl" | "relayerUrl" | "registrarUrl" | "registrarApiToken" | "documentsUrl" | "documentsToken">;
+
 /** What the services run against: the chain, the contracts on it, and where their data and secrets are. */
 interface Chain {
   /** For the banner. */
@@ -152,7 +161,10 @@ interface Chain {
   confirmations: number;
   /** The demo as seeded before (the local network), or how to seed it now. */
   seeded?: SeedResult;
-  seed(services: { custodyUrl: string; relayerUrl: string; textsFile: string }): Promise<SeedResult>;
+  seed(services: SeedServices): Promise<SeedResult>;
+  /** The chain key of the registrar service (an account with REGISTRAR_ROLE) and the keeper's (funded: it sends finalize). */
+  registrarKey: string;
+  keeperKey: string;
   /** Lines for the banner about the chain itself. */
   bannerLines: string[];
   stop(): Promise<void>;
@@ -168,6 +180,9 @@ let queryNode: QueryNode | undefined;
 let web: WebServer | undefined;
 let mail: MailCapture | undefined;
 let notifier: RunningNotifier | undefined;
+let documents: DemoDocuments | undefined;
+let registrar: DemoRegistrar | undefined;
+let keeper: Keeper | undefined;
 let bannerShown = false;
 let stopping = false;
 
@@ -175,9 +190,12 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping…");
+  await web?.close().catch(() => undefined);
+  await keeper?.stop().catch(() => undefined);
+  await registrar?.running.stop().catch(() => undefined);
   await notifier?.stop().catch(() => undefined);
   await mail?.stop().catch(() => undefined);
-  await web?.close().catch(() => undefined);
+  await documents?.running.stop().catch(() => undefined);
   await custody?.stop().catch(() => undefined);
   await relayer?.stop().catch(() => undefined);
   await queryNode?.close().catch(() => undefined);
@@ -209,13 +227,12 @@ async function embeddedChain(): Promise<Chain> {
   const url = embedded.url;
   const provider = new JsonRpcProvider(url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
   const deployer = new Wallet(DEV_KEYS[0], provider);
-  const organiser = new Wallet(DEV_KEYS[1], provider);
 
   step("deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
   const deploymentFile = await writeDeployment(deployment);
-  // the organiser is the development account #1; every other secret lasts this one start
-  const secrets = { ...newSecrets(), organiserKey: DEV_KEYS[1] };
+  // every secret lasts this one start
+  const secrets = newSecrets();
   return {
     description: "a fresh demo",
     relayerRpc: url,
@@ -229,7 +246,9 @@ async function embeddedChain(): Promise<Chain> {
     secrets,
     confirmations: 0,
     seed: (services) =>
-      seedDemo({ rpcUrl: url, deployment, registrar: deployer, organiser, registrarToken: secrets.registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
+      seedDemo({ rpcUrl: url, deployment, registrar: deployer, registrarToken: secrets.registrarToken, ...services, progress: (m) => step(`  ${m}`) }),
+    registrarKey: DEV_KEYS[0],
+    keeperKey: DEV_KEYS[1],
     bannerLines: [`  JSON-RPC           ${url}   (chain id ${deployment.chainId})`],
     stop: async () => provider.destroy(),
   };
@@ -251,7 +270,7 @@ async function localChain(): Promise<Chain> {
     );
   }
   const secrets = await folder.secrets();
-  const organiserAddress = new Wallet(secrets.organiserKey).address;
+  const keeperAddress = new Wallet(secrets.keeperKey).address;
   const geth = await installGeth({ log: (m) => step(`  ${m}`) });
   if (geth.built) step(`built geth ${geth.version} in ${geth.seconds.toFixed(0)} s`);
 
@@ -261,7 +280,7 @@ async function localChain(): Promise<Chain> {
     // A network folder left by a first start that stopped while making it holds no chain yet.
     await rm(folder.networkDir, { recursive: true, force: true });
     step(`creating the local network in ${folder.networkDir} (4 signers, 1 observer, one block a second)`);
-    network = await createNetwork(folder.networkDir, { fund: [organiserAddress] });
+    network = await createNetwork(folder.networkDir, { fund: [keeperAddress] });
     await folder.update({ networkCreated: true });
   } else {
     network = await LocalNetwork.open(folder.networkDir);
@@ -279,7 +298,6 @@ async function localChain(): Promise<Chain> {
   const chainId = network.spec.chainId;
   const provider = new GethProvider(network.url(relayerNode), chainId, { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 });
   const deployer = new Wallet(accounts.deployer.privateKey, provider);
-  const organiser = new Wallet(secrets.organiserKey, provider);
 
   let deployment = folder.deployment;
   if (deployment === undefined) {
@@ -311,13 +329,14 @@ async function localChain(): Promise<Chain> {
     secrets,
     confirmations,
     seeded: folder.seed,
+    registrarKey: accounts.deployer.privateKey,
+    keeperKey: secrets.keeperKey,
     seed: async (services) => {
       await folder.seedStarted();
       const result = await seedDemo({
         rpcUrl: network.url(relayerNode),
         deployment: final,
         registrar: deployer,
-        organiser,
         registrarToken: secrets.registrarToken,
         ...services,
         clock: "wait",
@@ -427,6 +446,8 @@ try {
     CUSTODY_TRUSTED_PROXIES: "127.0.0.1",
     // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
+    // residents' tokens for the registrar (a meeting's not-voted list) and the document store (uploads)
+    CUSTODY_DEMO_AUDIENCES: DEMO_AUDIENCES,
   });
   custody = await startCustody(custodyConfig, { deployment: c.deployment, logger: createLogger(custodyConfig.logLevel, { service: "custody" }) });
 
@@ -436,15 +457,73 @@ try {
   const graphqlServer = await queryNode.start();
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
-  const textsFile = path.join(c.dataDir, "agenda-texts.json");
+  step("starting the notifier (e-mail goes to a local capture)");
+  const held: string[] = [];
+  mail = await startMailCapture({
+    httpPort: envPort("DH_MAIL_PORT", 0),
+    onMessage: (m) => {
+      const line = `✉  ${m.to.join(", ")} — ${m.subject}`;
+      if (bannerShown) console.log(line);
+      else held.push(line);
+    },
+  });
+  // the notices link to the web page, which starts last (it forwards to every other service), and
+  // read the wordings from the document store, which starts after the registrar it asks
+  const webPort = await choosePort(envPort("DH_WEB_PORT", 8080));
+  const documentsPort = await choosePort(envPort("DH_DOCUMENTS_PORT", 8551));
+  const custodyUrl = custody.url;
+  const smtpPort = mail.port;
+  notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
+    loadNotifierConfig({
+      RPC_URL: c.publicRpc,
+      DEPLOYMENT: c.deploymentFile,
+      LOG_LEVEL: logLevel,
+      NOTIFIER_PORT: String(port),
+      NOTIFIER_DB_PATH: path.join(c.dataDir, "notifier.sqlite"),
+      NOTIFIER_REGISTRAR_TOKEN: c.secrets.registrarToken,
+      NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
+      NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      NOTIFIER_DOCUMENTS_URL: `http://127.0.0.1:${documentsPort}`,
+      NOTIFIER_VOTE_URL: `http://127.0.0.1:${webPort}`,
+      NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
+      NOTIFIER_CONFIRMATIONS: String(c.confirmations),
+    }),
+    { deployment: c.deployment },
+  ));
+
+  step("starting the registrar, the document store and the keeper");
+  // the registrar writes the chain through the relayer's node; the store reads owners where the public reads
+  const writer = { rpcUrl: c.relayerRpc, deploymentFile: c.deploymentFile, dataDir: c.dataDir, logLevel, confirmations: c.confirmations };
+  const reader = { ...writer, rpcUrl: c.publicRpc };
+  registrar = await onPort(envPort("DH_REGISTRAR_PORT", 8550), "registrar", (port) =>
+    startDemoRegistrar(writer, { port, chainKey: c.registrarKey, custodyUrl, custodyToken: c.secrets.registrarToken, notifierUrl: notifier!.url, notifierToken: c.secrets.registrarToken }),
+  );
+  const registrarUrl = registrar.running.url;
+  // the registrar's operator signs in to the import screen with it
+  const registrarTokenFile = path.join(c.dataDir, "registrar-api-token");
+  await writeFile(registrarTokenFile, `${registrar.apiToken}\n`, { mode: 0o600 });
+  documents = await startDemoDocuments(reader, { port: documentsPort, custodyUrl, registrarUrl, registrarToken: registrar.apiToken });
+  keeper = await onPort(envPort("DH_KEEPER_PORT", 8552), "keeper", (port) =>
+    startDemoKeeper(writer, { port, chainKey: c.keeperKey, registrarUrl, registrarToken: registrar!.apiToken, documentsUrl: documents!.running.url, documentsToken: documents!.tokens.keeper }),
+  );
+
   let seed: SeedResult;
   if (c.seeded) {
     seed = c.seeded;
     step(`the demo was seeded on the first start: meetings №${seed.meetings.finished}, №${seed.meetings.open} and poll №${seed.meetings.poll}`);
   } else {
-    step("seeding the demo: buildings, owners, a finished meeting, an open meeting announced gas-free and a poll");
-    seed = await c.seed({ custodyUrl: custody.url, relayerUrl: relayer.url, textsFile });
+    step("seeding the demo: buildings imported through the registrar, a finished meeting, an open meeting announced gas-free and a poll");
+    seed = await c.seed({
+      custodyUrl: custody.url,
+      relayerUrl: relayer.url,
+      registrarUrl,
+      registrarApiToken: registrar.apiToken,
+      documentsUrl: documents.running.url,
+      documentsToken: documents.tokens.seed,
+    });
   }
+  step("waiting for the keeper to file the finished meeting's protocol");
+  const protocol = await waitForProtocol(keeper.url, seed.meetings.finished, c.confirmations > 0 ? 300_000 : 120_000);
   step("waiting for the query node to index up to the chain head");
   const provider = new JsonRpcProvider(c.publicRpc, c.chainId, { staticNetwork: true, cacheTimeout: -1 });
   const head = (await provider.getBlockNumber()) - c.confirmations;
@@ -458,45 +537,16 @@ try {
   }
 
   step("starting the web page");
-  web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
-    startWebServer({ port, graphqlUrl, custodyUrl: custody!.url, relayerUrl: relayer!.url, textsFile }),
-  );
-
-  step("starting the notifier (e-mail goes to a local capture)");
-  const held: string[] = [];
-  mail = await startMailCapture({
-    httpPort: envPort("DH_MAIL_PORT", 0),
-    onMessage: (m) => {
-      const line = `✉  ${m.to.join(", ")} — ${m.subject}`;
-      if (bannerShown) console.log(line);
-      else held.push(line);
-    },
+  web = await startWebServer({
+    port: webPort,
+    graphqlUrl,
+    custodyUrl: custody.url,
+    relayerUrl: relayer.url,
+    registrarUrl,
+    documentsUrl: documents.running.url,
+    keeperUrl: keeper.url,
+    notifierUrl: notifier.url,
   });
-  const custodyUrl = custody.url;
-  const smtpPort = mail.port;
-  const webUrl = web.url;
-  notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
-    loadNotifierConfig({
-      RPC_URL: c.publicRpc,
-      DEPLOYMENT: c.deploymentFile,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-      NOTIFIER_PORT: String(port),
-      NOTIFIER_DB_PATH: path.join(c.dataDir, "notifier.sqlite"),
-      NOTIFIER_REGISTRAR_TOKEN: c.secrets.registrarToken,
-      NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
-      NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      NOTIFIER_TEXTS_FILE: textsFile,
-      NOTIFIER_VOTE_URL: webUrl,
-      NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
-      NOTIFIER_CONFIRMATIONS: String(c.confirmations),
-    }),
-    {
-      deployment: c.deployment,
-      prepare: async (directory) => {
-        await registerDemoContacts(directory, { custodyUrl, registrarToken: c.secrets.registrarToken, residentIds: seed.residents });
-      },
-    },
-  ));
   await c.stop();
 
   console.log(`
@@ -507,6 +557,9 @@ Digital Home is running (${c.description}).
   Custodial wallet   ${custody.url}/v1
   Notifier           ${notifier.url}/v1   (captured e-mail: ${mail.httpUrl}/)
 ${c.bannerLines.join("\n")}
+  Registrar          ${registrarUrl}/v1   (its API token: ${registrarTokenFile})
+  Document store     ${documents.running.url}/v1
+  Keeper             ${keeper.url}/v1   (protocol of meeting №${seed.meetings.finished}: ${documents.running.url}/v1/documents/${protocol.pdf?.id})
   Deployment record  ${c.deploymentFile}
 Demo logins (one-time codes are shown on the login page):
 ${seed.logins.map((l) => `  ${l.residentId.padEnd(18)} ${l.role}`).join("\n")}

@@ -40,7 +40,7 @@ describe("the local network's folder", () => {
   });
 
   it("refuses secrets in a form it does not write, or that it does not know, and changes nothing", async () => {
-    for (const change of [{ registrarToken: "not-hex" }, { organiserKey: "0x1234" }, { somethingElse: "a".repeat(48) }]) {
+    for (const change of [{ registrarToken: "not-hex" }, { keeperKey: "0x1234" }, { somethingElse: "a".repeat(48) }]) {
       const dir = folderDir();
       const first = await (await LocalFolder.open(dir)).secrets();
       const text = JSON.stringify({ ...first, ...change });

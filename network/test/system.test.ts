@@ -17,11 +17,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
-import { JsonRpcProvider, NonceManager, Wallet, getAddress, type Signer } from "ethers";
+import { JsonRpcProvider, NonceManager, Wallet, getAddress, parseEther, type Signer } from "ethers";
 import { MeetingHall__factory } from "#typechain/index.js";
 import { ballotDomain } from "#lib/ballot.js";
 import { readDeployment, type Deployment } from "#lib/deployment.js";
-import { Choice } from "#lib/domain.js";
+import { Choice, OrganiserRole } from "#lib/domain.js";
 import { QUESTION_SETS, announce, connectWorld, registerBuilding, type Announced, type World } from "../../dev/scenario.js";
 import { GethProvider } from "../geth-provider.js";
 import { LocalNetwork } from "../local-network.js";
@@ -120,7 +120,7 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   let deployment: Deployment;
   let observer: JsonRpcProvider;
   let world: World;
-  let secrets: { registrarToken: string; organiserKey: string; custodyClientToken: string; metricsToken: string };
+  let secrets: { registrarToken: string; custodyClientToken: string; metricsToken: string };
   let seeded: { residents: string[]; meetings: { open: string } };
   let loadItems: Map<string, LoadItem[]>;
   let voters: Wallet[];
@@ -201,9 +201,13 @@ describe("Digital Home on the local geth network", { skip, timeout: 1_800_000 },
   });
 
   it("holds a whole meeting through custody, the relayer and 4 signers, and the index on the observer and the audit against the observer alone agree with the contract", async (t) => {
-    const organiser = new NonceManager(new Wallet(secrets.organiserKey, world.provider)) as Signer;
+    // a new meeting in the demo's first building, announced by a management organisation the
+    // registrar names for it (the demo's own organisation announces through custody; this one pays gas)
+    const organiserKey = Wallet.createRandom();
+    await (await world.operator.sendTransaction({ to: organiserKey.address, value: parseEther("1") })).wait();
+    await (await world.registry.setOrganiser(1n, organiserKey.address, OrganiserRole.ManagementOrganisation)).wait();
+    const organiser = new NonceManager(organiserKey.connect(world.provider)) as Signer;
     const hall = MeetingHall__factory.connect(deployment.contracts.MeetingHall.address, organiser);
-    // a new meeting in the demo's first building, announced by its management organisation
     const meeting = await announce({ ...world, operator: organiser, hall }, 1n, QUESTION_SETS.courtyard, { delay: 8, window: 30 });
     await waitFor("the voting window to open", async () => ((await observer.getBlock("latest"))!.timestamp >= meeting.votingStart ? true : undefined), { timeoutMs: 60_000 });
     const accepted: string[] = [];

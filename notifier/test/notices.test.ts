@@ -1,6 +1,7 @@
 /**
  * The notifier end to end against real pieces: a local chain with the voting core, an SMTP server
- * that parses what it receives, an HTTP endpoint as the SMS gateway and an identity provider's JWKS.
+ * that parses what it receives, an HTTP endpoint as the SMS gateway, an identity provider's JWKS and
+ * the document store, from which the notices take the agenda's wordings.
  * One building with sole owners, co-owners and two couples holding flats jointly: an annual meeting
  * with its own administrator announced, voted, reminded and finalized; then a poll.
  */
@@ -11,6 +12,9 @@ import { Wallet, ZeroHash, id } from "ethers";
 import { SHARE_UNIT } from "#lib/domain.js";
 import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
 import { QUESTION_SETS, advance, announce, latestTimestamp, registerBuilding, relay, signBallot, type Building } from "../../dev/scenario.js";
+import { DocumentsClient } from "#lib/documents-client.js";
+import { loadConfig as loadDocumentsConfig } from "../../documents/src/config.js";
+import { startDocuments, type RunningDocuments } from "../../documents/src/service.js";
 import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
 import type { RunningNotifier } from "../src/service.js";
 import { formatTime, ruleWords } from "../src/templates.js";
@@ -25,7 +29,6 @@ import {
   startSmsGateway,
   startWorld,
   until,
-  writeTexts,
   type IdentityProvider,
   type SmsGateway,
   type TestWorld,
@@ -36,12 +39,15 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": 
 const POLL = [{ text: "Покрасить стены в подъезде в светло-зелёный цвет?" }];
 const typeOf = (code: string) => RULES_2024_09_01.questionTypes[questionTypeIndex(RULES_2024_09_01, code)]!;
 
+const DOCUMENTS_TOKEN = "seed-token-of-the-notices-test";
+
 describe("notifier", () => {
   let t: TestWorld;
   let mail: MailCapture;
   let sms: SmsGateway;
   let idp: IdentityProvider;
   let notifier: RunningNotifier;
+  let documents: RunningDocuments;
   let building: Building;
   let eligible: Wallet[];
   /** J and K hold a flat jointly and J one alone; M and N hold one jointly and nothing else. */
@@ -80,12 +86,15 @@ describe("notifier", () => {
     eligible = await owningWallets(t.world, building.buildingId, [...building.owners, j, k, m, n]);
     assert.ok([j, k, m, n].every((w) => eligible.includes(w)), "joint owners are owners");
     assert.ok(eligible.length >= 6, `the layout gives ${eligible.length} owners with weight`);
-    const textsFile = writeTexts(t.dir, [...QUESTIONS.map((q) => q.text), ...POLL.map((q) => q.text)]);
+    // the wordings are documents of the store, under their textRefs; the notifier has no texts file
+    documents = await startDocuments(loadDocumentsConfig({ DOCUMENTS_PORT: "0", DOCUMENTS_DIR: path.join(t.dir, "documents"), DOCUMENTS_SERVICE_TOKENS: `seed=${DOCUMENTS_TOKEN}`, LOG_LEVEL: "silent" }));
+    const store = new DocumentsClient(documents.url, { token: DOCUMENTS_TOKEN });
+    for (const text of [...QUESTIONS.map((q) => q.text), ...POLL.map((q) => q.text)]) assert.equal(await store.put(Buffer.from(text, "utf8"), { contentType: "text/plain", name: "q.txt" }), id(text));
     ({ notifier } = await startInProcess(t, {
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
       NOTIFIER_SMS_WEBHOOK_URL: sms.url,
       NOTIFIER_JWKS_URL: idp.jwksUrl,
-      NOTIFIER_TEXTS_FILE: textsFile,
+      NOTIFIER_DOCUMENTS_URL: documents.url,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "600",
     }));
     // eligible[0] ru, all channels · [1] en, no SMS · [2] declined every channel · [3] malformed e-mail and phone · rest alternate languages
@@ -107,6 +116,7 @@ describe("notifier", () => {
 
   after(async () => {
     await notifier?.stop();
+    await documents?.stop();
     await mail?.stop();
     await sms?.close();
     await idp?.close();
@@ -163,6 +173,37 @@ describe("notifier", () => {
       const stranger = await get(`${notifier.url}/v1/feed`, await idp.token("nobody"));
       assert.equal(stranger.status, 403);
       assert.equal(stranger.json.error.code, "unknown_resident");
+    });
+
+    it("lets the meeting's initiator and administrator download its delivery log as the proof of notice, in CSV and JSON; nobody else", async () => {
+      // the initiator (the registrar's operator account here) and the administrator, signed in as residents of the directory
+      assert.equal((await register(notifier.url, "initiator-1", { address: await t.world.operator.getAddress(), language: "ru" })).status, 201);
+      assert.equal((await register(notifier.url, "administrator-1", { address: administrator, language: "ru" })).status, 201);
+      const url = `${notifier.url}/v1/meetings/${meeting.meetingId}/delivery-log`;
+      const registrarLog = (await get(`${notifier.url}/v1/delivery-log?meetingId=${meeting.meetingId}`, REGISTRAR_TOKEN)).json.entries;
+      assert.ok(registrarLog.length > 0);
+      for (const who of ["initiator-1", "administrator-1"]) {
+        const json = await get(`${url}?format=json`, await idp.token(who));
+        assert.equal(json.status, 200, JSON.stringify(json.json));
+        assert.equal(json.json.meetingId, meeting.meetingId.toString());
+        assert.deepEqual(json.json.entries, registrarLog, `${who}: every attempt of the meeting's notices`);
+      }
+      const res = await fetch(`${url}?format=csv`, { headers: { authorization: `Bearer ${await idp.token("administrator-1")}` } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/csv/);
+      assert.match(res.headers.get("content-disposition") ?? "", new RegExp(`attachment; filename="delivery-log-${meeting.meetingId}.csv"`));
+      const lines = (await res.text()).trimEnd().split("\r\n");
+      assert.equal(lines[0], "id,at,noticeId,meetingId,type,address,residentId,channel,destination,attempt,outcome,providerResponse");
+      assert.equal(lines.length, 1 + registrarLog.length);
+      const sentMail = registrarLog.find((e: { channel: string; outcome: string }) => e.channel === "email" && e.outcome === "sent");
+      assert.ok(lines.some((l) => l.startsWith(`${sentMail.id},`) && l.includes(sentMail.destination)), "each attempt a line, with its destination");
+      // an owner who got the notice, a resident the directory does not know, no token: refused; an unknown meeting, a bad format
+      const owner = await get(url, await idp.token("owner-0"));
+      assert.deepEqual([owner.status, owner.json.error.code], [403, "not_meeting_officer"]);
+      assert.equal((await get(url, await idp.token("nobody"))).status, 403);
+      assert.equal((await get(url)).status, 401);
+      assert.equal((await get(`${notifier.url}/v1/meetings/999/delivery-log`, await idp.token("administrator-1"))).status, 404);
+      assert.equal((await get(`${url}?format=xml`, await idp.token("administrator-1"))).status, 400);
     });
 
     it("reports a malformed address and phone in the delivery log without blocking the others", async () => {

@@ -55,11 +55,24 @@ export const relayer = {
   status: (ballotId) => call(`/api/relayer/v1/ballots/${ballotId}`),
 };
 
-let texts;
-/** Agenda texts by their keccak256 reference, checked by the server against the hash. */
-export async function agendaTexts() {
-  texts ??= call("/api/texts").catch(() => ({}));
-  return texts;
+const texts = new Map();
+/**
+ * A wording by its keccak256 reference (a question's textRef, a building's register reference): the
+ * text document the store keeps under that hash (it re-hashes the bytes on every read), or null when
+ * the store has none. Read once per page load: a document never changes.
+ */
+export function documentText(ref) {
+  const id = String(ref ?? "").toLowerCase();
+  if (!/^0x[0-9a-f]{64}$/.test(id)) return Promise.resolve(null);
+  if (!texts.has(id)) {
+    texts.set(
+      id,
+      fetch(`/api/documents/v1/documents/${id}`, { headers: { accept: "text/plain" } })
+        .then(async (r) => (r.ok && (r.headers.get("content-type") ?? "").startsWith("text/plain") ? r.text() : null))
+        .catch(() => null),
+    );
+  }
+  return texts.get(id);
 }
 
 let rules;

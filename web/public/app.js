@@ -82,15 +82,13 @@ function totalOf(m) {
   return BigInt(isPoll(m) ? m.building.electorateSize : m.building.totalWeight);
 }
 
-/** The building's address when its register reference is among the published texts, else its number. */
+/** The building's name when its register reference is a text in the document store, else its number. */
 async function buildingName(b) {
-  const texts = await api.agendaTexts();
-  return texts[(b.ref ?? "").toLowerCase()] ?? `${t("building")} ${b.buildingId}`;
+  return (await api.documentText(b.ref)) ?? `${t("building")} ${b.buildingId}`;
 }
 
 async function questionText(q) {
-  const texts = await api.agendaTexts();
-  return texts[q.textRef.toLowerCase()] ?? `${t("textUnknown")} ${short(q.textRef)}`;
+  return (await api.documentText(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
 }
 
 // ---------------------------------------------------------------- header

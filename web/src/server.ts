@@ -1,8 +1,9 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
- * /api/custody and /api/relayer to those services, /api/login says how the page signs residents in
- * (login-config.ts), /api/texts serves the agenda texts checked
- * against their hashes, /api/rules the legal rules' names and articles under each version's hash.
+ * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
+ * services (the page reads agenda wordings as documents of the store), /api/login says how the page
+ * signs residents in (login-config.ts), /api/rules the legal rules' names and articles under each
+ * version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -11,12 +12,10 @@
  * address goes upstream in X-Forwarded-For (replacing any the client sent), so the services' rate
  * limits see each client, not the web server. Every answer carries the page's security headers.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { id } from "ethers";
 import { PROJECT_ROOT } from "#lib/deployment.js";
-import { AppError, ConfigError } from "#lib/errors.js";
+import { AppError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
@@ -26,15 +25,21 @@ import { checkOidcLogin, type LoginConfig, type OidcLogin } from "./login-config
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
-import { apiPath, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
+import { MAX_BODY, apiPath, targetOf, upstream, type Route, type ServiceName, type Upstream } from "./upstreams.js";
 
 export interface WebServerOptions {
   port?: number;
   graphqlUrl: string;
   custodyUrl: string;
   relayerUrl: string;
-  /** A JSON array of agenda texts (each served under its keccak256). */
-  textsFile?: string;
+  /** The registrar (imports, buildings, a meeting's not-voted list); unset: /api/registrar answers upstream_not_configured. */
+  registrarUrl?: string;
+  /** The document store (uploads, documents, their meta). */
+  documentsUrl?: string;
+  /** The keeper (a meeting's protocol). */
+  keeperUrl?: string;
+  /** The notifier (a meeting's delivery log). */
+  notifierUrl?: string;
   /**
    * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
    * it, the page logs in with custody's one-time codes.
@@ -50,17 +55,14 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
-/** The largest answer passed back (a page of 1,000 ballots is far less). */
-const MAX_ANSWER = 8 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 15_000;
-/** Answer headers passed back to the page. */
-const ANSWER_HEADERS = ["content-type", "retry-after"];
+/** A document read through the web server is never run as part of the page, whatever its type. */
+const DOCUMENT_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
-/** Reads an upstream answer's body, refusing one larger than MAX_ANSWER. */
-async function readAnswer(response: globalThis.Response): Promise<Buffer> {
+/** Reads an upstream answer's body, refusing one larger than `max` bytes. */
+async function readAnswer(response: globalThis.Response, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_ANSWER) {
+  if (declared > max) {
     await response.body?.cancel();
     throw new AppError("upstream_too_large", "the service's answer is too large");
   }
@@ -71,7 +73,7 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;
     size += chunk.value.length;
-    if (size > MAX_ANSWER) {
+    if (size > max) {
       await reader!.cancel();
       throw new AppError("upstream_too_large", "the service's answer is too large");
     }
@@ -80,20 +82,28 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: ReadonlySet<string>) {
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, trusted: ReadonlySet<string>) {
+  const bodies = new Map<number, ReturnType<typeof express.raw>>();
+  const rawBody = (limit: number) => {
+    let parser = bodies.get(limit);
+    if (!parser) bodies.set(limit, (parser = express.raw({ type: () => true, limit, inflate: false })));
+    return parser;
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     let target: URL;
+    let route: Route;
     let up: Upstream;
     try {
-      const { service, path: rest } = apiPath(req.originalUrl);
-      up = upstreams[service];
-      target = targetOf(up, req.method, rest);
+      const { service, path: rest, query } = apiPath(req.originalUrl);
+      const configured = upstreams[service];
+      if (!configured) throw new AppError("upstream_not_configured", `no service is configured behind /api/${service}`);
+      up = configured;
+      ({ url: target, route } = targetOf(up, req.method, rest, query));
     } catch (err) {
       if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
       return next(err);
     }
-    rawBody(req, res, async (err?: unknown) => {
+    rawBody(route.maxBody ?? MAX_BODY)(req, res, async (err?: unknown) => {
       if (err) return next(err);
       const headers: Record<string, string> = {};
       for (const name of up.headers) {
@@ -102,7 +112,7 @@ function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: Re
       }
       headers["x-forwarded-for"] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
       headers["x-request-id"] = res.locals.requestId;
-      const body = req.method === "POST" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
+      const body = req.method !== "GET" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
       let answer: globalThis.Response;
       try {
         answer = await fetch(target, { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
@@ -114,12 +124,13 @@ function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: Re
           await answer.body?.cancel();
           throw new AppError("upstream_redirect", `the service behind /api/${up.name} answered with a redirect, which is not followed`);
         }
-        const bytes = await readAnswer(answer);
+        const bytes = await readAnswer(answer, up.maxAnswer);
         res.status(answer.status);
-        for (const name of ANSWER_HEADERS) {
+        for (const name of up.answerHeaders) {
           const value = answer.headers.get(name);
           if (value !== null) res.setHeader(name, value);
         }
+        if (up.name === "documents") res.setHeader("Content-Security-Policy", DOCUMENT_POLICY);
         res.send(bytes);
       } catch (failure) {
         next(failure instanceof AppError ? failure : new AppError("upstream_unavailable", `the service behind /api/${up.name} broke off its answer`, { cause: failure }));
@@ -130,17 +141,18 @@ function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: Re
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.logger ?? createLogger("warn", { service: "web" });
-  const texts: Record<string, string> = {};
-  if (options.textsFile) {
-    const list: unknown = JSON.parse(await readFile(options.textsFile, "utf8"));
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
-    for (const text of list) texts[id(text).toLowerCase()] = text;
-  }
-  const upstreams: Record<ServiceName, Upstream> = {
+  const upstreams: Partial<Record<ServiceName, Upstream>> = {
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
     relayer: upstream("relayer", options.relayerUrl),
   };
+  const optional: Array<[ServiceName, string | undefined]> = [
+    ["registrar", options.registrarUrl],
+    ["documents", options.documentsUrl],
+    ["keeper", options.keeperUrl],
+    ["notifier", options.notifierUrl],
+  ];
+  for (const [name, url] of optional) if (url !== undefined) upstreams[name] = upstream(name, url);
   const trusted = trustedProxies(options.trustedProxies ?? []);
   const oidc = options.oidc ? checkOidcLogin(options.oidc) : undefined;
   const login: LoginConfig = oidc
@@ -155,7 +167,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
   app.get("/api/login", (_req, res) => void res.json(login));
-  app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
   app.use("/api", forward(upstreams, trusted));
