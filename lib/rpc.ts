@@ -13,7 +13,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { JsonRpcProvider, Network, type JsonRpcApiProviderOptions, type JsonRpcPayload, type JsonRpcResult } from "ethers";
+import { JsonRpcProvider, Network, type JsonRpcApiProviderOptions, type JsonRpcPayload, type JsonRpcResult, type PerformActionRequest } from "ethers";
 import { AppError, type AppErrorOptions } from "./errors.js";
 
 export class RpcError extends AppError {
@@ -132,6 +132,19 @@ export class HttpJsonRpcProvider extends JsonRpcProvider {
     const transport = new JsonRpcTransport(url, { timeoutMs, maxSockets });
     super(url, chainId === undefined ? undefined : Network.from(chainId), providerOptions);
     this.transport = transport;
+  }
+
+  /**
+   * Gas is estimated against the block the node seals next ("pending"), as the transaction will run.
+   * geth estimates in the latest block's context, at its timestamp, unless told which block; the
+   * registry keys its checkpoints by timestamp, so a write right after another (the next batch of a
+   * register's premises) is estimated as updating that block's checkpoints in place and runs out of
+   * gas writing new ones when it lands in a later block. Hardhat's simulator and Besu take the tag too.
+   */
+  override getRpcRequest(req: PerformActionRequest): null | { method: string; args: Array<unknown> } {
+    const request = super.getRpcRequest(req);
+    if (request !== null && req.method === "estimateGas" && request.args.length === 1) return { method: request.method, args: [...request.args, "pending"] };
+    return request;
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {

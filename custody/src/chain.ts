@@ -132,6 +132,8 @@ export class CustodyChain {
       try {
         const gas: string = await this.provider.send("eth_estimateGas", [
           { from: this.forwarderAddress, to: this.hallAddress, data: data + from.slice(2).toLowerCase() },
+          // as the transaction will run: in the block sealed next (see lib/rpc.ts)
+          "pending",
         ]);
         return { ok: true, gas: BigInt(gas) };
       } catch (err) {

@@ -113,6 +113,24 @@ describe("JSON-RPC transport", function () {
       }
     });
 
+    it("estimates gas against the pending block, where the transaction will run, not the latest one", async function () {
+      const asked: unknown[][] = [];
+      const url = await serve((body, _req, res) => {
+        const b = body as { id: number; method: string; params: unknown[] };
+        if (b.method === "eth_estimateGas") asked.push(b.params);
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: b.id, result: b.method === "eth_chainId" ? "0x7a69" : "0x5208" }));
+      });
+      const provider = new HttpJsonRpcProvider(url, 31337, { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+      try {
+        expect(await provider.estimateGas({ to: "0x0000000000000000000000000000000000000001", data: "0x" })).to.equal(21000n);
+        expect(asked).to.have.length(1);
+        expect(asked[0]).to.have.length(2);
+        expect(asked[0]![1]).to.equal("pending");
+      } finally {
+        provider.destroy();
+      }
+    });
+
     it("fails with the transport's RpcError when the node is down, which counts as unreachable", async function () {
       const provider = new HttpJsonRpcProvider(await closedPort(), 31337, { staticNetwork: true, batchMaxCount: 1 });
       try {
