@@ -1,7 +1,9 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
- * /api/custody and /api/relayer to those services, /api/texts serves the agenda texts checked
- * against their hashes, /api/rules the legal rules' names and articles under each version's hash.
+ * /api/custody, /api/relayer, /api/documents and /api/registrar to those services, /api/texts serves
+ * the agenda texts checked against their hashes, /api/rules the legal rules' names and articles under
+ * each version's hash, /api/parameters the deployment's legal minimums (notice, window bounds) that
+ * the page checks an announcement's dates against before anything is signed.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -14,7 +16,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { id } from "ethers";
-import { PROJECT_ROOT } from "#lib/deployment.js";
+import { PROJECT_ROOT, type Parameters } from "#lib/deployment.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
@@ -31,6 +33,12 @@ export interface WebServerOptions {
   graphqlUrl: string;
   custodyUrl: string;
   relayerUrl: string;
+  /** The document store (agenda texts, attachments, notices, protocols); without it /api/documents answers 502. */
+  documentsUrl?: string;
+  /** The registrar (a meeting's owners who have not voted); without it /api/registrar answers 502. */
+  registrarUrl?: string;
+  /** The deployment's parameters (its record's, which MeetingHall was deployed with). */
+  parameters?: Parameters;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
@@ -43,17 +51,14 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
-/** The largest answer passed back (a page of 1,000 ballots is far less). */
-const MAX_ANSWER = 8 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 15_000;
-/** Answer headers passed back to the page. */
-const ANSWER_HEADERS = ["content-type", "retry-after"];
+/** Answer headers passed back to the page (a document's name and whether it downloads). */
+const ANSWER_HEADERS = ["content-type", "retry-after", "content-disposition"];
 
-/** Reads an upstream answer's body, refusing one larger than MAX_ANSWER. */
-async function readAnswer(response: globalThis.Response): Promise<Buffer> {
+/** Reads an upstream answer's body, refusing one larger than its service's limit (upstreams.ts). */
+async function readAnswer(response: globalThis.Response, maxAnswer: number): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_ANSWER) {
+  if (declared > maxAnswer) {
     await response.body?.cancel();
     throw new AppError("upstream_too_large", "the service's answer is too large");
   }
@@ -64,7 +69,7 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;
     size += chunk.value.length;
-    if (size > MAX_ANSWER) {
+    if (size > maxAnswer) {
       await reader!.cancel();
       throw new AppError("upstream_too_large", "the service's answer is too large");
     }
@@ -73,20 +78,26 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: ReadonlySet<string>) {
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, trusted: ReadonlySet<string>) {
+  const bodyReaders = new Map<number, ReturnType<typeof express.raw>>();
+  const rawBody = (limit: number) => {
+    if (!bodyReaders.has(limit)) bodyReaders.set(limit, express.raw({ type: () => true, limit }));
+    return bodyReaders.get(limit)!;
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     let target: URL;
     let up: Upstream;
     try {
       const { service, path: rest } = apiPath(req.originalUrl);
-      up = upstreams[service];
+      const configured = upstreams[service];
+      if (!configured) throw new AppError("upstream_unavailable", `no service is configured behind /api/${service}`, { retryable: true });
+      up = configured;
       target = targetOf(up, req.method, rest);
     } catch (err) {
       if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
       return next(err);
     }
-    rawBody(req, res, async (err?: unknown) => {
+    rawBody(up.maxBody)(req, res, async (err?: unknown) => {
       if (err) return next(err);
       const headers: Record<string, string> = {};
       for (const name of up.headers) {
@@ -107,7 +118,7 @@ function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: Re
           await answer.body?.cancel();
           throw new AppError("upstream_redirect", `the service behind /api/${up.name} answered with a redirect, which is not followed`);
         }
-        const bytes = await readAnswer(answer);
+        const bytes = await readAnswer(answer, up.maxAnswer);
         res.status(answer.status);
         for (const name of ANSWER_HEADERS) {
           const value = answer.headers.get(name);
@@ -129,10 +140,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
     for (const text of list) texts[id(text).toLowerCase()] = text;
   }
-  const upstreams: Record<ServiceName, Upstream> = {
+  const upstreams: Partial<Record<ServiceName, Upstream>> = {
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
     relayer: upstream("relayer", options.relayerUrl),
+    ...(options.documentsUrl ? { documents: upstream("documents", options.documentsUrl) } : {}),
+    ...(options.registrarUrl ? { registrar: upstream("registrar", options.registrarUrl) } : {}),
   };
   const trusted = trustedProxies(options.trustedProxies ?? []);
 
@@ -146,6 +159,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
+  app.get("/api/parameters", (_req, res) => {
+    if (!options.parameters) throw new AppError("not_found", "this web server was not given the deployment's parameters");
+    res.json(options.parameters);
+  });
   app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));
   app.use(notFound);

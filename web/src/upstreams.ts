@@ -4,11 +4,11 @@
  * is checked against this table as the client sent it — no percent-escape, dot segment, empty
  * segment, backslash, `@`, `:` or query is ever joined onto an origin — and the URL built from it is
  * checked to have kept the service's origin. Everything else behind the services (JSON-RPC, metrics,
- * health, the registrar's endpoints, the mail capture) is out of reach.
+ * health, the registrar's imports and registers, the mail capture) is out of reach.
  */
 import { AppError, ConfigError } from "#lib/errors.js";
 
-export type ServiceName = "graphql" | "custody" | "relayer";
+export type ServiceName = "graphql" | "custody" | "relayer" | "documents" | "registrar";
 
 export interface Route {
   method: "GET" | "POST";
@@ -23,6 +23,9 @@ export interface Upstream {
   routes: readonly Route[];
   /** Request headers passed on (besides X-Forwarded-For and X-Request-Id, which the web server sets). */
   headers: readonly string[];
+  /** The largest request body passed on, and the largest answer passed back, in bytes. */
+  maxBody: number;
+  maxAnswer: number;
 }
 
 /** The routes of each service that the page calls (web/public/api.js). */
@@ -34,17 +37,42 @@ export const ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
     { method: "POST", path: /^\/v1\/auth\/logout$/ },
     { method: "GET", path: /^\/v1\/me$/ },
     { method: "POST", path: /^\/v1\/ballots$/ },
+    // a token of the signed-in resident for the document store, the registrar or the notifier (demo login)
+    { method: "POST", path: /^\/v1\/auth\/exchange$/ },
+    // announcing, paper decisions, powers of attorney: forward requests custody builds, checks and signs
+    { method: "POST", path: /^\/v1\/requests$/ },
   ],
   relayer: [
     { method: "GET", path: /^\/v1\/ballots\/0x[0-9a-fA-F]{64}$/ },
+    { method: "GET", path: /^\/v1\/requests\/0x[0-9a-fA-F]{64}$/ },
     { method: "GET", path: /^\/v1\/domain$/ },
   ],
+  documents: [
+    { method: "POST", path: /^\/v1\/documents$/ },
+    { method: "GET", path: /^\/v1\/documents\/0x[0-9a-fA-F]{64}$/ },
+    { method: "GET", path: /^\/v1\/documents\/0x[0-9a-fA-F]{64}\/meta$/ },
+  ],
+  // the meeting's administrator or initiator only (the registrar checks the token against the chain)
+  registrar: [{ method: "GET", path: /^\/v1\/meetings\/[1-9][0-9]{0,19}\/not-voted$/ }],
 };
 
 const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
   graphql: ["content-type", "accept"],
   custody: ["content-type", "accept", "authorization"],
   relayer: ["accept"],
+  documents: ["content-type", "accept", "authorization"],
+  registrar: ["accept", "authorization"],
+};
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** Bodies and answers: the page's JSON calls are small; documents go up to the store's PDF limit (20 MiB). */
+const LIMITS: Readonly<Record<ServiceName, { maxBody: number; maxAnswer: number }>> = {
+  graphql: { maxBody: 64 * KIB, maxAnswer: 8 * MIB },
+  custody: { maxBody: 64 * KIB, maxAnswer: 8 * MIB },
+  relayer: { maxBody: 64 * KIB, maxAnswer: 8 * MIB },
+  documents: { maxBody: 21 * MIB, maxAnswer: 21 * MIB },
+  registrar: { maxBody: 64 * KIB, maxAnswer: 8 * MIB },
 };
 
 /**
@@ -52,7 +80,7 @@ const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
  * `_` and `-` only. Anything else — `%`, `.`, `//`, `\`, `@`, `:`, `;`, `?`, `#`, spaces, non-ASCII —
  * fails here, before any URL is built.
  */
-const API_PATH = /^\/api\/(graphql|custody|relayer)((?:\/[A-Za-z0-9_-]+)*)$/;
+const API_PATH = /^\/api\/(graphql|custody|relayer|documents|registrar)((?:\/[A-Za-z0-9_-]+)*)$/;
 
 /** An upstream for a configured service URL (an http(s) URL without credentials, query or fragment). */
 export function upstream(name: ServiceName, url: string): Upstream {
@@ -65,7 +93,7 @@ export function upstream(name: ServiceName, url: string): Upstream {
   if ((base.protocol !== "http:" && base.protocol !== "https:") || base.username || base.password || base.search || base.hash) {
     throw new ConfigError([`${name}: expected an http(s) URL without credentials, query or fragment, got '${url}'`]);
   }
-  return { name, base, routes: ROUTES[name], headers: HEADERS[name] };
+  return { name, base, routes: ROUTES[name], headers: HEADERS[name], ...LIMITS[name] };
 }
 
 /** The service a raw request target addresses and the path after its prefix, or `invalid_path`. */

@@ -23,6 +23,8 @@ let capture: RecordingServer;
 let graphql: RecordingServer;
 let custody: RecordingServer;
 let relayer: RecordingServer;
+let documents: RecordingServer;
+let registrar: RecordingServer;
 let web: WebServer;
 let webPort: number;
 const victim = Wallet.createRandom().address;
@@ -33,13 +35,23 @@ before(async () => {
   graphql = await recordingServer("graphql");
   custody = await recordingServer("custody");
   relayer = await recordingServer("relayer");
-  web = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+  documents = await recordingServer("documents");
+  registrar = await recordingServer("registrar");
+  web = await startWebServer({
+    graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`,
+    custodyUrl: custody.url,
+    relayerUrl: relayer.url,
+    documentsUrl: documents.url,
+    registrarUrl: registrar.url,
+    parameters: { minNotice: 120, minWindow: 60, maxWindow: 3600, maxOpenPerInitiator: 3 },
+    logger: createLogger("silent"),
+  });
   webPort = Number(new URL(web.url).port);
 });
 
 after(async () => {
   await web?.close();
-  for (const s of [capture, graphql, custody, relayer]) await s?.close();
+  for (const s of [capture, graphql, custody, relayer, documents, registrar]) await s?.close();
   await chain?.close();
 });
 
@@ -156,6 +168,8 @@ function assertOnlyRoutes() {
   for (const r of graphql.requests) assert.ok(r.method === "POST" && r.url === GRAPHQL_PATH, `graphql got ${r.method} ${r.url}`);
   for (const r of custody.requests) assert.ok(allowed("custody", r.method, r.url), `custody got ${r.method} ${r.url}`);
   for (const r of relayer.requests) assert.ok(allowed("relayer", r.method, r.url), `relayer got ${r.method} ${r.url}`);
+  for (const r of documents.requests) assert.ok(allowed("documents", r.method, r.url), `documents got ${r.method} ${r.url}`);
+  for (const r of registrar.requests) assert.ok(allowed("registrar", r.method, r.url), `registrar got ${r.method} ${r.url}`);
 }
 
 async function victimBalance(): Promise<bigint> {
@@ -176,6 +190,13 @@ describe("the web server's proxy", () => {
       ["GET", "/api/custody/v1/me", custody, "/v1/me"],
       ["POST", "/api/custody/v1/ballots", custody, "/v1/ballots"],
       ["GET", `/api/relayer/v1/ballots/${BALLOT}`, relayer, `/v1/ballots/${BALLOT}`],
+      ["POST", "/api/custody/v1/auth/exchange", custody, "/v1/auth/exchange"],
+      ["POST", "/api/custody/v1/requests", custody, "/v1/requests"],
+      ["GET", `/api/relayer/v1/requests/${BALLOT}`, relayer, `/v1/requests/${BALLOT}`],
+      ["POST", "/api/documents/v1/documents", documents, "/v1/documents"],
+      ["GET", `/api/documents/v1/documents/${BALLOT}`, documents, `/v1/documents/${BALLOT}`],
+      ["GET", `/api/documents/v1/documents/${BALLOT}/meta`, documents, `/v1/documents/${BALLOT}/meta`],
+      ["GET", "/api/registrar/v1/meetings/12/not-voted", registrar, "/v1/meetings/12/not-voted"],
     ];
     for (const [method, target, server, path] of cases) {
       const before = server.requests.length;
@@ -186,6 +207,67 @@ describe("the web server's proxy", () => {
       if (method === "POST") assert.equal(server.requests.at(-1)!.body, '{"residentId":"flat-1"}');
     }
     assert.equal(capture.requests.length, 0);
+  });
+
+  it("passes a document of megabytes to the store, and refuses such a body to every other service", async () => {
+    const pdf = "%PDF-1.4\n" + "x".repeat(3 * 1024 * 1024) + "\n%%EOF\n";
+    const before = { documents: documents.requests.length, custody: custody.requests.length };
+    const stored = await rawRequest(webPort, "POST", "/api/documents/v1/documents", { "content-type": "application/pdf", authorization: "Bearer a-resident-token" }, pdf);
+    assert.equal(stored.status, 200, stored.body.slice(0, 200));
+    assert.equal(documents.requests.length, before.documents + 1);
+    assert.equal(documents.requests.at(-1)!.body.length, pdf.length, "the whole document reached the store");
+    assert.equal(documents.requests.at(-1)!.headers.authorization, "Bearer a-resident-token");
+    const refused = await rawRequest(webPort, "POST", "/api/custody/v1/requests", { "content-type": "application/json" }, JSON.stringify({ pad: "x".repeat(3 * 1024 * 1024) }));
+    assert.equal(refused.status, 413, refused.body.slice(0, 200));
+    assert.equal(custody.requests.length, before.custody, "custody never saw the oversized body");
+  });
+
+  it("passes a document's name and disposition back to the page", async () => {
+    const previous = documents.respond;
+    documents.respond = () => ({ status: 200, headers: { "content-type": "application/pdf", "content-disposition": 'attachment; filename="notice.pdf"', "set-cookie": "a=b" }, body: "%PDF-1.4" });
+    try {
+      const r = await rawRequest(webPort, "GET", `/api/documents/v1/documents/${BALLOT}`);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers["content-disposition"], 'attachment; filename="notice.pdf"');
+      assert.equal(r.headers["set-cookie"], undefined, "nothing else comes back");
+    } finally {
+      documents.respond = previous;
+    }
+  });
+
+  it("serves the deployment's parameters, and 502 for a service it was not given", async () => {
+    const r = await rawRequest(webPort, "GET", "/api/parameters");
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { minNotice: 120, minWindow: 60, maxWindow: 3600, maxOpenPerInitiator: 3 });
+    const bare = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    try {
+      const port = Number(new URL(bare.url).port);
+      const none = await rawRequest(port, "GET", "/api/registrar/v1/meetings/1/not-voted");
+      assert.equal(none.status, 502);
+      assert.equal(JSON.parse(none.body).error.code, "upstream_unavailable");
+      assert.equal((await rawRequest(port, "GET", "/api/parameters")).status, 404);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("reaches none of the registrar's or the store's other endpoints", async () => {
+    const before = registrar.requests.length + documents.requests.length;
+    for (const [method, target] of [
+      ["POST", "/api/registrar/v1/imports"],
+      ["GET", "/api/registrar/v1/buildings"],
+      ["GET", "/api/registrar/v1/buildings/1/register"],
+      ["GET", "/api/registrar/v1/meetings/1/annex"],
+      ["GET", "/api/registrar/v1/meetings/0/not-voted"],
+      ["GET", "/api/registrar/v1/health"],
+      ["GET", "/api/documents/v1/health"],
+      ["POST", `/api/documents/v1/documents/${BALLOT}`],
+      ["GET", "/api/documents/v1/documents/0x12"],
+    ] as const) {
+      const r = await rawRequest(webPort, method, target, { "content-type": "application/json" }, method === "POST" ? "{}" : "");
+      assert.ok(r.status >= 400 && r.status < 500, `${method} ${target}: ${r.status}`);
+    }
+    assert.equal(registrar.requests.length + documents.requests.length, before);
   });
 
   it("sends no crafted path anywhere but the web server: neither the chain's JSON-RPC nor any other port is reached", async () => {
