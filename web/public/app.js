@@ -4,6 +4,7 @@ import { bar, fraction } from "./charts.js";
 import { language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
+import { viewArrange } from "./views/arrange.js";
 
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
@@ -13,7 +14,7 @@ let chainTime = Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------- DOM helpers
 
-function h(tag, attrs = {}, ...children) {
+export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -30,11 +31,11 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-function show(...nodes) {
+export function show(...nodes) {
   view().replaceChildren(...nodes);
 }
 
-function errorCard(err) {
+export function errorCard(err) {
   return h("div", { className: "card notice", role: "alert" }, `${t("error")}: ${err.message}${err.code ? ` (${err.code})` : ""}`);
 }
 
@@ -57,8 +58,8 @@ function pct(part, whole) {
   return `${bp / 100n}.${String(bp % 100n).padStart(2, "0")} %`;
 }
 
-const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
-const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
+export const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
+export const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
 
 function phase(m) {
   const now = chainTime;
@@ -81,15 +82,13 @@ function totalOf(m) {
   return BigInt(isPoll(m) ? m.building.electorateSize : m.building.totalWeight);
 }
 
-/** The building's address when its register reference is among the published texts, else its number. */
-async function buildingName(b) {
-  const texts = await api.agendaTexts();
-  return texts[(b.ref ?? "").toLowerCase()] ?? `${t("building")} ${b.buildingId}`;
+/** The building's address when its register reference is a published or stored text, else its number. */
+export async function buildingName(b) {
+  return (await api.textOf(b.ref)) ?? `${t("building")} ${b.buildingId}`;
 }
 
-async function questionText(q) {
-  const texts = await api.agendaTexts();
-  return texts[q.textRef.toLowerCase()] ?? `${t("textUnknown")} ${short(q.textRef)}`;
+export async function questionText(q) {
+  return (await api.textOf(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
 }
 
 // ---------------------------------------------------------------- header
@@ -98,6 +97,7 @@ function renderHeader() {
   document.getElementById("brand").textContent = t("brand");
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
+  document.getElementById("nav-arrange").textContent = t("navArrange");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
   document.getElementById("who").textContent = s ? `${t("loggedInAs")} ${s.residentId}` : "";
@@ -656,7 +656,7 @@ async function auditMeeting(m) {
 // refresh timer running.
 let routing;
 let routeAgain = false;
-function route() {
+export function route() {
   if (routing) {
     routeAgain = true;
     return routing;
@@ -686,6 +686,7 @@ async function renderRoute() {
     if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
+    if (parts[0] === "arrange") return await viewArrange();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));

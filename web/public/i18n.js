@@ -321,3 +321,8 @@ export function t(key) {
   const value = TEXTS[language()][key];
   return value === undefined ? key : value;
 }
+
+/** Adds a view module's own texts (each view carries its texts; the keys must not clash). */
+export function extendTexts(texts) {
+  for (const lang of Object.keys(TEXTS)) Object.assign(TEXTS[lang], texts[lang] ?? {});
+}
