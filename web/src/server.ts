@@ -1,9 +1,10 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
- * /api/custody, /api/relayer, /api/documents and /api/registrar to those services, /api/texts serves
- * the agenda texts checked against their hashes, /api/rules the legal rules' names and articles under
- * each version's hash, /api/parameters the deployment's legal minimums (notice, window bounds) that
- * the page checks an announcement's dates against before anything is signed.
+ * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
+ * services, /api/texts serves the agenda texts checked against their hashes, /api/rules the legal
+ * rules' names and articles under each version's hash, /api/parameters the deployment's legal
+ * minimums (notice, window bounds) that the page checks an announcement's dates against before
+ * anything is signed.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -26,18 +27,22 @@ import { createLogger, type Logger } from "#lib/log.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
-import { apiPath, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
+import { MAX_BODY, apiPath, targetOf, upstream, type Route, type ServiceName, type Upstream } from "./upstreams.js";
 
 export interface WebServerOptions {
   port?: number;
   graphqlUrl: string;
   custodyUrl: string;
   relayerUrl: string;
-  /** The document store (agenda texts, attachments, notices, protocols); without it /api/documents answers 502. */
-  documentsUrl?: string;
-  /** The registrar (a meeting's owners who have not voted); without it /api/registrar answers 502. */
+  /** The registrar (imports, buildings, a meeting's not-voted list); unset: /api/registrar answers upstream_not_configured. */
   registrarUrl?: string;
-  /** The deployment's parameters (its record's, which MeetingHall was deployed with). */
+  /** The document store (uploads, documents, their meta). */
+  documentsUrl?: string;
+  /** The keeper (a meeting's protocol). */
+  keeperUrl?: string;
+  /** The notifier (a meeting's delivery log). */
+  notifierUrl?: string;
+  /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
   parameters?: Parameters;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
@@ -52,13 +57,13 @@ export interface WebServer {
 }
 
 const UPSTREAM_TIMEOUT_MS = 15_000;
-/** Answer headers passed back to the page (a document's name and whether it downloads). */
-const ANSWER_HEADERS = ["content-type", "retry-after", "content-disposition"];
+/** A document read through the web server is never run as part of the page, whatever its type. */
+const DOCUMENT_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
-/** Reads an upstream answer's body, refusing one larger than its service's limit (upstreams.ts). */
-async function readAnswer(response: globalThis.Response, maxAnswer: number): Promise<Buffer> {
+/** Reads an upstream answer's body, refusing one larger than `max` bytes. */
+async function readAnswer(response: globalThis.Response, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxAnswer) {
+  if (declared > max) {
     await response.body?.cancel();
     throw new AppError("upstream_too_large", "the service's answer is too large");
   }
@@ -69,7 +74,7 @@ async function readAnswer(response: globalThis.Response, maxAnswer: number): Pro
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;
     size += chunk.value.length;
-    if (size > maxAnswer) {
+    if (size > max) {
       await reader!.cancel();
       throw new AppError("upstream_too_large", "the service's answer is too large");
     }
@@ -79,25 +84,27 @@ async function readAnswer(response: globalThis.Response, maxAnswer: number): Pro
 }
 
 function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, trusted: ReadonlySet<string>) {
-  const bodyReaders = new Map<number, ReturnType<typeof express.raw>>();
+  const bodies = new Map<number, ReturnType<typeof express.raw>>();
   const rawBody = (limit: number) => {
-    if (!bodyReaders.has(limit)) bodyReaders.set(limit, express.raw({ type: () => true, limit }));
-    return bodyReaders.get(limit)!;
+    let parser = bodies.get(limit);
+    if (!parser) bodies.set(limit, (parser = express.raw({ type: () => true, limit, inflate: false })));
+    return parser;
   };
   return (req: Request, res: Response, next: NextFunction) => {
     let target: URL;
+    let route: Route;
     let up: Upstream;
     try {
-      const { service, path: rest } = apiPath(req.originalUrl);
+      const { service, path: rest, query } = apiPath(req.originalUrl);
       const configured = upstreams[service];
-      if (!configured) throw new AppError("upstream_unavailable", `no service is configured behind /api/${service}`, { retryable: true });
+      if (!configured) throw new AppError("upstream_not_configured", `no service is configured behind /api/${service}`);
       up = configured;
-      target = targetOf(up, req.method, rest);
+      ({ url: target, route } = targetOf(up, req.method, rest, query));
     } catch (err) {
       if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
       return next(err);
     }
-    rawBody(up.maxBody)(req, res, async (err?: unknown) => {
+    rawBody(route.maxBody ?? MAX_BODY)(req, res, async (err?: unknown) => {
       if (err) return next(err);
       const headers: Record<string, string> = {};
       for (const name of up.headers) {
@@ -106,7 +113,7 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
       }
       headers["x-forwarded-for"] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
       headers["x-request-id"] = res.locals.requestId;
-      const body = req.method === "POST" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
+      const body = req.method !== "GET" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
       let answer: globalThis.Response;
       try {
         answer = await fetch(target, { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
@@ -120,10 +127,11 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
         }
         const bytes = await readAnswer(answer, up.maxAnswer);
         res.status(answer.status);
-        for (const name of ANSWER_HEADERS) {
+        for (const name of up.answerHeaders) {
           const value = answer.headers.get(name);
           if (value !== null) res.setHeader(name, value);
         }
+        if (up.name === "documents") res.setHeader("Content-Security-Policy", DOCUMENT_POLICY);
         res.send(bytes);
       } catch (failure) {
         next(failure instanceof AppError ? failure : new AppError("upstream_unavailable", `the service behind /api/${up.name} broke off its answer`, { cause: failure }));
@@ -144,9 +152,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
     relayer: upstream("relayer", options.relayerUrl),
-    ...(options.documentsUrl ? { documents: upstream("documents", options.documentsUrl) } : {}),
-    ...(options.registrarUrl ? { registrar: upstream("registrar", options.registrarUrl) } : {}),
   };
+  const optional: Array<[ServiceName, string | undefined]> = [
+    ["registrar", options.registrarUrl],
+    ["documents", options.documentsUrl],
+    ["keeper", options.keeperUrl],
+    ["notifier", options.notifierUrl],
+  ];
+  for (const [name, url] of optional) if (url !== undefined) upstreams[name] = upstream(name, url);
   const trusted = trustedProxies(options.trustedProxies ?? []);
 
   const app = express();
