@@ -78,12 +78,20 @@ export async function tokenFor(audience) {
 }
 
 export const documents = {
-  /** Stores a document (its bytes as the body) under its keccak256; the same bytes again answer the same id. */
-  async upload(bytes, contentType = "application/octet-stream") {
+  /**
+   * Stores a document (its bytes as the body) under its keccak256; the same bytes again answer the
+   * same id. `query`: its name and, where the store takes them, its access and purpose.
+   */
+  async upload(bytes, contentType = "application/octet-stream", query = {}) {
     const token = await tokenFor("digital-home-documents");
+    const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "")).toString();
     let response;
     try {
-      response = await fetch("/api/documents/v1/documents", { method: "POST", headers: { accept: "application/json", "content-type": contentType, authorization: `Bearer ${token}` }, body: bytes });
+      response = await fetch(`/api/documents/v1/documents${search ? `?${search}` : ""}`, {
+        method: "PUT",
+        headers: { accept: "application/json", "content-type": contentType, authorization: `Bearer ${token}` },
+        body: bytes,
+      });
     } catch (err) {
       throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
     }

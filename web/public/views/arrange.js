@@ -299,7 +299,7 @@ async function storeAndAnnounce(draft, ctx, status) {
   for (const q of draft.questions) {
     const attachments = [];
     for (const f of q.files) {
-      const doc = await api.documents.upload(new Uint8Array(await f.arrayBuffer()), f.type);
+      const doc = await api.documents.upload(new Uint8Array(await f.arrayBuffer()), f.type, { name: f.name });
       attachments.push({ document: doc.id, name: f.name, mediaType: doc.mediaType ?? f.type });
     }
     // the wording's id is keccak256 of its UTF-8 bytes: the question's textRef on chain
