@@ -1,7 +1,7 @@
 // Digital Home web page: residents vote, the public follows results, auditors check receipts.
 import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
-import { language, setLanguage, t } from "./i18n.js";
+import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 
@@ -34,8 +34,13 @@ function show(...nodes) {
   view().replaceChildren(...nodes);
 }
 
-function errorCard(err) {
-  return h("div", { className: "card notice", role: "alert" }, `${t("error")}: ${err.message}${err.code ? ` (${err.code})` : ""}`);
+/** An error in the page's language: the text of its code when the page has one, else the service's message. */
+export function errorMessage(err) {
+  return errorText(err.code) ?? err.message;
+}
+
+export function errorCard(err) {
+  return h("div", { className: "card notice", role: "alert", "data-code": err.code }, `${t("error")}: ${errorMessage(err)}${err.code ? ` (${err.code})` : ""}`);
 }
 
 // ---------------------------------------------------------------- formatting
@@ -150,7 +155,7 @@ function viewLogin() {
           renderHeader();
           location.hash = "#/";
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -170,7 +175,7 @@ function viewLogin() {
           if (answer.code) codeInput.value = answer.code;
           codeForm.hidden = false;
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -357,7 +362,7 @@ async function votePanel(m, s) {
                 ? t("notEligible")
                 : err.code === "no_power_of_attorney"
                   ? t("rejectReasons").NoPowerOfAttorney
-                  : `${t("error")}: ${err.message} (${err.code})`;
+                  : `${t("error")}: ${errorMessage(err)} (${err.code})`;
     }
   }
   card.append(form);
