@@ -24,13 +24,15 @@ import { createLogger, type Logger } from "#lib/log.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
-import { apiPath, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
+import { ROUTES, apiPath, checkRoute, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
 
 export interface WebServerOptions {
   port?: number;
   graphqlUrl: string;
   custodyUrl: string;
   relayerUrl: string;
+  /** The notifier's URL; a service started after the page may be connected later (`WebServer.connect`). */
+  notifierUrl?: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
@@ -40,6 +42,11 @@ export interface WebServerOptions {
 
 export interface WebServer {
   url: string;
+  /**
+   * Connects a service that starts after the page — the notifier, whose notices carry the page's
+   * URL. Until then its routes answer `upstream_unavailable`.
+   */
+  connect(name: ServiceName, url: string): void;
   close(): Promise<void>;
 }
 
@@ -73,14 +80,20 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: ReadonlySet<string>) {
+function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, trusted: ReadonlySet<string>) {
   const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
   return (req: Request, res: Response, next: NextFunction) => {
     let target: URL;
     let up: Upstream;
     try {
       const { service, path: rest } = apiPath(req.originalUrl);
-      up = upstreams[service];
+      const connected = upstreams[service];
+      if (!connected) {
+        // a path that is none of the page's routes is refused as such, connected or not
+        checkRoute(ROUTES[service], req.method, rest);
+        throw new AppError("upstream_unavailable", `the service behind /api/${service} is not connected`, { retryable: true });
+      }
+      up = connected;
       target = targetOf(up, req.method, rest);
     } catch (err) {
       if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
@@ -95,7 +108,7 @@ function forward(upstreams: Readonly<Record<ServiceName, Upstream>>, trusted: Re
       }
       headers["x-forwarded-for"] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
       headers["x-request-id"] = res.locals.requestId;
-      const body = req.method === "POST" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
+      const body = (req.method === "POST" || req.method === "PUT") && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
       let answer: globalThis.Response;
       try {
         answer = await fetch(target, { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
@@ -129,10 +142,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
     for (const text of list) texts[id(text).toLowerCase()] = text;
   }
-  const upstreams: Record<ServiceName, Upstream> = {
+  const upstreams: Partial<Record<ServiceName, Upstream>> = {
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
     relayer: upstream("relayer", options.relayerUrl),
+    ...(options.notifierUrl ? { notifier: upstream("notifier", options.notifierUrl) } : {}),
   };
   const trusted = trustedProxies(options.trustedProxies ?? []);
 
@@ -151,5 +165,5 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.use(notFound);
   app.use(errorHandler(WEB_STATUSES, log));
   const server = await listen(app, "127.0.0.1", options.port ?? 0);
-  return { url: server.url, close: server.close };
+  return { url: server.url, connect: (name, url) => void (upstreams[name] = upstream(name, url)), close: server.close };
 }

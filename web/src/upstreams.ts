@@ -8,10 +8,10 @@
  */
 import { AppError, ConfigError } from "#lib/errors.js";
 
-export type ServiceName = "graphql" | "custody" | "relayer";
+export type ServiceName = "graphql" | "custody" | "relayer" | "notifier";
 
 export interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT";
   /** The path after the service's prefix (/api/<service>), matched whole. */
   path: RegExp;
 }
@@ -32,6 +32,8 @@ export const ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
     { method: "POST", path: /^\/v1\/auth\/code$/ },
     { method: "POST", path: /^\/v1\/auth\/token$/ },
     { method: "POST", path: /^\/v1\/auth\/logout$/ },
+    // the signed-in resident's token for the notifier (the demo's identity provider)
+    { method: "POST", path: /^\/v1\/auth\/exchange$/ },
     { method: "GET", path: /^\/v1\/me$/ },
     { method: "POST", path: /^\/v1\/ballots$/ },
   ],
@@ -39,12 +41,19 @@ export const ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
     { method: "GET", path: /^\/v1\/ballots\/0x[0-9a-fA-F]{64}$/ },
     { method: "GET", path: /^\/v1\/domain$/ },
   ],
+  // a resident's notices and their own channel and language choices
+  notifier: [
+    { method: "GET", path: /^\/v1\/feed$/ },
+    { method: "GET", path: /^\/v1\/me\/preferences$/ },
+    { method: "PUT", path: /^\/v1\/me\/preferences$/ },
+  ],
 };
 
 const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
   graphql: ["content-type", "accept"],
   custody: ["content-type", "accept", "authorization"],
   relayer: ["accept"],
+  notifier: ["content-type", "accept", "authorization"],
 };
 
 /**
@@ -52,7 +61,7 @@ const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
  * `_` and `-` only. Anything else — `%`, `.`, `//`, `\`, `@`, `:`, `;`, `?`, `#`, spaces, non-ASCII —
  * fails here, before any URL is built.
  */
-const API_PATH = /^\/api\/(graphql|custody|relayer)((?:\/[A-Za-z0-9_-]+)*)$/;
+const API_PATH = /^\/api\/(graphql|custody|relayer|notifier)((?:\/[A-Za-z0-9_-]+)*)$/;
 
 /** An upstream for a configured service URL (an http(s) URL without credentials, query or fragment). */
 export function upstream(name: ServiceName, url: string): Upstream {
@@ -75,16 +84,21 @@ export function apiPath(target: string): { service: ServiceName; path: string } 
   return { service: m[1] as ServiceName, path: m[2] ?? "" };
 }
 
+/** Refuses a path that is none of `routes` (`not_found`) or a method none of its routes has (`method_not_allowed`). */
+export function checkRoute(routes: readonly Route[], method: string, path: string): void {
+  const matching = routes.filter((r) => r.path.test(path));
+  if (matching.length === 0) throw new AppError("not_found", "no such endpoint");
+  if (!matching.some((r) => r.method === method)) {
+    throw new AppError("method_not_allowed", `${method} is not allowed here`, { details: { allow: [...new Set(matching.map((r) => r.method))] } });
+  }
+}
+
 /**
  * The URL a request goes to: the validated path joined onto the service's base, refused unless the
  * path is one of its routes for this method and the result keeps the base's origin and path.
  */
 export function targetOf(up: Upstream, method: string, path: string): URL {
-  const routes = up.routes.filter((r) => r.path.test(path));
-  if (routes.length === 0) throw new AppError("not_found", "no such endpoint");
-  if (!routes.some((r) => r.method === method)) {
-    throw new AppError("method_not_allowed", `${method} is not allowed here`, { details: { allow: [...new Set(routes.map((r) => r.method))] } });
-  }
+  checkRoute(up.routes, method, path);
   const basePath = up.base.pathname.replace(/\/+$/, "");
   const target = new URL(up.base.origin);
   target.pathname = basePath + path;
