@@ -347,6 +347,8 @@ const ERRORS = {
     upstream_unavailable: "Сервис временно недоступен; повторите позже.",
     upstream_redirect: "Сервис ответил перенаправлением, которое страница не выполняет.",
     upstream_too_large: "Ответ сервиса слишком велик.",
+    upstream_not_configured: "Этот сервис в данной установке не подключён.",
+    invalid_query: "Неверные параметры запроса.",
     // custody: login, signing
     invalid_code: "Неверный или просроченный одноразовый код.",
     too_many_attempts: "Слишком много попыток входа: подождите и запросите новый код.",
@@ -456,6 +458,8 @@ const ERRORS = {
     upstream_unavailable: "The service is temporarily unavailable; try again later.",
     upstream_redirect: "The service answered with a redirect the page does not follow.",
     upstream_too_large: "The service's answer is too large.",
+    upstream_not_configured: "This service is not connected in this installation.",
+    invalid_query: "The request's parameters are invalid.",
     invalid_code: "The one-time code is wrong or has expired.",
     too_many_attempts: "Too many login attempts: wait and ask for a new code.",
     unknown_audience: "Unknown login audience.",

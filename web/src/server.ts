@@ -1,7 +1,8 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
- * /api/custody and /api/relayer to those services, /api/texts serves the agenda texts checked
- * against their hashes, /api/rules the legal rules' names and articles under each version's hash.
+ * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
+ * services, /api/texts serves the agenda texts checked against their hashes, /api/rules the legal
+ * rules' names and articles under each version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -24,14 +25,20 @@ import { createLogger, type Logger } from "#lib/log.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
-import { ROUTES, apiPath, checkRoute, targetOf, upstream, type ServiceName, type Upstream } from "./upstreams.js";
+import { MAX_BODY, apiPath, targetOf, upstream, type Route, type ServiceName, type Upstream } from "./upstreams.js";
 
 export interface WebServerOptions {
   port?: number;
   graphqlUrl: string;
   custodyUrl: string;
   relayerUrl: string;
-  /** The notifier's URL; a service started after the page may be connected later (`WebServer.connect`). */
+  /** The registrar (imports, buildings, a meeting's not-voted list); unset: /api/registrar answers upstream_not_configured. */
+  registrarUrl?: string;
+  /** The document store (uploads, documents, their meta). */
+  documentsUrl?: string;
+  /** The keeper (a meeting's protocol). */
+  keeperUrl?: string;
+  /** The notifier (a meeting's delivery log, a resident's notices and choices); or connected later (`WebServer.connect`). */
   notifierUrl?: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
@@ -44,23 +51,20 @@ export interface WebServer {
   url: string;
   /**
    * Connects a service that starts after the page — the notifier, whose notices carry the page's
-   * URL. Until then its routes answer `upstream_unavailable`.
+   * URL. Until then its routes answer `upstream_not_configured`.
    */
   connect(name: ServiceName, url: string): void;
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024;
-/** The largest answer passed back (a page of 1,000 ballots is far less). */
-const MAX_ANSWER = 8 * 1024 * 1024;
 const UPSTREAM_TIMEOUT_MS = 15_000;
-/** Answer headers passed back to the page. */
-const ANSWER_HEADERS = ["content-type", "retry-after"];
+/** A document read through the web server is never run as part of the page, whatever its type. */
+const DOCUMENT_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'";
 
-/** Reads an upstream answer's body, refusing one larger than MAX_ANSWER. */
-async function readAnswer(response: globalThis.Response): Promise<Buffer> {
+/** Reads an upstream answer's body, refusing one larger than `max` bytes. */
+async function readAnswer(response: globalThis.Response, max: number): Promise<Buffer> {
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > MAX_ANSWER) {
+  if (declared > max) {
     await response.body?.cancel();
     throw new AppError("upstream_too_large", "the service's answer is too large");
   }
@@ -71,7 +75,7 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;
     size += chunk.value.length;
-    if (size > MAX_ANSWER) {
+    if (size > max) {
       await reader!.cancel();
       throw new AppError("upstream_too_large", "the service's answer is too large");
     }
@@ -81,25 +85,27 @@ async function readAnswer(response: globalThis.Response): Promise<Buffer> {
 }
 
 function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, trusted: ReadonlySet<string>) {
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY });
+  const bodies = new Map<number, ReturnType<typeof express.raw>>();
+  const rawBody = (limit: number) => {
+    let parser = bodies.get(limit);
+    if (!parser) bodies.set(limit, (parser = express.raw({ type: () => true, limit, inflate: false })));
+    return parser;
+  };
   return (req: Request, res: Response, next: NextFunction) => {
     let target: URL;
+    let route: Route;
     let up: Upstream;
     try {
-      const { service, path: rest } = apiPath(req.originalUrl);
-      const connected = upstreams[service];
-      if (!connected) {
-        // a path that is none of the page's routes is refused as such, connected or not
-        checkRoute(ROUTES[service], req.method, rest);
-        throw new AppError("upstream_unavailable", `the service behind /api/${service} is not connected`, { retryable: true });
-      }
-      up = connected;
-      target = targetOf(up, req.method, rest);
+      const { service, path: rest, query } = apiPath(req.originalUrl);
+      const configured = upstreams[service];
+      if (!configured) throw new AppError("upstream_not_configured", `no service is configured behind /api/${service}`);
+      up = configured;
+      ({ url: target, route } = targetOf(up, req.method, rest, query));
     } catch (err) {
       if (err instanceof AppError && err.code === "method_not_allowed") res.setHeader("Allow", (err.details?.allow as string[]).join(", "));
       return next(err);
     }
-    rawBody(req, res, async (err?: unknown) => {
+    rawBody(route.maxBody ?? MAX_BODY)(req, res, async (err?: unknown) => {
       if (err) return next(err);
       const headers: Record<string, string> = {};
       for (const name of up.headers) {
@@ -108,7 +114,7 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
       }
       headers["x-forwarded-for"] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
       headers["x-request-id"] = res.locals.requestId;
-      const body = (req.method === "POST" || req.method === "PUT") && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
+      const body = req.method !== "GET" && Buffer.isBuffer(req.body) && req.body.length > 0 ? new Uint8Array(req.body) : undefined;
       let answer: globalThis.Response;
       try {
         answer = await fetch(target, { method: req.method, headers, body, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
@@ -120,12 +126,13 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
           await answer.body?.cancel();
           throw new AppError("upstream_redirect", `the service behind /api/${up.name} answered with a redirect, which is not followed`);
         }
-        const bytes = await readAnswer(answer);
+        const bytes = await readAnswer(answer, up.maxAnswer);
         res.status(answer.status);
-        for (const name of ANSWER_HEADERS) {
+        for (const name of up.answerHeaders) {
           const value = answer.headers.get(name);
           if (value !== null) res.setHeader(name, value);
         }
+        if (up.name === "documents") res.setHeader("Content-Security-Policy", DOCUMENT_POLICY);
         res.send(bytes);
       } catch (failure) {
         next(failure instanceof AppError ? failure : new AppError("upstream_unavailable", `the service behind /api/${up.name} broke off its answer`, { cause: failure }));
@@ -146,8 +153,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
     relayer: upstream("relayer", options.relayerUrl),
-    ...(options.notifierUrl ? { notifier: upstream("notifier", options.notifierUrl) } : {}),
   };
+  const optional: Array<[ServiceName, string | undefined]> = [
+    ["registrar", options.registrarUrl],
+    ["documents", options.documentsUrl],
+    ["keeper", options.keeperUrl],
+    ["notifier", options.notifierUrl],
+  ];
+  for (const [name, url] of optional) if (url !== undefined) upstreams[name] = upstream(name, url);
   const trusted = trustedProxies(options.trustedProxies ?? []);
 
   const app = express();

@@ -1,6 +1,6 @@
 /**
  * The web server as the one public door: it forwards the page's own calls to the configured query
- * node, custody and relayer and nothing else. Crafted paths that try to reach another host or port
+ * node, custody, relayer, registrar, document store, keeper and notifier and nothing else. Crafted paths that try to reach another host or port
  * (the chain's JSON-RPC with its unlocked accounts, a capture server standing for the mail capture
  * or anything else on the machine), to climb out of a service's prefix, or to reach what lies behind
  * a service (metrics, health, the registrar's endpoints) never leave the web server; a redirect from
@@ -23,6 +23,10 @@ let capture: RecordingServer;
 let graphql: RecordingServer;
 let custody: RecordingServer;
 let relayer: RecordingServer;
+let registrar: RecordingServer;
+let documents: RecordingServer;
+let keeper: RecordingServer;
+let notifier: RecordingServer;
 let web: WebServer;
 let webPort: number;
 const victim = Wallet.createRandom().address;
@@ -33,13 +37,26 @@ before(async () => {
   graphql = await recordingServer("graphql");
   custody = await recordingServer("custody");
   relayer = await recordingServer("relayer");
-  web = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+  registrar = await recordingServer("registrar");
+  documents = await recordingServer("documents");
+  keeper = await recordingServer("keeper");
+  notifier = await recordingServer("notifier");
+  web = await startWebServer({
+    graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`,
+    custodyUrl: custody.url,
+    relayerUrl: relayer.url,
+    registrarUrl: registrar.url,
+    documentsUrl: documents.url,
+    keeperUrl: keeper.url,
+    notifierUrl: notifier.url,
+    logger: createLogger("silent"),
+  });
   webPort = Number(new URL(web.url).port);
 });
 
 after(async () => {
   await web?.close();
-  for (const s of [capture, graphql, custody, relayer]) await s?.close();
+  for (const s of [capture, graphql, custody, relayer, registrar, documents, keeper, notifier]) await s?.close();
   await chain?.close();
 });
 
@@ -108,6 +125,29 @@ function craftedTargets(): string[] {
       `/api/custody/v1/me?@${hostPort}`,
       `/api/custody/v1/me#@${hostPort}`,
     );
+    // the same tricks on the new services' routes, with and without a query they take
+    for (const prefix of ["/api/registrar", "/api/documents", "/api/keeper", "/api/notifier"]) {
+      all.push(
+        `${prefix}//${hostPort}/`,
+        `${prefix}/%2F%2F${hostPort}/`,
+        `${prefix}/@${hostPort}/`,
+        `${prefix}@${hostPort}/`,
+        `${prefix}/\\${hostPort}/`,
+        `${prefix}/http://${hostPort}/`,
+        `${prefix}//[::1]:${port}/`,
+        `${prefix}/%0d%0aHost:%20${hostPort}`,
+        `${prefix};//${hostPort}`,
+        `${prefix}/v1/meetings/1/protocol?next=//${hostPort}`,
+        `${prefix}/v1/meetings/1/not-voted#@${hostPort}`,
+      );
+    }
+    all.push(
+      `/api/documents/v1/documents?name=//${hostPort}/x`,
+      `/api/documents/v1/documents?name=a%2F%2F${hostPort}`,
+      `/api/documents/v1/documents/${BALLOT}?@${hostPort}`,
+      `/api/registrar/v1/imports?dryRun=true&next=http%3A%2F%2F${hostPort}`,
+      `/api/notifier/v1/meetings/1/delivery-log?format=http://${hostPort}`,
+    );
   }
   all.push(
     // climbing out of a service's prefix: plain, encoded, double encoded, mixed, unicode
@@ -138,14 +178,34 @@ function craftedTargets(): string[] {
     "/api/custody/v1/residents",
     "/api/custody/.well-known/jwks.json",
     "/api/custody/v1/ballots/sign",
+    "/api/custody/v1/requests/sign",
+    // what lies behind the new services: the registrar's annexes (personal data for the operator), its
+    // health; the store's health and logout; the keeper's keys and health; the notifier's directory,
+    // its registrar's delivery log and releases
+    "/api/registrar/v1/meetings/1/annex",
+    "/api/registrar/v1/health",
+    "/api/registrar/v1/imports/../buildings",
+    "/api/registrar/v1/buildings/0/register",
+    "/api/registrar/v1/buildings/1/register/x",
+    "/api/registrar/v1/meetings/01/not-voted",
+    "/api/documents/v1/health",
+    "/api/documents/v1/auth/logout",
+    "/api/documents/v1/documents/0x1234",
+    `/api/documents/v1/documents/${BALLOT}/meta/x`,
+    `/api/documents/v1/documents/${BALLOT}/..`,
+    `/api/documents/v1/documents/${BALLOT}%2Fmeta`,
+    "/api/keeper/.well-known/jwks.json",
+    "/api/keeper/v1/health",
+    "/api/keeper/v1/meetings/x/protocol",
+    "/api/notifier/v1/residents/flat-1",
+    "/api/notifier/v1/delivery-log",
+    "/api/notifier/v1/delivery-log?meetingId=1",
+    "/api/notifier/v1/meetings/1/release-held",
+    "/api/notifier/v1/health",
     // case and prefix games
     `/API/custody//127.0.0.1:${capture.port}/`,
     `/api/CUSTODY//127.0.0.1:${capture.port}/`,
     "/api/custodyx/v1/me",
-    // the notifier's registrar routes and health (its resident routes go through once it is connected)
-    "/api/notifier/v1/residents/flat-1",
-    "/api/notifier/v1/delivery-log",
-    "/api/notifier/v1/health",
     "/api/chain",
     "/api",
     "/api/",
@@ -155,10 +215,24 @@ function craftedTargets(): string[] {
 
 /** Every request that reached one of the configured services was one of the page's routes. */
 function assertOnlyRoutes() {
-  const allowed = (service: keyof typeof ROUTES, method: string, path: string) => ROUTES[service].some((r) => r.method === method && r.path.test(path));
+  const allowed = (service: keyof typeof ROUTES, method: string, url: string) => {
+    const [path, query] = url.split("?", 2) as [string, string | undefined];
+    return ROUTES[service].some(
+      (r) => r.method === method && r.path.test(path) && [...new URLSearchParams(query ?? "")].every(([name, value]) => r.query !== undefined && Object.hasOwn(r.query, name) && r.query[name]!.test(value)),
+    );
+  };
   for (const r of graphql.requests) assert.ok(r.method === "POST" && r.url === GRAPHQL_PATH, `graphql got ${r.method} ${r.url}`);
-  for (const r of custody.requests) assert.ok(allowed("custody", r.method, r.url), `custody got ${r.method} ${r.url}`);
-  for (const r of relayer.requests) assert.ok(allowed("relayer", r.method, r.url), `relayer got ${r.method} ${r.url}`);
+  for (const [name, server] of Object.entries(others())) for (const r of server.requests) assert.ok(allowed(name as keyof typeof ROUTES, r.method, r.url), `${name} got ${r.method} ${r.url}`);
+}
+
+/** The services but the query node, by their names in the route table. */
+function others(): Record<Exclude<keyof typeof ROUTES, "graphql">, RecordingServer> {
+  return { custody, relayer, registrar, documents, keeper, notifier };
+}
+
+/** How many requests each service has received. */
+function counts(): Record<string, number> {
+  return Object.fromEntries([["graphql", graphql], ...Object.entries(others())].map(([name, s]) => [name, (s as RecordingServer).requests.length]));
 }
 
 async function victimBalance(): Promise<bigint> {
@@ -179,14 +253,27 @@ describe("the web server's proxy", () => {
       ["GET", "/api/custody/v1/me", custody, "/v1/me"],
       ["POST", "/api/custody/v1/ballots", custody, "/v1/ballots"],
       ["GET", `/api/relayer/v1/ballots/${BALLOT}`, relayer, `/v1/ballots/${BALLOT}`],
+      ["GET", `/api/relayer/v1/requests/${BALLOT}`, relayer, `/v1/requests/${BALLOT}`],
+      ["POST", "/api/custody/v1/requests", custody, "/v1/requests"],
+      ["POST", "/api/custody/v1/auth/exchange", custody, "/v1/auth/exchange"],
+      ["GET", "/api/registrar/v1/buildings", registrar, "/v1/buildings"],
+      ["GET", "/api/registrar/v1/buildings/2/register", registrar, "/v1/buildings/2/register"],
+      ["GET", "/api/registrar/v1/imports/0f8e7d6c-5b4a-4392-8170-a1b2c3d4e5f6", registrar, "/v1/imports/0f8e7d6c-5b4a-4392-8170-a1b2c3d4e5f6"],
+      ["GET", "/api/registrar/v1/meetings/12/not-voted", registrar, "/v1/meetings/12/not-voted"],
+      ["POST", "/api/registrar/v1/imports?dryRun=true", registrar, "/v1/imports?dryRun=true"],
+      ["GET", `/api/documents/v1/documents/${BALLOT}`, documents, `/v1/documents/${BALLOT}`],
+      ["GET", `/api/documents/v1/documents/${BALLOT}/meta`, documents, `/v1/documents/${BALLOT}/meta`],
+      ["PUT", "/api/documents/v1/documents?name=%D0%A1%D0%BC%D0%B5%D1%82%D0%B0+2026.pdf&access=public", documents, "/v1/documents?name=%D0%A1%D0%BC%D0%B5%D1%82%D0%B0+2026.pdf&access=public"],
+      ["GET", "/api/keeper/v1/meetings/7/protocol", keeper, "/v1/meetings/7/protocol"],
+      ["GET", "/api/notifier/v1/meetings/7/delivery-log?format=csv", notifier, "/v1/meetings/7/delivery-log?format=csv"],
     ];
     for (const [method, target, server, path] of cases) {
       const before = server.requests.length;
-      const r = await rawRequest(webPort, method, target, { "content-type": "application/json" }, method === "POST" ? '{"residentId":"flat-1"}' : "");
+      const r = await rawRequest(webPort, method, target, { "content-type": "application/json" }, method !== "GET" ? '{"residentId":"flat-1"}' : "");
       assert.equal(r.status, 200, `${method} ${target}: ${r.body}`);
       assert.equal(server.requests.length, before + 1, `${method} ${target} reached its service once`);
       assert.deepEqual([server.requests.at(-1)!.method, server.requests.at(-1)!.url], [method, path]);
-      if (method === "POST") assert.equal(server.requests.at(-1)!.body, '{"residentId":"flat-1"}');
+      if (method !== "GET") assert.equal(server.requests.at(-1)!.body, '{"residentId":"flat-1"}');
     }
     assert.equal(capture.requests.length, 0);
   });
@@ -194,7 +281,7 @@ describe("the web server's proxy", () => {
   it("sends no crafted path anywhere but the web server: neither the chain's JSON-RPC nor any other port is reached", async () => {
     const targets = craftedTargets();
     assert.ok(targets.length >= 50, `${targets.length} crafted paths`);
-    const before = { graphql: graphql.requests.length, custody: custody.requests.length, relayer: relayer.requests.length };
+    const before = counts();
     for (const target of targets) {
       for (const [method, body] of [["GET", ""], ...rpcBodies().map((b) => ["POST", b])] as const) {
         const r = await rawRequest(webPort, method, target, { "content-type": "application/json", authorization: "Bearer stolen" }, body);
@@ -204,7 +291,7 @@ describe("the web server's proxy", () => {
     }
     assert.deepEqual(capture.requests.map((r) => `${r.method} ${r.url}`), [], "the capture server was never reached");
     assert.equal(await victimBalance(), 0n, "no JSON-RPC call reached the chain");
-    assert.deepEqual({ graphql: graphql.requests.length, custody: custody.requests.length, relayer: relayer.requests.length }, before, "no crafted path reached a service either");
+    assert.deepEqual(counts(), before, "no crafted path reached a service either");
     assertOnlyRoutes();
   });
 
@@ -263,8 +350,17 @@ describe("the web server's proxy", () => {
   });
 
   it("refuses the methods the page does not use, before any service sees them", async () => {
-    const before = custody.requests.length + relayer.requests.length + graphql.requests.length;
+    const before = counts();
     for (const [method, target, status] of [
+      ["POST", `/api/documents/v1/documents/${BALLOT}`, 405],
+      ["PUT", `/api/documents/v1/documents/${BALLOT}`, 405],
+      ["GET", "/api/documents/v1/documents", 405],
+      ["POST", "/api/documents/v1/documents", 405],
+      ["GET", "/api/registrar/v1/imports", 405],
+      ["PUT", "/api/registrar/v1/buildings", 405],
+      ["POST", "/api/registrar/v1/meetings/1/not-voted", 405],
+      ["POST", "/api/keeper/v1/meetings/1/protocol", 405],
+      ["PUT", "/api/notifier/v1/meetings/1/delivery-log", 405],
       ["DELETE", "/api/custody/v1/me", 405],
       ["PUT", "/api/custody/v1/ballots", 405],
       ["PATCH", "/api/custody/v1/auth/code", 405],
@@ -279,8 +375,100 @@ describe("the web server's proxy", () => {
       assert.equal(r.status, status, `${method} ${target}: ${r.status} ${r.body}`);
       if (status === 405) assert.ok(r.headers.allow, `${method} ${target}: an Allow header`);
     }
-    assert.equal(custody.requests.length + relayer.requests.length + graphql.requests.length, before);
+    assert.deepEqual(counts(), before);
     assertOnlyRoutes();
+  });
+
+  it("takes a query only where a route names its parameters, checks each value and sends it rebuilt", async () => {
+    const before = counts();
+    for (const target of [
+      "/api/custody/v1/me?x=1",
+      "/api/keeper/v1/meetings/1/protocol?format=csv",
+      "/api/registrar/v1/buildings?dryRun=true",
+      "/api/registrar/v1/imports?dryRun=yes",
+      "/api/registrar/v1/imports?dryRun=true&dryRun=false",
+      "/api/registrar/v1/imports?dryrun=true",
+      "/api/registrar/v1/imports?constructor=1",
+      "/api/registrar/v1/imports?__proto__=1",
+      "/api/documents/v1/documents?name=a%2Fb.pdf",
+      "/api/documents/v1/documents?name=a%5Cb.pdf",
+      "/api/documents/v1/documents?name=a%0Ab.pdf",
+      "/api/documents/v1/documents?name=",
+      "/api/documents/v1/documents?name=%FF.pdf",
+      "/api/documents/v1/documents?name=%zz",
+      "/api/documents/v1/documents?access=secret",
+      "/api/documents/v1/documents?meeting=0",
+      "/api/documents/v1/documents?meeting=1e3",
+      "/api/documents/v1/documents?owner=me",
+      "/api/notifier/v1/meetings/1/delivery-log?format=xml",
+      "/api/notifier/v1/meetings/1/delivery-log?format=csv&meetingId=2",
+    ]) {
+      const method = target.includes("/imports") ? "POST" : target.startsWith("/api/documents/v1/documents?") ? "PUT" : "GET";
+      const r = await rawRequest(webPort, method, target, { "content-type": "text/csv" }, method === "GET" ? "" : "x");
+      assert.equal(r.status, 400, `${method} ${target}: ${r.status} ${r.body}`);
+      assert.ok(["invalid_query", "invalid_path"].includes(JSON.parse(r.body).error.code), `${target}: ${r.body}`);
+    }
+    assert.deepEqual(counts(), before, "no request with a query its route does not take reached a service");
+    // a value the route takes goes as the URL API writes it, whatever spelling the client used
+    const r = await rawRequest(webPort, "PUT", "/api/documents/v1/documents?access=restricted&purpose=paper-decision&meeting=3&name=%D1%81%D0%BA%D0%B0%D0%BD%20%E2%84%96%202.pdf", { "content-type": "application/pdf" }, "%PDF-1.7");
+    assert.equal(r.status, 200, r.body);
+    const sent = documents.requests.at(-1)!;
+    assert.equal(sent.url, "/v1/documents?access=restricted&purpose=paper-decision&meeting=3&name=%D1%81%D0%BA%D0%B0%D0%BD+%E2%84%96+2.pdf");
+    assert.equal(new URL(sent.url, "http://x").searchParams.get("name"), "скан № 2.pdf");
+  });
+
+  it("holds each route to its own body limit: a document or a register file may be large, a JSON call may not", async () => {
+    const big = "x".repeat(200 * 1024);
+    const before = counts();
+    const small = await rawRequest(webPort, "POST", "/api/custody/v1/ballots", { "content-type": "application/json" }, big);
+    assert.equal(small.status, 413, small.body);
+    assert.deepEqual(counts(), before, "a body over the limit never reaches the service");
+    const file = await rawRequest(webPort, "POST", "/api/registrar/v1/imports?dryRun=true", { "content-type": "text/csv; charset=utf-8" }, big);
+    assert.equal(file.status, 200, file.body);
+    assert.equal(registrar.requests.at(-1)!.body.length, big.length);
+    assert.equal(registrar.requests.at(-1)!.headers["content-type"], "text/csv; charset=utf-8");
+    const doc = await rawRequest(webPort, "PUT", "/api/documents/v1/documents?name=big.txt", { "content-type": "text/plain", authorization: "Bearer resident" }, big);
+    assert.equal(doc.status, 200, doc.body);
+    assert.equal(documents.requests.at(-1)!.body.length, big.length);
+    assert.equal(documents.requests.at(-1)!.headers.authorization, "Bearer resident");
+  });
+
+  it("serves a document with its download headers, sandboxed, and passes on a resident's token and If-None-Match", async () => {
+    const previous = documents.respond;
+    documents.respond = () => ({
+      status: 200,
+      headers: { "content-type": "application/pdf", "content-disposition": 'attachment; filename="smeta.pdf"', etag: `"${BALLOT}"`, "cache-control": "public, max-age=31536000, immutable", "set-cookie": "a=b", "x-internal": "1" },
+      body: "%PDF-1.7 …",
+    });
+    try {
+      const r = await rawRequest(webPort, "GET", `/api/documents/v1/documents/${BALLOT}`, { authorization: "Bearer resident", "if-none-match": `"0x${"cd".repeat(32)}"`, cookie: "s=1" });
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.headers["content-type"], "application/pdf");
+      assert.equal(r.headers["content-disposition"], 'attachment; filename="smeta.pdf"');
+      assert.equal(r.headers.etag, `"${BALLOT}"`);
+      assert.match(r.headers["content-security-policy"] ?? "", /sandbox/);
+      assert.equal(r.headers["set-cookie"], undefined);
+      assert.equal(r.headers["x-internal"], undefined);
+      const got = documents.requests.at(-1)!.headers;
+      assert.equal(got.authorization, "Bearer resident");
+      assert.equal(got["if-none-match"], `"0x${"cd".repeat(32)}"`);
+      assert.equal(got.cookie, undefined);
+    } finally {
+      documents.respond = previous;
+    }
+    await rawRequest(webPort, "GET", "/api/keeper/v1/meetings/7/protocol", { authorization: "Bearer resident" });
+    assert.equal(keeper.requests.at(-1)!.headers.authorization, undefined, "the keeper's API holds no personal data and needs no token");
+  });
+
+  it("answers upstream_not_configured for a service it was not given", async () => {
+    const bare = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    try {
+      const r = await rawRequest(Number(new URL(bare.url).port), "GET", "/api/keeper/v1/meetings/1/protocol");
+      assert.equal(r.status, 503, r.body);
+      assert.equal(JSON.parse(r.body).error.code, "upstream_not_configured");
+    } finally {
+      await bare.close();
+    }
   });
 
   it("answers when a service is down, without saying where it lives", async () => {
@@ -313,14 +501,14 @@ describe("the web server's security headers", () => {
 });
 
 describe("the web server's proxy to a service connected after it starts (the notifier)", () => {
-  it("answers upstream_unavailable until the notifier is connected, then forwards only a resident's own routes", async () => {
+  it("answers upstream_not_configured until the notifier is connected, then forwards only a resident's own routes", async () => {
     const notifier = await recordingServer("notifier");
     const late = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
     const port = Number(new URL(late.url).port);
     try {
       const before = await rawRequest(port, "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token" });
-      assert.equal(before.status, 502, before.body);
-      assert.equal(JSON.parse(before.body).error.code, "upstream_unavailable");
+      assert.equal(before.status, 503, before.body);
+      assert.equal(JSON.parse(before.body).error.code, "upstream_not_configured");
       assert.equal(notifier.requests.length, 0);
 
       late.connect("notifier", notifier.url);
