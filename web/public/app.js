@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
 import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
+import { viewMe } from "./views/me.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 
 const PAGE_SIZE = 20;
@@ -13,7 +14,7 @@ let chainTime = Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------- DOM helpers
 
-function h(tag, attrs = {}, ...children) {
+export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -30,7 +31,7 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-function show(...nodes) {
+export function show(...nodes) {
   view().replaceChildren(...nodes);
 }
 
@@ -47,14 +48,14 @@ export function errorCard(err) {
 
 const isPoll = (m) => m.kind === "Poll";
 
-function amount(m, weight) {
+export function amount(m, weight) {
   const w = BigInt(weight ?? 0);
   if (isPoll(m)) return `${w} ${t("people")}`;
   const hundredths = (w * 100n + SHARE_UNIT * 50n) / (SHARE_UNIT * 100n); // m² × 100, rounded
   return `${(hundredths / 100n).toLocaleString(language())}.${String(hundredths % 100n).padStart(2, "0")} ${t("m2")}`;
 }
 
-function pct(part, whole) {
+export function pct(part, whole) {
   const p = BigInt(part ?? 0);
   const w = BigInt(whole ?? 0);
   if (w === 0n) return "—";
@@ -62,8 +63,8 @@ function pct(part, whole) {
   return `${bp / 100n}.${String(bp % 100n).padStart(2, "0")} %`;
 }
 
-const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
-const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
+export const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
+export const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
 
 function phase(m) {
   const now = chainTime;
@@ -87,7 +88,7 @@ function totalOf(m) {
 }
 
 /** The building's address when its register reference is among the published texts, else its number. */
-async function buildingName(b) {
+export async function buildingName(b) {
   const texts = await api.agendaTexts();
   return texts[(b.ref ?? "").toLowerCase()] ?? `${t("building")} ${b.buildingId}`;
 }
@@ -103,8 +104,10 @@ function renderHeader() {
   document.getElementById("brand").textContent = t("brand");
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
+  document.getElementById("nav-me").textContent = t("navMe");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
+  document.getElementById("nav-me").hidden = !s;
   document.getElementById("who").textContent = s ? `${t("loggedInAs")} ${s.residentId}` : "";
   document.getElementById("auth").textContent = s ? t("logout") : t("login");
 }
@@ -691,6 +694,7 @@ async function renderRoute() {
     if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
+    if (parts[0] === "me") return await viewMe();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));
