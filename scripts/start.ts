@@ -234,6 +234,8 @@ try {
       },
     },
   ));
+  // the page reaches the notifier (a resident's notices and choices) once it runs
+  web.connect("notifier", notifier.url);
   provider.destroy();
 
   console.log(`

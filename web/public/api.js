@@ -39,6 +39,8 @@ export const custody = {
   token: (residentId, code) => call("/api/custody/v1/auth/token", { method: "POST", body: { residentId, code } }),
   me: (token) => call("/api/custody/v1/me", { token }),
   logout: (token) => call("/api/custody/v1/auth/logout", { method: "POST", token, body: {} }),
+  /** A token of the signed-in resident for another service (the notifier), from custody's identity provider. */
+  exchange: (token, audience) => call("/api/custody/v1/auth/exchange", { method: "POST", token, body: { audience } }),
   /** The resident's ballot, or with `forPrincipal` ({ voter, powerOfAttorney }) their principal's as representative. */
   vote: (token, meetingId, choices, forPrincipal) =>
     call("/api/custody/v1/ballots", {
@@ -50,6 +52,27 @@ export const custody = {
         ...(forPrincipal ? { voter: forPrincipal.voter, powerOfAttorney: String(forPrincipal.powerOfAttorney) } : {}),
       },
     }),
+};
+
+/** The notifier's audience: a custody token is refused there, so the page asks custody for one of these. */
+const NOTIFIER_AUDIENCE = "digital-home-notifier";
+let notifierToken;
+
+/** The signed-in resident's notifier token, exchanged once per custody token. */
+async function notifierTokenFor(token) {
+  if (notifierToken?.for !== token || notifierToken.expiresAt <= Date.now() + 5_000) {
+    const answer = await custody.exchange(token, NOTIFIER_AUDIENCE);
+    notifierToken = { for: token, token: answer.token, expiresAt: Date.now() + answer.expiresIn * 1000 };
+  }
+  return notifierToken.token;
+}
+
+export const notifier = {
+  /** The resident's in-app notices, newest first. */
+  feed: async (token) => call("/api/notifier/v1/feed", { token: await notifierTokenFor(token) }),
+  preferences: async (token) => call("/api/notifier/v1/me/preferences", { token: await notifierTokenFor(token) }),
+  /** Saves `{ language?, optOut?: { app?, email?, sms? } }`. */
+  setPreferences: async (token, prefs) => call("/api/notifier/v1/me/preferences", { method: "PUT", token: await notifierTokenFor(token), body: prefs }),
 };
 
 export const relayer = {
@@ -72,7 +95,7 @@ export async function tokenFor(audience) {
   if (!s) throw new ApiError("unauthenticated", "sign in first", 401);
   const cached = s.audiences?.[audience];
   if (cached && cached.expiresAt > Date.now() / 1000 + 30) return cached.token;
-  const { token, expiresIn } = await call("/api/custody/v1/auth/exchange", { method: "POST", token: s.token, body: { audience } });
+  const { token, expiresIn } = await custody.exchange(s.token, audience);
   session.set({ ...s, audiences: { ...(s.audiences ?? {}), [audience]: { token, expiresAt: Date.now() / 1000 + expiresIn } } });
   return token;
 }
@@ -220,6 +243,32 @@ export async function currentRules() {
 export async function meetingAnnouncedIn(txHash) {
   const data = await graphql(`query ($h: Bytes!) { meetings(first: 1, where: { announcedInTransaction: $h }) { id meetingId } }`, { h: txHash.toLowerCase() });
   return data.meetings[0] ?? null;
+ * A person's standing in every building they are registered in: what they hold alone or as a
+ * co-owner (their own holdings), and through each joint group they belong to (the group's holdings).
+ */
+export async function standingOf(address) {
+  const HOLDING = "id share joint shared weight premises { id premisesId kind area ref holdingCount }";
+  const data = await graphql(
+    `query ($a: Bytes!) { members(first: 100, where: { account: $a }) {
+       id weight jointWeight isOwner isResident organiserRole
+       building { id buildingId ref totalWeight }
+       holdings(first: 1000) { ${HOLDING} }
+       jointGroups { address holders member { weight } holdings(first: 1000) { ${HOLDING} } } } }`,
+    { a: address.toLowerCase() },
+  );
+  return data.members;
+}
+
+/** The ballots counted for `address` and those it cast for others as a representative, newest first. */
+export async function ballotsOfPerson(address) {
+  const fields = `id voter representative form weight answers transactionHash blockNumber logIndex meeting { id meetingId kind status }`;
+  const data = await graphql(
+    `query ($a: Bytes!) {
+       own: ballots(first: 1000, orderBy: blockNumber, orderDirection: desc, where: { voter: $a }) { ${fields} }
+       forOthers: ballots(first: 1000, orderBy: blockNumber, orderDirection: desc, where: { representative: $a }) { ${fields} } }`,
+    { a: address.toLowerCase() },
+  );
+  return data;
 }
 
 export async function meeting(id) {

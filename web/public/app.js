@@ -1,8 +1,9 @@
 // Digital Home web page: residents vote, the public follows results, auditors check receipts.
 import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
-import { language, setLanguage, t } from "./i18n.js";
+import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
+import { viewMe } from "./views/me.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 import { viewArrange } from "./views/arrange.js";
 
@@ -35,22 +36,27 @@ export function show(...nodes) {
   view().replaceChildren(...nodes);
 }
 
+/** An error in the page's language: the text of its code when the page has one, else the service's message. */
+export function errorMessage(err) {
+  return errorText(err.code) ?? err.message;
+}
+
 export function errorCard(err) {
-  return h("div", { className: "card notice", role: "alert" }, `${t("error")}: ${err.message}${err.code ? ` (${err.code})` : ""}`);
+  return h("div", { className: "card notice", role: "alert", "data-code": err.code }, `${t("error")}: ${errorMessage(err)}${err.code ? ` (${err.code})` : ""}`);
 }
 
 // ---------------------------------------------------------------- formatting
 
 const isPoll = (m) => m.kind === "Poll";
 
-function amount(m, weight) {
+export function amount(m, weight) {
   const w = BigInt(weight ?? 0);
   if (isPoll(m)) return `${w} ${t("people")}`;
   const hundredths = (w * 100n + SHARE_UNIT * 50n) / (SHARE_UNIT * 100n); // m² × 100, rounded
   return `${(hundredths / 100n).toLocaleString(language())}.${String(hundredths % 100n).padStart(2, "0")} ${t("m2")}`;
 }
 
-function pct(part, whole) {
+export function pct(part, whole) {
   const p = BigInt(part ?? 0);
   const w = BigInt(whole ?? 0);
   if (w === 0n) return "—";
@@ -98,8 +104,10 @@ function renderHeader() {
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
   document.getElementById("nav-arrange").textContent = t("navArrange");
+  document.getElementById("nav-me").textContent = t("navMe");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
+  document.getElementById("nav-me").hidden = !s;
   document.getElementById("who").textContent = s ? `${t("loggedInAs")} ${s.residentId}` : "";
   document.getElementById("auth").textContent = s ? t("logout") : t("login");
 }
@@ -150,7 +158,7 @@ function viewLogin() {
           renderHeader();
           location.hash = "#/";
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -170,7 +178,7 @@ function viewLogin() {
           if (answer.code) codeInput.value = answer.code;
           codeForm.hidden = false;
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -357,7 +365,7 @@ async function votePanel(m, s) {
                 ? t("notEligible")
                 : err.code === "no_power_of_attorney"
                   ? t("rejectReasons").NoPowerOfAttorney
-                  : `${t("error")}: ${err.message} (${err.code})`;
+                  : `${t("error")}: ${errorMessage(err)} (${err.code})`;
     }
   }
   card.append(form);
@@ -687,6 +695,7 @@ async function renderRoute() {
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
     if (parts[0] === "arrange") return await viewArrange();
+    if (parts[0] === "me") return await viewMe();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));

@@ -40,7 +40,7 @@ export interface WebServerOptions {
   documentsUrl?: string;
   /** The keeper (a meeting's protocol). */
   keeperUrl?: string;
-  /** The notifier (a meeting's delivery log). */
+  /** The notifier (a meeting's delivery log, a resident's notices and choices); or connected later (`WebServer.connect`). */
   notifierUrl?: string;
   /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
   parameters?: Parameters;
@@ -53,6 +53,11 @@ export interface WebServerOptions {
 
 export interface WebServer {
   url: string;
+  /**
+   * Connects a service that starts after the page — the notifier, whose notices carry the page's
+   * URL. Until then its routes answer `upstream_not_configured`.
+   */
+  connect(name: ServiceName, url: string): void;
   close(): Promise<void>;
 }
 
@@ -181,5 +186,5 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.use(notFound);
   app.use(errorHandler(WEB_STATUSES, log));
   const server = await listen(app, "127.0.0.1", options.port ?? 0);
-  return { url: server.url, close: server.close };
+  return { url: server.url, connect: (name, url) => void (upstreams[name] = upstream(name, url)), close: server.close };
 }

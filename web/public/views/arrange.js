@@ -8,7 +8,7 @@
 // check or the relayer's) is explained in the resident's language.
 import * as api from "../api.js";
 import { buildingName, date, h, short, show } from "../app.js";
-import { extendTexts, language, t } from "../i18n.js";
+import { errorText, extendTexts, language, t } from "../i18n.js";
 import { ruleText } from "../rules.js";
 
 extendTexts({
@@ -214,7 +214,7 @@ export function refusalText(err) {
   const texts = t("hallErrors");
   const hallError = err.details?.error ?? /^(?:reverted|refused):(\w+)/.exec(err.reason ?? "")?.[1] ?? err.reason;
   if (hallError && texts[hallError]) return texts[hallError];
-  return `${err.message ?? err.reason ?? ""}${err.code ? ` (${err.code})` : ""}`;
+  return `${errorText(err.code) ?? err.message ?? err.reason ?? ""}${err.code ? ` (${err.code})` : ""}`;
 }
 
 /** The names and articles of the rules version's question types, under the hash the chain holds. */
