@@ -243,6 +243,9 @@ export async function currentRules() {
 export async function meetingAnnouncedIn(txHash) {
   const data = await graphql(`query ($h: Bytes!) { meetings(first: 1, where: { announcedInTransaction: $h }) { id meetingId } }`, { h: txHash.toLowerCase() });
   return data.meetings[0] ?? null;
+}
+
+/**
  * A person's standing in every building they are registered in: what they hold alone or as a
  * co-owner (their own holdings), and through each joint group they belong to (the group's holdings).
  */
