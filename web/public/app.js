@@ -6,6 +6,7 @@ import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import { viewMe } from "./views/me.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 import { viewArrange } from "./views/arrange.js";
+import { viewAdmin } from "./views/admin.js";
 
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
@@ -235,6 +236,9 @@ async function viewMeeting(id) {
     agenda.append(h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), await questionTypeLine(m, q)));
   }
   cards.push(agenda);
+  if (s && [m.administrator, m.initiator].some((a) => a?.toLowerCase() === s.address.toLowerCase())) {
+    cards.push(h("p", { className: "card" }, h("a", { href: `#/admin/${m.id}`, id: "admin-link" }, t("adminLink"))));
+  }
   cards.push(await votePanel(m, s));
   show(...cards);
 }
@@ -695,6 +699,7 @@ async function renderRoute() {
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
     if (parts[0] === "arrange") return await viewArrange();
+    if (parts[0] === "admin" && parts[1]) return await viewAdmin(parts[1]);
     if (parts[0] === "me") return await viewMe();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
