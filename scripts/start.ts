@@ -24,6 +24,7 @@ import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
 import { seedDemo } from "../dev/seed.js";
+import { operatorRecordPath } from "#lib/protocol/operator-record.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
@@ -196,7 +197,8 @@ try {
 
   step("starting the web page");
   web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
-    startWebServer({ port, graphqlUrl, custodyUrl: custody!.url, relayerUrl: relayer!.url, textsFile }),
+    // the operator's keys, from the record the keeper writes beside the deployment record
+    startWebServer({ port, graphqlUrl, custodyUrl: custody!.url, relayerUrl: relayer!.url, textsFile, operatorRecordFile: operatorRecordPath(deploymentFile) }),
   );
 
   step("starting the notifier (e-mail goes to a local capture)");

@@ -2,10 +2,12 @@
 // the web server under /api/… so that the page has one origin.
 
 export class ApiError extends Error {
-  constructor(code, message, status) {
+  constructor(code, message, status, details) {
     super(message);
     this.code = code;
     this.status = status;
+    /** What the service said beside the code (e.g. a register file's problems), if anything. */
+    this.details = details;
   }
 }
 
@@ -22,7 +24,7 @@ async function call(path, { method = "GET", body, token } = {}) {
   const payload = await response.json().catch(() => null);
   if (!response.ok) {
     const error = payload && payload.error ? payload.error : { code: `http_${response.status}`, message: response.statusText };
-    throw new ApiError(error.code, error.message, response.status);
+    throw new ApiError(error.code, error.message, response.status, error.details);
   }
   return payload;
 }
@@ -90,6 +92,31 @@ let rules;
 export async function rulesTexts() {
   rules ??= call("/api/rules").catch(() => ({}));
   return rules;
+}
+
+/** The operator and the public keys its protocols are signed with (the deployment's operator record). */
+export const operator = () => call("/api/operator");
+
+/** A meeting's protocol as the keeper lists it: its files in the document store, their signatures and keys. */
+export const protocolOf = (meetingId) => call(`/api/keeper/v1/meetings/${meetingId}/protocol`);
+
+/** Where the page downloads a document of the store. */
+export const documentUrl = (id) => `/api/documents/v1/documents/${id}`;
+
+/** A document's exact bytes. */
+export async function documentBytes(id) {
+  let response;
+  try {
+    response = await fetch(documentUrl(id));
+  } catch (err) {
+    throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+  }
+  if (!response.ok) {
+    const payload = await response.json().catch(() => null);
+    const error = payload?.error ?? { code: `http_${response.status}`, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status);
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 export const session = {

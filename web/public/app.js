@@ -4,6 +4,7 @@ import { bar, fraction } from "./charts.js";
 import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import { viewMe } from "./views/me.js";
+import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 
 const PAGE_SIZE = 20;
@@ -236,6 +237,7 @@ async function viewMeeting(id) {
   }
   cards.push(agenda);
   cards.push(await votePanel(m, s));
+  cards.push(await protocolPanel(m));
   show(...cards);
 }
 
@@ -589,7 +591,7 @@ async function viewAudit(id, params) {
     input,
     h("button", { type: "submit", id: "receipt-check" }, t("check")),
   );
-  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out)];
+  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out), protocolCheckCard()];
   if (params.get("receipt")) checkReceipt(params.get("receipt"), out).catch((err) => out.replaceChildren(errorCard(err)));
 
   const all = await api.meetings();
@@ -627,6 +629,7 @@ async function auditMeeting(m) {
     { className: "card", id: "recount" },
     h("h2", {}, `${t("recountStatus")} — ${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
     diffs.length ? [h("p", { className: "bad", "data-recount": "differs" }, t("recountDiff")), h("ul", {}, diffs.map((d) => h("li", {}, d)))] : h("p", { className: "ok", "data-recount": "ok" }, `✓ ${t("recountOk")} (${ballots.length} ${t("ballots").toLowerCase()})`),
+    recountScope(),
   );
   const events = [
     { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },

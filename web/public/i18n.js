@@ -349,6 +349,7 @@ const ERRORS = {
     upstream_too_large: "Ответ сервиса слишком велик.",
     upstream_not_configured: "Этот сервис в данной установке не подключён.",
     invalid_query: "Неверные параметры запроса.",
+    operator_record_unavailable: "Ключи оператора для проверки подписи протоколов сейчас недоступны.",
     // custody: login, signing
     invalid_code: "Неверный или просроченный одноразовый код.",
     too_many_attempts: "Слишком много попыток входа: подождите и запросите новый код.",
@@ -460,6 +461,7 @@ const ERRORS = {
     upstream_too_large: "The service's answer is too large.",
     upstream_not_configured: "This service is not connected in this installation.",
     invalid_query: "The request's parameters are invalid.",
+    operator_record_unavailable: "The operator's keys for checking protocols' signatures are not available now.",
     invalid_code: "The one-time code is wrong or has expired.",
     too_many_attempts: "Too many login attempts: wait and ask for a new code.",
     unknown_audience: "Unknown login audience.",

@@ -22,6 +22,7 @@ import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { readOperatorRecord } from "#lib/protocol/operator-record.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
@@ -40,6 +41,12 @@ export interface WebServerOptions {
   keeperUrl?: string;
   /** The notifier (a meeting's delivery log, a resident's notices and choices); or connected later (`WebServer.connect`). */
   notifierUrl?: string;
+  /**
+   * The deployment's operator record (lib/protocol/operator-record.ts), written by the keeper when it
+   * starts: `GET /api/operator` serves the operator and the public keys its protocols are signed with,
+   * which the page checks a protocol's signature against (not a key that travels with the file).
+   */
+  operatorRecordFile?: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
@@ -173,6 +180,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
+  app.get("/api/operator", async (_req, res, next) => {
+    if (!options.operatorRecordFile) return next(new AppError("operator_record_unavailable", "this installation publishes no operator record"));
+    try {
+      // read on each request: the keeper writes it when it starts, which may be after the page
+      const record = await readOperatorRecord(options.operatorRecordFile);
+      res.json({ network: record.network, chainId: record.chainId, operator: record.operator, protocolSigner: record.protocolSigner });
+    } catch (cause) {
+      next(new AppError("operator_record_unavailable", "the operator record cannot be read yet", { cause, retryable: true }));
+    }
+  });
   app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));
   app.use(notFound);
