@@ -94,6 +94,36 @@ export async function rulesTexts() {
   return rules;
 }
 
+/**
+ * The registrar's register import, with the registrar's access token: a CSV file planned without
+ * changing anything (`plan`), then applied (`apply`) and followed (`importStatus`). Problems in the
+ * file come back as `invalid_register_file` with `details.problems` (line, column, field, messages).
+ */
+async function registerFile(path, token, csv) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "text/csv; charset=utf-8", "accept-language": document.documentElement.lang || "ru", authorization: `Bearer ${token}` },
+      body: csv,
+    });
+  } catch (err) {
+    throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = payload?.error ?? { code: `http_${response.status}`, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status, error.details);
+  }
+  return payload;
+}
+
+export const registrar = {
+  plan: (token, csv) => registerFile("/api/registrar/v1/imports?dryRun=true", token, csv),
+  apply: (token, csv) => registerFile("/api/registrar/v1/imports", token, csv),
+  importStatus: (token, importId) => call(`/api/registrar/v1/imports/${importId}`, { token }),
+};
+
 /** The operator and the public keys its protocols are signed with (the deployment's operator record). */
 export const operator = () => call("/api/operator");
 

@@ -3,6 +3,7 @@ import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
 import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
+import { viewImport } from "./views/import.js";
 import { viewMe } from "./views/me.js";
 import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
@@ -106,6 +107,7 @@ function renderHeader() {
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
   document.getElementById("nav-me").textContent = t("navMe");
+  document.getElementById("nav-import").textContent = t("navImport");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
   document.getElementById("nav-me").hidden = !s;
@@ -698,6 +700,7 @@ async function renderRoute() {
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
     if (parts[0] === "me") return await viewMe();
+    if (parts[0] === "import") return viewImport();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));
