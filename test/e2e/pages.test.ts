@@ -231,6 +231,20 @@ describe("the page's resident, auditor and registrar screens", function () {
       }
     });
 
+    it("fits the auditor's page on a phone, the protocol check's verdict included", async function () {
+      const phone = await demo.page({ width: 390, height: 844 });
+      await phone.goto(`${demo.urls.web}/#/audit/1`);
+      await phone.waitForSelector("#recount [data-recount=ok]");
+      await phone.setInputFiles("#protocol-file", files["protocol-1.xml"]!);
+      await phone.setInputFiles("#protocol-signature", files["protocol-1.xml.jws"]!);
+      await phone.setInputFiles("#protocol-keys", files["operator.jwks.json"]!);
+      await phone.click("#protocol-check-button");
+      await phone.waitForSelector("#protocol-check-result li[data-signature=valid]");
+      expect(await overflowing(phone)).to.deep.equal([]);
+      await phone.locator("#protocol-check-card").screenshot({ path: path.join(SHOTS, "protocol-check-phone.png") });
+      await phone.close();
+    });
+
     it("shows owners the protocol card on a meeting's page: pending while voting goes on, the keeper's answer once final", async function () {
       const page = await demo.page();
       await page.goto(`${demo.urls.web}/#/meeting/2`);
