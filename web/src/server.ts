@@ -1,8 +1,9 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
- * services, /api/texts serves the agenda texts checked against their hashes, /api/rules the legal
- * rules' names and articles under each version's hash.
+ * services, /api/login says how the page signs residents in (login-config.ts), /api/operator the
+ * operator's keys, /api/texts serves the agenda texts checked against their hashes, /api/rules the
+ * legal rules' names and articles under each version's hash.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -23,6 +24,7 @@ import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { readOperatorRecord } from "#lib/protocol/operator-record.js";
+import { checkOidcLogin, type LoginConfig, type OidcLogin } from "./login-config.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
@@ -49,6 +51,11 @@ export interface WebServerOptions {
   operatorRecordFile?: string;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
+  /**
+   * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
+   * it, the page logs in with custody's one-time codes.
+   */
+  oidc?: OidcLogin;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
   trustedProxies?: readonly string[];
   logger?: Logger;
@@ -169,14 +176,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   ];
   for (const [name, url] of optional) if (url !== undefined) upstreams[name] = upstream(name, url);
   const trusted = trustedProxies(options.trustedProxies ?? []);
+  const oidc = options.oidc ? checkOidcLogin(options.oidc) : undefined;
+  const login: LoginConfig = oidc
+    ? { mode: "oidc", issuer: oidc.issuer, clientId: oidc.clientId, redirectUri: oidc.redirectUri, scope: oidc.scope, ...(oidc.resource ? { resource: oidc.resource } : {}) }
+    : { mode: "code" };
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(securityHeaders);
+  app.use(securityHeaders(oidc?.providerOrigin));
   app.use(requestId);
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
+  app.get("/api/login", (_req, res) => void res.json(login));
   app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
