@@ -78,13 +78,93 @@ export const notifier = {
 
 export const relayer = {
   status: (ballotId) => call(`/api/relayer/v1/ballots/${ballotId}`),
+  /** A forward request's way: queued, submitted, confirmed (txHash, blockNumber) or rejected (reason). */
+  request: (requestId) => call(`/api/relayer/v1/requests/${requestId}`),
 };
+
+/**
+ * A forward request custody builds from `{ function, args }`, checks with the hall, signs with the
+ * resident's key and hands to the relayer, which submits it gas-free.
+ */
+export const requests = {
+  send: (token, fn, args) => call("/api/custody/v1/requests", { method: "POST", token, body: { function: fn, args } }),
+};
+
+/** The signed-in resident's token for another service (its own audience), kept while it lasts. */
+export async function tokenFor(audience) {
+  const s = session.get();
+  if (!s) throw new ApiError("unauthenticated", "sign in first", 401);
+  const cached = s.audiences?.[audience];
+  if (cached && cached.expiresAt > Date.now() / 1000 + 30) return cached.token;
+  const { token, expiresIn } = await custody.exchange(s.token, audience);
+  session.set({ ...s, audiences: { ...(s.audiences ?? {}), [audience]: { token, expiresAt: Date.now() / 1000 + expiresIn } } });
+  return token;
+}
+
+export const documents = {
+  /**
+   * Stores a document (its bytes as the body) under its keccak256; the same bytes again answer the
+   * same id. `query`: its name and, where the store takes them, its access and purpose.
+   */
+  async upload(bytes, contentType = "application/octet-stream", query = {}) {
+    const token = await tokenFor("digital-home-documents");
+    const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "")).toString();
+    let response;
+    try {
+      response = await fetch(`/api/documents/v1/documents${search ? `?${search}` : ""}`, {
+        method: "PUT",
+        headers: { accept: "application/json", "content-type": contentType, authorization: `Bearer ${token}` },
+        body: bytes,
+      });
+    } catch (err) {
+      throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+    }
+    const payload = await response.json().catch(() => null);
+    if (!response.ok) {
+      const error = payload && payload.error ? payload.error : { code: `http_${response.status}`, message: response.statusText };
+      throw new ApiError(error.code, error.message, response.status);
+    }
+    return payload.document;
+  },
+  url: (id) => `/api/documents/v1/documents/${id}`,
+  meta: (id) => call(`/api/documents/v1/documents/${id}/meta`),
+  /** A text document, or null when the store does not have it (the store checks its hash on every read). */
+  async text(id) {
+    const response = await fetch(`/api/documents/v1/documents/${id}`).catch(() => null);
+    return response && response.ok ? response.text() : null;
+  },
+};
+
+export const registrar = {
+  /** A meeting's owners at the snapshot whose votes are not counted yet, with their names (its administrator or initiator only). */
+  notVoted: async (meetingId) => call(`/api/registrar/v1/meetings/${meetingId}/not-voted`, { token: await tokenFor("digital-home-registrar") }),
+};
+
+let parametersOnce;
+/** The deployment's legal minimums: notice, shortest and longest window, in seconds. */
+export async function parameters() {
+  parametersOnce ??= call("/api/parameters");
+  return parametersOnce;
+}
 
 let texts;
 /** Agenda texts by their keccak256 reference, checked by the server against the hash. */
 export async function agendaTexts() {
   texts ??= call("/api/texts").catch(() => ({}));
   return texts;
+}
+
+const storedTexts = new Map();
+/** A question's or a building's text by its reference: the published texts, else the document store's. */
+export async function textOf(ref) {
+  const key = String(ref ?? "").toLowerCase();
+  const known = (await agendaTexts())[key];
+  if (known !== undefined) return known;
+  if (!/^0x[0-9a-f]{64}$/.test(key)) return null;
+  if (!storedTexts.has(key)) storedTexts.set(key, documents.text(key));
+  const text = await storedTexts.get(key);
+  if (text === null) storedTexts.delete(key); // not stored yet: ask again next time
+  return text;
 }
 
 let rules;
@@ -173,7 +253,7 @@ export async function chainNow() {
   return Number(data._meta.block.timestamp ?? Math.floor(Date.now() / 1000));
 }
 
-const MEETING_FIELDS = `id meetingId kind meetingType status initiator administrator rulesVersion snapshot votingStart votingEnd
+const MEETING_FIELDS = `id meetingId kind meetingType status initiator administrator rulesVersion agendaRef snapshot votingStart votingEnd
   questionCount ballotCount rejectedBallotCount discardedBallotCount participatingWeight totalWeight quorumReached announcedAt
   announcedAtBlock announcedInTransaction announcedBy finalizedAt finalizedAtBlock cancelledAt
   rules { version sourceRef quorumBase quorumNumerator quorumDenominator quorumStrict }
@@ -192,6 +272,33 @@ export async function buildingsOf(address) {
     a: address.toLowerCase(),
   });
   return data.members;
+}
+
+/**
+ * The buildings where the account may announce: where it owns premises (alone, shared or jointly) or
+ * holds an organiser's role (management organisation, HOA, Capital Repair Fund).
+ */
+export async function initiableBuildings(address) {
+  const data = await graphql(
+    `query ($a: Bytes!) { members(first: 100, where: { account: $a }) { isOwner jointWeight weight organiserRole building { id buildingId ref totalWeight } } }`,
+    { a: address.toLowerCase() },
+  );
+  return data.members.filter((m) => m.isOwner || BigInt(m.jointWeight) > 0n || m.organiserRole !== "None");
+}
+
+/** The rules version in force (the latest published) with its question types by index. */
+export async function currentRules() {
+  const data = await graphql(
+    `{ rulesVersions(first: 1, orderBy: version, orderDirection: desc) { version sourceRef
+       questionTypes(first: 100, orderBy: index) { index code base numerator denominator strict } } }`,
+  );
+  return data.rulesVersions[0] ?? null;
+}
+
+/** The meeting a transaction announced, once indexed. */
+export async function meetingAnnouncedIn(txHash) {
+  const data = await graphql(`query ($h: Bytes!) { meetings(first: 1, where: { announcedInTransaction: $h }) { id meetingId } }`, { h: txHash.toLowerCase() });
+  return data.meetings[0] ?? null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import * as oidc from "./oidc.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
+import { viewArrange } from "./views/arrange.js";
 import { viewImport } from "./views/import.js";
 import { viewMe } from "./views/me.js";
 import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
@@ -90,15 +91,13 @@ function totalOf(m) {
   return BigInt(isPoll(m) ? m.building.electorateSize : m.building.totalWeight);
 }
 
-/** The building's address when its register reference is among the published texts, else its number. */
+/** The building's address when its register reference is a published or stored text, else its number. */
 export async function buildingName(b) {
-  const texts = await api.agendaTexts();
-  return texts[(b.ref ?? "").toLowerCase()] ?? `${t("building")} ${b.buildingId}`;
+  return (await api.textOf(b.ref)) ?? `${t("building")} ${b.buildingId}`;
 }
 
-async function questionText(q) {
-  const texts = await api.agendaTexts();
-  return texts[q.textRef.toLowerCase()] ?? `${t("textUnknown")} ${short(q.textRef)}`;
+export async function questionText(q) {
+  return (await api.textOf(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
 }
 
 // ---------------------------------------------------------------- header
@@ -107,6 +106,7 @@ function renderHeader() {
   document.getElementById("brand").textContent = t("brand");
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
+  document.getElementById("nav-arrange").textContent = t("navArrange");
   document.getElementById("nav-me").textContent = t("navMe");
   document.getElementById("nav-import").textContent = t("navImport");
   document.getElementById("lang").textContent = t("language");
@@ -719,7 +719,7 @@ async function auditMeeting(m) {
 // refresh timer running.
 let routing;
 let routeAgain = false;
-function route() {
+export function route() {
   if (routing) {
     routeAgain = true;
     return routing;
@@ -749,6 +749,7 @@ async function renderRoute() {
     if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
+    if (parts[0] === "arrange") return await viewArrange();
     if (parts[0] === "me") return await viewMe();
     if (parts[0] === "import") return viewImport();
     show(errorCard(new Error(t("notFound"))));

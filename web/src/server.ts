@@ -3,7 +3,9 @@
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
  * services, /api/login says how the page signs residents in (login-config.ts), /api/operator the
  * operator's keys, /api/texts serves the agenda texts checked against their hashes, /api/rules the
- * legal rules' names and articles under each version's hash.
+ * legal rules' names and articles under each version's hash, /api/parameters the deployment's legal
+ * minimums (notice, window bounds) that the page checks an announcement's dates against before
+ * anything is signed.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -16,7 +18,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { id } from "ethers";
-import { PROJECT_ROOT } from "#lib/deployment.js";
+import { PROJECT_ROOT, type Parameters } from "#lib/deployment.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
@@ -49,6 +51,8 @@ export interface WebServerOptions {
    * which the page checks a protocol's signature against (not a key that travels with the file).
    */
   operatorRecordFile?: string;
+  /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
+  parameters?: Parameters;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
   /**
@@ -201,6 +205,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     } catch (cause) {
       next(new AppError("operator_record_unavailable", "the operator record cannot be read yet", { cause, retryable: true }));
     }
+  });
+  app.get("/api/parameters", (_req, res) => {
+    if (!options.parameters) throw new AppError("not_found", "this web server was not given the deployment's parameters");
+    res.json(options.parameters);
   });
   app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));

@@ -49,6 +49,7 @@ before(async () => {
     documentsUrl: documents.url,
     keeperUrl: keeper.url,
     notifierUrl: notifier.url,
+    parameters: { minNotice: 120, minWindow: 300, maxWindow: 3600, maxOpenPerInitiator: 3 },
     logger: createLogger("silent"),
   });
   webPort = Number(new URL(web.url).port);
@@ -458,6 +459,20 @@ describe("the web server's proxy", () => {
     }
     await rawRequest(webPort, "GET", "/api/keeper/v1/meetings/7/protocol", { authorization: "Bearer resident" });
     assert.equal(keeper.requests.at(-1)!.headers.authorization, undefined, "the keeper's API holds no personal data and needs no token");
+  });
+
+  it("serves the deployment's parameters it was given, and none when it was given none", async () => {
+    const r = await rawRequest(webPort, "GET", "/api/parameters");
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { minNotice: 120, minWindow: 300, maxWindow: 3600, maxOpenPerInitiator: 3 });
+    const bare = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    try {
+      const none = await rawRequest(Number(new URL(bare.url).port), "GET", "/api/parameters");
+      assert.equal(none.status, 404);
+      assert.equal(JSON.parse(none.body).error.code, "not_found");
+    } finally {
+      await bare.close();
+    }
   });
 
   it("answers upstream_not_configured for a service it was not given", async () => {
