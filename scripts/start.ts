@@ -30,6 +30,7 @@ import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.
 import { seedDemo, writeAgendaTexts } from "../dev/seed.js";
 import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
 import type { Keeper } from "../keeper/src/service.js";
+import { operatorRecordPath } from "#lib/protocol/operator-record.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
@@ -272,6 +273,8 @@ try {
     notifierUrl: notifier.url,
     parameters: deployment.parameters,
     textsFile,
+    // the operator's keys, from the record the keeper writes beside the deployment record
+    operatorRecordFile: operatorRecordPath(deploymentFile),
   });
   provider.destroy();
 

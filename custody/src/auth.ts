@@ -1,9 +1,13 @@
 /**
- * Who the caller is. In production a bearer JWT from the platform's identity provider, verified
- * against its JWKS (issuer, audience and expiry checked; the subject is the resident id). For the
- * demo the custody service is its own identity provider: one-time codes, then a short-lived JWT
- * signed with a key generated at start and published at /.well-known/jwks.json, verified by the same
- * path. Either way a token logged out is refused until it expires (the revocation list).
+ * Who the caller is. In production (`jwt` mode) a bearer JWT from the city's OpenID Connect
+ * provider — the access token it issued for custody's audience after the page's authorization code
+ * flow — verified against the provider's JWKS: signature by a key it publishes (asymmetric
+ * algorithms only, never `none`), issuer, audience and expiry; the subject (or a configured claim)
+ * is the resident id. Each refusal has its own code (`token_expired`, `token_wrong_audience`, …,
+ * lib/http/auth.ts). In one-time-code mode (`demo`) the custody service is its own identity
+ * provider: one-time codes, then a short-lived JWT signed with a key generated at start and
+ * published at /.well-known/jwks.json, verified by the same path. Either way a token logged out is
+ * refused until it expires (the revocation list).
  *
  * One-time codes resist guessing: wrong guesses are counted per resident across codes, and after
  * MAX_CODE_ATTEMPTS of them the resident's login is locked for a minute, then twice as long after
@@ -40,8 +44,21 @@ function authenticator(bearerOf: BearerOf, jwks?: JSONWebKeySet): Authenticator 
   return { bearerOf, residentOf: async (a) => (await bearerOf(a)).subject, ...(jwks ? { jwks } : {}) };
 }
 
-export function jwksAuthenticator(jwksUrl: string, issuer: string, audience: string, revocations?: TokenRevocations): Authenticator {
-  return authenticator(jwtBearer(remoteKeys(jwksUrl), issuer, audience, { isRevoked: (id) => revocations?.isRevoked(id) ?? false }));
+export interface ProviderTokenOptions {
+  /** The claim that names the resident (default `sub`). */
+  subjectClaim?: string;
+  revocations?: TokenRevocations;
+}
+
+/** Tokens of an OpenID Connect provider, verified against its JWKS, each refusal by its own code. */
+export function jwksAuthenticator(jwksUrl: string, issuer: string, audience: string, options: ProviderTokenOptions = {}): Authenticator {
+  return authenticator(
+    jwtBearer(remoteKeys(jwksUrl), issuer, audience, {
+      isRevoked: (id) => options.revocations?.isRevoked(id) ?? false,
+      subjectClaim: options.subjectClaim,
+      detailedRefusals: true,
+    }),
+  );
 }
 
 export interface DemoLogin extends Authenticator {
@@ -50,6 +67,8 @@ export interface DemoLogin extends Authenticator {
    * still pending (it stays valid).
    */
   issueCode(residentId: string): string | undefined;
+  /** When the resident's pending code expires (Unix ms), if one is pending. */
+  pendingUntil(residentId: string): number | undefined;
   /** Exchanges a valid code for a token; `invalid_code`, or `too_many_attempts` while locked out. */
   exchange(residentId: string, code: string): Promise<{ token: string; expiresIn: number }>;
   /** A token for the same resident with another service's audience (one of `otherAudiences`), expiring no later than `bearer`. */
@@ -84,7 +103,10 @@ export async function demoAuthenticator(options: DemoOptions): Promise<DemoLogin
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "custody-demo-1", alg: "ES256", use: "sig" };
   const jwks: JSONWebKeySet = { keys: [jwk] };
-  const bearerOf = jwtBearer(createLocalJWKSet(jwks), options.issuer, options.audience, { isRevoked: (id) => options.revocations?.isRevoked(id) ?? false });
+  const bearerOf = jwtBearer(createLocalJWKSet(jwks), options.issuer, options.audience, {
+    isRevoked: (id) => options.revocations?.isRevoked(id) ?? false,
+    detailedRefusals: true,
+  });
   const codes = new Map<string, PendingCode>();
   const guesses = new Map<string, Guesses>();
   const digest = (residentId: string, code: string) => createHash("sha256").update(`${residentId}\0${code}`).digest();
@@ -124,6 +146,10 @@ export async function demoAuthenticator(options: DemoOptions): Promise<DemoLogin
       const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
       codes.set(residentId, { hash: digest(residentId, code), issuedAt: t, expires: t + options.codeTtlSeconds * 1000 });
       return code;
+    },
+    pendingUntil(residentId) {
+      const pending = codes.get(residentId);
+      return pending && pending.expires >= now() ? pending.expires : undefined;
     },
     async exchange(residentId, code) {
       const locked = lockedFor(residentId);

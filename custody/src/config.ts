@@ -33,9 +33,20 @@ export interface CustodyConfig {
   /** Bearer token of the registrar for onboarding residents. */
   registrarToken: string;
   authMode: AuthMode;
+  /** jwt mode: the identity provider's JWKS (its discovery document's `jwks_uri`). */
   jwksUrl?: string;
+  /** jwt mode: the provider's issuer (its discovery document's `issuer`), which every token must name. */
   jwtIssuer: string;
+  /** Custody's audience: the `aud` the provider puts in the access tokens it issues for custody. */
   jwtAudience: string;
+  /** The claim of a token that names the resident: `sub`, or one the provider maps the resident id into. */
+  subjectClaim: string;
+  /**
+   * One-time codes go out through the notifier (`POST /v1/otp`), by SMS and e-mail to the
+   * resident's contacts; its service token (the notifier's NOTIFIER_OTP_TOKEN).
+   */
+  notifierUrl?: string;
+  notifierToken?: string;
   /** Demo mode: other services' audiences the built-in identity provider issues tokens for. */
   demoAudiences: string[];
   otpTtlSeconds: number;
@@ -104,6 +115,9 @@ export function loadConfig(env: Env = process.env): CustodyConfig {
     jwksUrl: r.url("CUSTODY_JWKS_URL"),
     jwtIssuer: r.string("CUSTODY_JWT_ISSUER", "digital-home-custody"),
     jwtAudience: r.string("CUSTODY_JWT_AUDIENCE", DEFAULT_AUDIENCE),
+    subjectClaim: r.string("CUSTODY_JWT_SUBJECT_CLAIM", "sub"),
+    notifierUrl: r.url("CUSTODY_NOTIFIER_URL"),
+    notifierToken: r.secret("CUSTODY_NOTIFIER_TOKEN", 16),
     demoAudiences: audiences(r, "CUSTODY_DEMO_AUDIENCES", "digital-home-notifier"),
     otpTtlSeconds: r.whole("CUSTODY_OTP_TTL_SECONDS", 300, 30, 3600),
     revealOtp: r.bool("CUSTODY_REVEAL_OTP", false),
@@ -118,6 +132,15 @@ export function loadConfig(env: Env = process.env): CustodyConfig {
   };
   if (authMode === "jwt" && config.jwksUrl === undefined && r.raw("CUSTODY_JWKS_URL") === undefined) {
     r.problems.push("CUSTODY_JWKS_URL: missing, expected the identity provider's JWKS URL when CUSTODY_AUTH_MODE=jwt");
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$/.test(config.subjectClaim)) {
+    r.problems.push(`CUSTODY_JWT_SUBJECT_CLAIM: got '${config.subjectClaim}', expected a claim name such as sub or resident_id`);
+  }
+  if (config.notifierUrl !== undefined && r.raw("CUSTODY_NOTIFIER_TOKEN") === undefined) {
+    r.problems.push("CUSTODY_NOTIFIER_TOKEN: missing, expected the notifier's service token (its NOTIFIER_OTP_TOKEN) when CUSTODY_NOTIFIER_URL is set");
+  }
+  if (config.notifierUrl !== undefined && authMode !== "demo") {
+    r.problems.push("CUSTODY_NOTIFIER_URL: one-time codes are sent only in one-time-code mode (CUSTODY_AUTH_MODE=demo); in jwt mode residents sign in at the identity provider");
   }
   // A revealed code logs in anyone who knows a resident id: only for a demo nobody else can reach.
   if (config.revealOtp && (authMode !== "demo" || !isLoopback(config.host))) {

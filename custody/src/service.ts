@@ -12,6 +12,7 @@ import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
 import { demoAuthenticator, jwksAuthenticator, type Authenticator, type DemoLogin } from "./auth.js";
+import { notifierDelivery } from "./code-delivery.js";
 import { CustodyChain } from "./chain.js";
 import type { CustodyConfig } from "./config.js";
 import { createCustodyApp } from "./http/app.js";
@@ -31,10 +32,11 @@ export interface StartOptions {
   /** A relayer started beside it: where POST /v1/ballots forwards signed ballots when CUSTODY_RELAYER_URL is unset. */
   relayerUrl?: string;
   /**
-   * Delivers a one-time code to the resident (an SMS or e-mail gateway of the embedding). Without
-   * one, and without CUSTODY_REVEAL_OTP, codes reach nobody: they are never written to the log.
+   * Delivers a one-time code to the resident, instead of the notifier of CUSTODY_NOTIFIER_URL.
+   * Without either, and without CUSTODY_REVEAL_OTP, codes reach nobody: they are never written to
+   * the log.
    */
-  deliverCode?: (residentId: string, code: string) => void;
+  deliverCode?: (residentId: string, code: string, expiresAt: number) => void;
 }
 
 /** Connects to the node, checking once that it knows the record's chain and contracts, for custody's reads before it signs. */
@@ -59,7 +61,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
   let auth: Authenticator;
   let demo: DemoLogin | undefined;
   if (config.authMode === "jwt") {
-    auth = jwksAuthenticator(config.jwksUrl!, config.jwtIssuer, config.jwtAudience, revocations);
+    auth = jwksAuthenticator(config.jwksUrl!, config.jwtIssuer, config.jwtAudience, { revocations, subjectClaim: config.subjectClaim });
   } else {
     demo = await demoAuthenticator({
       issuer: config.jwtIssuer,
@@ -72,7 +74,11 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
   }
   const appLog = log.child({ component: "custody-api" });
   if (!connected) log.warn("no chain to read (RPC_URL unset): custody logs residents in but signs nothing");
-  if (demo && !config.revealOtp && !options.deliverCode) {
+  const viaNotifier =
+    demo && config.notifierUrl && config.notifierToken && !options.deliverCode
+      ? notifierDelivery({ notifierUrl: config.notifierUrl, token: config.notifierToken, log: appLog.child({ component: "code-delivery" }) })
+      : undefined;
+  if (demo && !config.revealOtp && !options.deliverCode && !viaNotifier) {
     log.warn("demo login without a code delivery: one-time codes reach nobody (they are never logged); set CUSTODY_REVEAL_OTP=true for a loopback demo");
   }
   const app = createCustodyApp({
@@ -89,7 +95,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     trustedProxies: config.trustedProxies,
     revocations,
     log: appLog,
-    deliverCode: options.deliverCode ?? ((residentId) => appLog.info("one-time code issued with no delivery configured", { residentId })),
+    deliverCode: options.deliverCode ?? viaNotifier ?? ((residentId) => appLog.info("one-time code issued with no delivery configured", { residentId })),
     chain: connected?.chain,
     closingMarginSeconds: config.closingMarginSeconds,
     requestTtlSeconds: config.requestTtlSeconds,
@@ -104,7 +110,12 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     connected?.close();
     throw err;
   }
-  log.info("custody listening", { url: server.url, authMode: config.authMode, meetingHall: domain.verifyingContract });
+  log.info("custody listening", {
+    url: server.url,
+    authMode: config.authMode,
+    meetingHall: domain.verifyingContract,
+    ...(config.authMode === "jwt" ? { issuer: config.jwtIssuer, audience: config.jwtAudience } : { codeDelivery: config.revealOtp ? "revealed" : viaNotifier ? "notifier" : options.deliverCode ? "embedding" : "none" }),
+  });
   const running = server;
   let stopped: Promise<void> | undefined;
   return {
@@ -113,6 +124,7 @@ export async function startCustody(config: CustodyConfig, options: StartOptions 
     stop: () =>
       (stopped ??= (async () => {
         await running.close();
+        await viaNotifier?.settled();
         keystore.close();
         revocations.close();
         connected?.close();

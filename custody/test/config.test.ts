@@ -56,6 +56,30 @@ describe("loadConfig", () => {
     assert.equal(loadConfig({ ...valid, CUSTODY_AUTH_MODE: "jwt", CUSTODY_JWKS_URL: "https://id.example.org/jwks.json" }).authMode, "jwt");
   });
 
+  it("reads the claim that names the resident in jwt mode, sub unless told otherwise", () => {
+    const jwt = { ...valid, CUSTODY_AUTH_MODE: "jwt", CUSTODY_JWKS_URL: "https://id.example.org/jwks.json" };
+    assert.equal(loadConfig(jwt).subjectClaim, "sub");
+    assert.equal(loadConfig({ ...jwt, CUSTODY_JWT_SUBJECT_CLAIM: "resident_id" }).subjectClaim, "resident_id");
+    assert.deepEqual(problems({ ...jwt, CUSTODY_JWT_SUBJECT_CLAIM: "sub claim" }), [
+      "CUSTODY_JWT_SUBJECT_CLAIM: got 'sub claim', expected a claim name such as sub or resident_id",
+    ]);
+  });
+
+  it("sends one-time codes through the notifier only with its service token, and only in one-time-code mode", () => {
+    const c = loadConfig({ ...valid, CUSTODY_NOTIFIER_URL: "http://127.0.0.1:8550", CUSTODY_NOTIFIER_TOKEN: "an-otp-service-token-for-custody" });
+    assert.deepEqual([c.notifierUrl, c.notifierToken], ["http://127.0.0.1:8550", "an-otp-service-token-for-custody"]);
+    assert.deepEqual(problems({ ...valid, CUSTODY_NOTIFIER_URL: "http://127.0.0.1:8550" }), [
+      "CUSTODY_NOTIFIER_TOKEN: missing, expected the notifier's service token (its NOTIFIER_OTP_TOKEN) when CUSTODY_NOTIFIER_URL is set",
+    ]);
+    const short = problems({ ...valid, CUSTODY_NOTIFIER_URL: "http://127.0.0.1:8550", CUSTODY_NOTIFIER_TOKEN: "tiny-secret" });
+    assert.ok(short.includes("CUSTODY_NOTIFIER_TOKEN: expected at least 16 characters (the value is not shown)"), JSON.stringify(short));
+    assert.ok(!short.join("\n").includes("tiny-secret"));
+    assert.deepEqual(
+      problems({ ...valid, CUSTODY_AUTH_MODE: "jwt", CUSTODY_JWKS_URL: "https://id.example.org/jwks.json", CUSTODY_NOTIFIER_URL: "http://127.0.0.1:8550", CUSTODY_NOTIFIER_TOKEN: "an-otp-service-token-for-custody" }),
+      ["CUSTODY_NOTIFIER_URL: one-time codes are sent only in one-time-code mode (CUSTODY_AUTH_MODE=demo); in jwt mode residents sign in at the identity provider"],
+    );
+  });
+
   it("holds custody's settings only: the relayer's sender keys are neither read nor required", () => {
     const c = loadConfig({ ...valid, RELAYER_SENDER_KEYS: "0x1234", RELAYER_CLIENT_TOKENS: "the-relayers-list-of-tokens" });
     // where custody hands ballots and the credential it presents there are custody's own settings

@@ -101,9 +101,9 @@ describe("custody with an identity provider's JWTs", () => {
 
   it("refuses tokens of another issuer's key, another audience, expired, or of a resident never onboarded", async () => {
     const cases: Array<[string, number, string]> = [
-      [await token("flat-12", { keys: strangerKeys }), 401, "unauthenticated"],
-      [await token("flat-12", { audience: "someone-else" }), 401, "unauthenticated"],
-      [await token("flat-12", { expires: "1s" }).then(async (t) => (await new Promise((r) => setTimeout(r, 2100)), t)), 401, "unauthenticated"],
+      [await token("flat-12", { keys: strangerKeys }), 401, "token_unknown_key"],
+      [await token("flat-12", { audience: "someone-else" }), 401, "token_wrong_audience"],
+      [await token("flat-12", { expires: "1s" }).then(async (t) => (await new Promise((r) => setTimeout(r, 2100)), t)), 401, "token_expired"],
       [await token("flat-99"), 403, "unknown_resident"],
     ];
     for (const [t, status, code] of cases) {

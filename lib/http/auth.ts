@@ -4,13 +4,75 @@
  * expiry checked, its subject the resident id, its id (`jti`, else a digest of the token) looked up
  * in the service's revocation list (revocations.ts) so that a logged-out token is refused until it
  * expires. Failures are `unauthenticated` (no or a bad credential) and `forbidden` (a credential that
- * is not the registrar's).
+ * is not the registrar's). A service that faces an identity provider's tokens may ask for the reason
+ * of each refusal as its code (`detailedRefusals`): `token_expired`, `token_wrong_audience`,
+ * `token_wrong_issuer`, `token_unknown_key`, `token_algorithm_refused`, `token_no_subject`, all
+ * 401, and `identity_provider_unavailable` (503) when the provider's keys cannot be fetched; the
+ * reason is in `details.reason` either way.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 import { AppError } from "../errors.js";
 
-const JWT_ALGORITHMS = ["ES256", "RS256", "EdDSA"];
+/** Asymmetric signatures only: `none` and shared-secret algorithms (HS256) are refused. */
+const JWT_ALGORITHMS = ["ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "EdDSA"];
+
+/** The statuses of the detailed refusals (a service adds them to its table when it asks for them). */
+export const TOKEN_REFUSAL_STATUSES = Object.freeze({
+  token_expired: 401,
+  token_not_yet_valid: 401,
+  token_wrong_audience: 401,
+  token_wrong_issuer: 401,
+  token_unknown_key: 401,
+  token_algorithm_refused: 401,
+  token_no_subject: 401,
+  identity_provider_unavailable: 503,
+});
+export type TokenRefusal = keyof typeof TOKEN_REFUSAL_STATUSES | "malformed";
+
+const REFUSAL_MESSAGES: Record<TokenRefusal, string> = {
+  token_expired: "the bearer token has expired",
+  token_not_yet_valid: "the bearer token is not valid yet",
+  token_wrong_audience: "the bearer token was issued for another service (its audience is not this one's)",
+  token_wrong_issuer: "the bearer token was issued by another identity provider (its issuer is not the configured one)",
+  token_unknown_key: "the bearer token's signature is not made by a key the identity provider publishes",
+  token_algorithm_refused: "the bearer token is unsigned or signed with an algorithm that is not accepted",
+  token_no_subject: "the bearer token names no resident (its subject claim is missing or malformed)",
+  identity_provider_unavailable: "the identity provider's keys cannot be fetched; try again later",
+  malformed: "the bearer token is not a well-formed signed JWT",
+};
+
+/** Why jose refused a token, by its error codes and claim names (never its message). */
+function refusalOf(err: unknown): TokenRefusal {
+  const e = err as { code?: unknown; claim?: unknown };
+  switch (e?.code) {
+    case "ERR_JWT_EXPIRED":
+      return "token_expired";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (e.claim === "aud") return "token_wrong_audience";
+      if (e.claim === "iss") return "token_wrong_issuer";
+      if (e.claim === "nbf" || e.claim === "iat") return "token_not_yet_valid";
+      if (e.claim === "exp") return "token_expired";
+      return "malformed";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+    case "ERR_JWKS_NO_MATCHING_KEY":
+    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+      return "token_unknown_key";
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return "token_algorithm_refused";
+    case "ERR_JWKS_TIMEOUT":
+    case "ERR_JWKS_INVALID":
+      return "identity_provider_unavailable";
+    case "ERR_JWS_INVALID":
+    case "ERR_JWT_INVALID":
+    case "ERR_JWK_INVALID":
+      return "malformed";
+    default:
+      // not jose's own refusal: the JWKS could not be fetched (a network error, a non-JSON answer)
+      return typeof e?.code === "string" && e.code.startsWith("ERR_J") ? "malformed" : "identity_provider_unavailable";
+  }
+}
 
 /** The token of `Authorization: Bearer <token>`, or `unauthenticated`. */
 export function bearerToken(authorization: string | undefined): string {
@@ -54,7 +116,14 @@ export type SubjectOf = (authorization: string | undefined) => Promise<string>;
 export interface JwtCheckOptions {
   /** Whether a token id has been revoked (logged out). */
   isRevoked?: (tokenId: string) => boolean;
+  /** The claim that names the resident (default `sub`); its value must be a resident id. */
+  subjectClaim?: string;
+  /** Each refusal's reason as its code (TOKEN_REFUSAL_STATUSES), instead of `unauthenticated` for all. */
+  detailedRefusals?: boolean;
 }
+
+/** What a resident id looks like wherever it comes from (the registrar's, custody's and the notifier's). */
+const RESIDENT_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** The id a token is revoked by: its `jti`, or a digest of the whole token when it carries none. */
 export function tokenIdOf(token: string, jti: unknown): string {
@@ -62,19 +131,29 @@ export function tokenIdOf(token: string, jti: unknown): string {
 }
 
 export function jwtBearer(getKey: JWTVerifyGetKey, issuer: string, audience: string, options: JwtCheckOptions = {}): BearerOf {
-  const invalid = (cause?: unknown) => new AppError("unauthenticated", "the bearer token is invalid or expired", cause === undefined ? {} : { cause });
+  const claim = options.subjectClaim ?? "sub";
+  const refuse = (reason: TokenRefusal, cause?: unknown) => {
+    const detailed = options.detailedRefusals && reason !== "malformed";
+    return new AppError(detailed ? reason : "unauthenticated", detailed ? REFUSAL_MESSAGES[reason] : "the bearer token is invalid or expired", {
+      details: { reason: reason === "malformed" ? "token_malformed" : reason },
+      ...(cause === undefined ? {} : { cause }),
+      retryable: reason === "identity_provider_unavailable",
+    });
+  };
   return async (authorization) => {
     const token = bearerToken(authorization);
-    let payload: { sub?: unknown; jti?: unknown; exp?: unknown };
+    let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, getKey, { issuer, audience, algorithms: JWT_ALGORITHMS, requiredClaims: ["exp"] }));
     } catch (err) {
-      throw invalid(err);
+      throw refuse(refusalOf(err), err);
     }
-    if (typeof payload.sub !== "string" || payload.sub.length === 0 || typeof payload.exp !== "number") throw invalid();
+    const subject = payload[claim];
+    if (typeof subject !== "string" || !RESIDENT_ID.test(subject)) throw refuse("token_no_subject");
+    if (typeof payload.exp !== "number") throw refuse("token_expired");
     const tokenId = tokenIdOf(token, payload.jti);
     if (options.isRevoked?.(tokenId)) throw new AppError("unauthenticated", "the bearer token has been revoked (logged out)");
-    return { subject: payload.sub, tokenId, expiresAt: payload.exp };
+    return { subject, tokenId, expiresAt: payload.exp };
   };
 }
 

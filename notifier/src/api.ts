@@ -3,6 +3,7 @@
  *   registrar:  PUT/GET/DELETE /v1/residents/:residentId   the directory of contacts
  *               GET /v1/delivery-log?meetingId=&residentId=&address=   proof of notice
  *               POST /v1/meetings/:meetingId/release-held   e-mail and SMS held by the notice budget
+ *   custody:    POST /v1/otp                             a one-time login code to send by SMS and e-mail (otp.ts)
  *   resident:   GET /v1/feed                             the in-app notices
  *               GET/PUT /v1/me/preferences               language and channel opt-outs
  *               POST /v1/auth/logout                     the token is refused from then on
@@ -25,6 +26,7 @@ import type { Outbox } from "./outbox.js";
 import type { TokenRevocations } from "#lib/http/revocations.js";
 import type { ResidentAuth } from "./auth.js";
 import type { NoticePlanner } from "./notices.js";
+import type { OtpSender } from "./otp.js";
 import { NOTIFIER_STATUSES } from "./statuses.js";
 
 export interface ApiDeps {
@@ -35,6 +37,9 @@ export interface ApiDeps {
   requireRegistrar: (authorization: string | undefined) => void;
   revocations: TokenRevocations;
   planner: NoticePlanner;
+  otp: OtpSender;
+  /** Custody's service token check for POST /v1/otp (otp.ts serviceTokenCheck). */
+  requireCustody: (authorization: string | undefined) => void;
   status: () => Record<string, unknown>;
   log: Logger;
 }
@@ -49,6 +54,13 @@ const residentSchema = z.strictObject({
   optOut: optOutSchema.optional(),
 });
 const preferencesSchema = z.strictObject({ language: z.enum(LANGUAGES).optional(), optOut: optOutSchema.optional() });
+const otpSchema = z.strictObject({
+  residentId: residentIdSchema,
+  code: z.string().regex(/^\d{4,10}$/, "expected 4–10 digits"),
+  expiresAt: z.iso.datetime({ offset: true, message: "expected an ISO 8601 time" }),
+});
+/** A code valid for longer than this is not a one-time code. */
+const OTP_MAX_LIFETIME_MS = 3_600_000;
 const meetingIdSchema = z.string().regex(/^(0|[1-9]\d{0,77})$/, "expected a decimal meeting id");
 
 export function createApi(deps: ApiDeps): Express {
@@ -119,6 +131,23 @@ export function createApi(deps: ApiDeps): Express {
     const released = deps.planner.releaseHeld(meetingId);
     if (released === undefined) throw new AppError("not_found", "no such meeting");
     res.json({ meetingId: meetingId.toString(), released });
+  });
+
+  // The same answer whether or not the resident has contacts; the code is sent after it.
+  app.post("/v1/otp", (req, res) => {
+    deps.requireCustody(req.get("authorization"));
+    const input = parseBody(otpSchema, req.body);
+    const expiresAt = Date.parse(input.expiresAt);
+    if (expiresAt <= Date.now()) throw new AppError("invalid_request", "expiresAt: the code has already expired");
+    if (expiresAt > Date.now() + OTP_MAX_LIFETIME_MS) throw new AppError("invalid_request", "expiresAt: expected within an hour from now");
+    try {
+      deps.otp.accept({ residentId: input.residentId, code: input.code, expiresAt });
+    } catch (err) {
+      const retryAfter = (err as AppError).details?.retryAfter;
+      if (typeof retryAfter === "number") res.setHeader("Retry-After", String(retryAfter));
+      throw err;
+    }
+    res.status(202).json({ accepted: true });
   });
 
   app.post("/v1/auth/logout", async (req, res) => {

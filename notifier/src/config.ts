@@ -49,6 +49,11 @@ export interface NotifierConfig {
   jwtAudience: string;
   smtp?: SmtpConfig;
   sms?: SmsConfig;
+  /** Custody's service token for one-time codes (POST /v1/otp); unset, the endpoint answers otp_not_configured. */
+  otpToken?: string;
+  /** One-time codes a resident may be sent in an hour, and the whole notifier in a minute. */
+  otpPerResidentPerHour: number;
+  otpPerMinute: number;
   /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes. */
   textsFile?: string;
   /** Where residents vote, shown in notices. */
@@ -129,6 +134,9 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     jwtAudience: r.string("NOTIFIER_JWT_AUDIENCE", DEFAULT_AUDIENCE),
     smtp: smtpUrl ? { url: smtpUrl, from: mailFrom, verifyTls: unverified === undefined } : undefined,
     sms: smsUrl ? { webhookUrl: smsUrl, token: r.raw("NOTIFIER_SMS_WEBHOOK_TOKEN") } : undefined,
+    otpToken: r.secret("NOTIFIER_OTP_TOKEN", 16),
+    otpPerResidentPerHour: r.whole("NOTIFIER_OTP_PER_RESIDENT_PER_HOUR", 10, 1, 1_000),
+    otpPerMinute: r.whole("NOTIFIER_OTP_PER_MINUTE", 120, 1, 100_000),
     textsFile: r.raw("NOTIFIER_TEXTS_FILE"),
     voteUrl: r.url("NOTIFIER_VOTE_URL", ["http", "https"], "http://127.0.0.1:8080/") ?? "",
     timeZone,
@@ -146,6 +154,9 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     noticeBudgetPeriodSeconds: r.whole("NOTIFIER_NOTICE_BUDGET_PERIOD_SECONDS", 30 * 86_400, 60, 366 * 86_400),
     logLevel: r.oneOf<LogLevel>("LOG_LEVEL", "info", LOG_LEVELS),
   };
+  if (config.otpToken !== undefined && config.otpToken === registrarToken) {
+    r.problems.push("NOTIFIER_OTP_TOKEN: the same as NOTIFIER_REGISTRAR_TOKEN, expected a token of its own (the value is not shown)");
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

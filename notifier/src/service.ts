@@ -25,6 +25,7 @@ import { createLogger, type Logger } from "#lib/log.js";
 import { Meetings } from "./meetings.js";
 import { NoticePlanner } from "./notices.js";
 import { Outbox } from "./outbox.js";
+import { OtpSender, serviceTokenCheck } from "./otp.js";
 import { Recipients } from "./recipients.js";
 import { RulesVersions } from "./rules.js";
 
@@ -126,6 +127,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
   const inDoubt = outbox.recover();
   if (inDoubt > 0) log.warn("notices in doubt after an unclean stop are sent again", { count: inDoubt });
 
+  const otp = new OtpSender(directory, adapters, { perResidentPerHour: config.otpPerResidentPerHour, perMinute: config.otpPerMinute, timeZone: config.timeZone }, log.child({ component: "otp" }));
   const app = createApi({
     db,
     directory,
@@ -134,6 +136,8 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     requireRegistrar: registrarCheck(config.registrarToken),
     revocations,
     planner,
+    otp,
+    requireCustody: serviceTokenCheck(config.otpToken),
     status: () => ({ cursor: follower.cursor, head: follower.head, outbox: outbox.counts() }),
     log,
   });
@@ -150,7 +154,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
 
   follower.start();
   outbox.start();
-  log.info("notifier started", { url, channels: [...adapters.keys()], cursor: follower.cursor, deployment: deployment.network });
+  log.info("notifier started", { url, channels: [...adapters.keys()], otp: config.otpToken !== undefined, cursor: follower.cursor, deployment: deployment.network });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -158,6 +162,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
       await server.close();
       await follower.stop();
       await outbox.stop();
+      await otp.settled();
       for (const adapter of adapters.values()) await adapter.close?.();
       provider.destroy();
       revocations.close();

@@ -55,4 +55,17 @@ describe("loadConfig", () => {
       "NOTIFIER_NOTICE_BUDGET_PERIOD_SECONDS: got '5', expected a whole number 60–31622400",
     ]);
   });
+
+  it("takes custody's service token for one-time codes, of its own and long enough, and their limits", () => {
+    const c = loadConfig(valid);
+    assert.deepEqual([c.otpToken, c.otpPerResidentPerHour, c.otpPerMinute], [undefined, 10, 120]);
+    assert.equal(loadConfig({ ...valid, NOTIFIER_OTP_TOKEN: "custody-otp-token-0123456789" }).otpToken, "custody-otp-token-0123456789");
+    assert.deepEqual(problems({ ...valid, NOTIFIER_OTP_TOKEN: "short-one", NOTIFIER_OTP_PER_RESIDENT_PER_HOUR: "0" }), [
+      "NOTIFIER_OTP_TOKEN: expected at least 16 characters (the value is not shown)",
+      "NOTIFIER_OTP_PER_RESIDENT_PER_HOUR: got '0', expected a whole number 1–1000",
+    ]);
+    assert.deepEqual(problems({ ...valid, NOTIFIER_OTP_TOKEN: valid.NOTIFIER_REGISTRAR_TOKEN }), [
+      "NOTIFIER_OTP_TOKEN: the same as NOTIFIER_REGISTRAR_TOKEN, expected a token of its own (the value is not shown)",
+    ]);
+  });
 });

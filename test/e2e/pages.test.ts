@@ -3,7 +3,13 @@
  * `npm start`: what each shows is checked against what the services and the chain's index say.
  */
 import { expect } from "chai";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { createLogger } from "#lib/log.js";
+import { writeOperatorRecord } from "#lib/protocol/operator-record.js";
+import { LocalKeySigner } from "#lib/protocol/signer.js";
+import { startWebServer } from "../../web/src/server.js";
 import { SHARE_UNIT } from "#lib/domain.js";
 import { cspRefusals, logIn, overflowing, SHOTS, startDemo, type Demo } from "./demo.js";
 
@@ -138,6 +144,130 @@ describe("the page's resident, auditor and registrar screens", function () {
       expect(await overflowing(phone)).to.deep.equal([]);
       await phone.screenshot({ path: path.join(SHOTS, "me-phone.png"), fullPage: true });
       await phone.close();
+    });
+  });
+
+  describe("the auditor's page and the protocol", () => {
+    let dir: string;
+    let operatorKey: LocalKeySigner;
+    let strangerKey: LocalKeySigner;
+    const xml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<Protocol xmlns="urn:digital-home:protocol" version="1" kind="meeting" lang="ru"><Number>1</Number></Protocol>\n');
+    const files: Record<string, string> = {};
+
+    before(async function () {
+      dir = await mkdtemp(path.join(tmpdir(), "dh-e2e-protocol-"));
+      operatorKey = await LocalKeySigner.open(path.join(dir, "keys", "operator.pem"), { create: true });
+      strangerKey = await LocalKeySigner.open(path.join(dir, "keys", "stranger.pem"), { create: true });
+      const changed = Buffer.from(xml);
+      changed[60] ^= 0x01;
+      const write = async (name: string, content: string | Buffer) => void (await writeFile((files[name] = path.join(dir, name)), content));
+      await write("protocol-1.xml", xml);
+      await write("protocol-1.xml.jws", await operatorKey.sign(xml, "application/xml"));
+      await write("changed-1.xml", changed);
+      await write("stranger-1.xml.jws", await strangerKey.sign(xml, "application/xml"));
+      await write("operator.jwks.json", JSON.stringify(operatorKey.publicJwks()));
+    });
+    after(async function () {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("says on the page exactly what its recount compares, and finds it agrees on the finished meeting", async function () {
+      const page = await demo.page();
+      await page.goto(`${demo.urls.web}/#/audit/1`);
+      await page.waitForSelector("#recount [data-recount=ok]");
+      await page.click("#recount-scope summary");
+      const scope = await page.locator("#recount-scope").innerText();
+      for (const words of ["BallotCast", "MeetingFinalized", "QuestionDecided", "BallotRejected", "npm run audit -- recount", "npm run audit -- protocol --verify"]) expect(scope).to.contain(words);
+      await page.screenshot({ path: path.join(SHOTS, "audit-recount.png"), fullPage: true });
+      await page.close();
+    });
+
+    it("checks a protocol file's signature in the browser against keys the auditor gives it", async function () {
+      const page = await demo.page();
+      await page.goto(`${demo.urls.web}/#/audit`);
+      await page.waitForSelector("#protocol-check");
+      const run = async (file: string, signature: string) => {
+        await page.setInputFiles("#protocol-file", files[file]!);
+        await page.setInputFiles("#protocol-signature", files[signature]!);
+        await page.setInputFiles("#protocol-keys", files["operator.jwks.json"]!);
+        await page.click("#protocol-check-button");
+        const line = page.locator("#protocol-check-result li[data-signature]");
+        await line.waitFor();
+        return { verdict: await line.getAttribute("data-signature"), code: await line.getAttribute("data-code"), key: await line.getAttribute("data-key"), text: await line.innerText() };
+      };
+      const valid = await run("protocol-1.xml", "protocol-1.xml.jws");
+      expect(valid).to.include({ verdict: "valid", key: operatorKey.keyId });
+      await page.screenshot({ path: path.join(SHOTS, "protocol-check.png"), fullPage: true });
+      const changed = await run("changed-1.xml", "protocol-1.xml.jws");
+      expect(changed).to.include({ verdict: "invalid", code: "signature_mismatch" });
+      expect(changed.text).to.contain("файл изменён после подписания");
+      expect(await run("protocol-1.xml", "stranger-1.xml.jws")).to.include({ verdict: "invalid", code: "unknown_signing_key" });
+      expect(await run("protocol-1.xml", "protocol-1.xml")).to.include({ verdict: "invalid", code: "malformed_signature" });
+      await page.close();
+    });
+
+    it("checks against the installation's operator record when no keys are given, and refuses a stranger's key there", async function () {
+      // a web server of the same services whose operator record names the operator's key
+      const record = path.join(dir, "localhost.operator.json");
+      await writeOperatorRecord(record, { network: "localhost", chainId: 31337, operator: "ООО «Оператор»", protocolSigner: { format: operatorKey.format, jwks: operatorKey.publicJwks() }, updatedAt: new Date().toISOString() });
+      const web = await startWebServer({ graphqlUrl: demo.urls.graphql, custodyUrl: demo.urls.custody, relayerUrl: demo.urls.relayer, operatorRecordFile: record, logger: createLogger("silent") });
+      const page = await demo.page();
+      try {
+        await page.goto(`${web.url}/#/audit`);
+        await page.waitForSelector("#protocol-check");
+        await page.setInputFiles("#protocol-file", files["protocol-1.xml"]!);
+        await page.setInputFiles("#protocol-signature", files["protocol-1.xml.jws"]!);
+        await page.click("#protocol-check-button");
+        const line = page.locator("#protocol-check-result li[data-signature]");
+        await line.waitFor();
+        expect(await line.getAttribute("data-signature")).to.equal("valid");
+        expect(await line.innerText()).to.contain("ООО «Оператор»");
+        await page.setInputFiles("#protocol-signature", files["stranger-1.xml.jws"]!);
+        await page.click("#protocol-check-button");
+        await page.waitForSelector("#protocol-check-result li[data-code=unknown_signing_key]");
+      } finally {
+        await page.close();
+        await web.close();
+      }
+    });
+
+    it("fits the auditor's page on a phone, the protocol check's verdict included", async function () {
+      const phone = await demo.page({ width: 390, height: 844 });
+      await phone.goto(`${demo.urls.web}/#/audit/1`);
+      await phone.waitForSelector("#recount [data-recount=ok]");
+      await phone.setInputFiles("#protocol-file", files["protocol-1.xml"]!);
+      await phone.setInputFiles("#protocol-signature", files["protocol-1.xml.jws"]!);
+      await phone.setInputFiles("#protocol-keys", files["operator.jwks.json"]!);
+      await phone.click("#protocol-check-button");
+      await phone.waitForSelector("#protocol-check-result li[data-signature=valid]");
+      expect(await overflowing(phone)).to.deep.equal([]);
+      await phone.locator("#protocol-check-card").screenshot({ path: path.join(SHOTS, "protocol-check-phone.png") });
+      await phone.close();
+    });
+
+    it("shows owners the protocol card on a meeting's page: pending while voting goes on, the keeper's answer once final", async function () {
+      const page = await demo.page();
+      await page.goto(`${demo.urls.web}/#/meeting/2`);
+      await page.waitForSelector("#protocol");
+      expect(await page.locator("#protocol").innerText()).to.contain("Протокол составляется после подведения итогов");
+      await page.goto(`${demo.urls.web}/#/meeting/1`);
+      await page.waitForSelector("#protocol");
+      const keeper = await fetch(`${demo.urls.web}/api/keeper/v1/meetings/1/protocol`);
+      if (keeper.ok) {
+        // the keeper runs: the files download and their signatures verify against the operator's record
+        await page.waitForSelector("#protocol-files a#protocol-pdf");
+        const download = page.waitForEvent("download");
+        await page.click("#protocol-pdf");
+        expect((await download).suggestedFilename()).to.match(/\.pdf$/);
+        await page.click("#check-protocol");
+        await page.waitForFunction(() => document.querySelectorAll("#protocol-signatures li[data-signature=valid]").length === 2, undefined, { timeout: 30_000 });
+      } else {
+        // no keeper in this installation: the card says so in the resident's language, by the web server's code
+        const code = ((await keeper.json()) as { error: { code: string } }).error.code;
+        await page.waitForSelector(`#protocol [data-code=${code}]`);
+        expect(await page.locator("#protocol").innerText()).to.not.contain(code);
+      }
+      await page.close();
     });
   });
 

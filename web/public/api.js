@@ -6,6 +6,7 @@ export class ApiError extends Error {
     super(message);
     this.code = code;
     this.status = status;
+    /** What the service said beside the code (e.g. a register file's problems), if anything. */
     this.details = details;
   }
 }
@@ -134,11 +135,6 @@ export const documents = {
   },
 };
 
-export const registrar = {
-  /** A meeting's owners at the snapshot whose votes are not counted yet, with their names (its administrator or initiator only). */
-  notVoted: async (meetingId) => call(`/api/registrar/v1/meetings/${meetingId}/not-voted`, { token: await tokenFor("digital-home-registrar") }),
-};
-
 let parametersOnce;
 /** The deployment's legal minimums: notice, shortest and longest window, in seconds. */
 export async function parameters() {
@@ -171,6 +167,63 @@ let rules;
 export async function rulesTexts() {
   rules ??= call("/api/rules").catch(() => ({}));
   return rules;
+}
+
+/**
+ * The registrar's register import, with the registrar's access token: a CSV file planned without
+ * changing anything (`plan`), then applied (`apply`) and followed (`importStatus`). Problems in the
+ * file come back as `invalid_register_file` with `details.problems` (line, column, field, messages).
+ */
+async function registerFile(path, token, csv) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { accept: "application/json", "content-type": "text/csv; charset=utf-8", "accept-language": document.documentElement.lang || "ru", authorization: `Bearer ${token}` },
+      body: csv,
+    });
+  } catch (err) {
+    throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = payload?.error ?? { code: `http_${response.status}`, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status, error.details);
+  }
+  return payload;
+}
+
+export const registrar = {
+  plan: (token, csv) => registerFile("/api/registrar/v1/imports?dryRun=true", token, csv),
+  apply: (token, csv) => registerFile("/api/registrar/v1/imports", token, csv),
+  importStatus: (token, importId) => call(`/api/registrar/v1/imports/${importId}`, { token }),
+  /** A meeting's owners at the snapshot whose votes are not counted yet, with their names (its administrator or initiator only). */
+  notVoted: async (meetingId) => call(`/api/registrar/v1/meetings/${meetingId}/not-voted`, { token: await tokenFor("digital-home-registrar") }),
+};
+
+/** The operator and the public keys its protocols are signed with (the deployment's operator record). */
+export const operator = () => call("/api/operator");
+
+/** A meeting's protocol as the keeper lists it: its files in the document store, their signatures and keys. */
+export const protocolOf = (meetingId) => call(`/api/keeper/v1/meetings/${meetingId}/protocol`);
+
+/** Where the page downloads a document of the store. */
+export const documentUrl = (id) => `/api/documents/v1/documents/${id}`;
+
+/** A document's exact bytes. */
+export async function documentBytes(id) {
+  let response;
+  try {
+    response = await fetch(documentUrl(id));
+  } catch (err) {
+    throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
+  }
+  if (!response.ok) {
+    const payload = await response.json().catch(() => null);
+    const error = payload?.error ?? { code: `http_${response.status}`, message: response.statusText };
+    throw new ApiError(error.code, error.message, response.status);
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 export const session = {

@@ -3,10 +3,13 @@ import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
 import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
-import { viewMe } from "./views/me.js";
+import * as oidc from "./oidc.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 import { viewArrange } from "./views/arrange.js";
 import { viewAdmin } from "./views/admin.js";
+import { viewImport } from "./views/import.js";
+import { viewMe } from "./views/me.js";
+import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
 
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
@@ -106,6 +109,7 @@ function renderHeader() {
   document.getElementById("nav-audit").textContent = t("navAudit");
   document.getElementById("nav-arrange").textContent = t("navArrange");
   document.getElementById("nav-me").textContent = t("navMe");
+  document.getElementById("nav-import").textContent = t("navImport");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
   document.getElementById("nav-me").hidden = !s;
@@ -141,7 +145,12 @@ async function viewMeetings() {
   show(...cards);
 }
 
-function viewLogin() {
+/** What the login view says on arrival: a failed sign-in, or an offer to end the provider's session too. */
+let loginNotice;
+
+async function viewLogin() {
+  const login = await oidc.loginConfig();
+  if (login.mode === "oidc") return viewProviderLogin(login);
   const status = h("p", { className: "muted", id: "login-status" });
   const idInput = h("input", { type: "text", id: "resident-id", autocomplete: "username", required: true });
   const codeInput = h("input", { type: "text", id: "code", inputmode: "numeric", autocomplete: "one-time-code" });
@@ -188,6 +197,50 @@ function viewLogin() {
     h("button", { type: "submit", id: "request-code" }, t("requestCode")),
   );
   show(h("div", { className: "card" }, h("h1", {}, t("login")), idForm, codeForm, status));
+}
+
+/** Signing in at the city's identity provider (oidc.js): one button, and what became of the last attempt. */
+function viewProviderLogin(login) {
+  const notice = loginNotice;
+  loginNotice = undefined;
+  const status = h("p", { className: "muted", id: "login-status" }, notice?.error ? `${t("loginFailed")}: ${notice.error}` : "");
+  const button = h(
+    "button",
+    {
+      type: "button",
+      id: "sign-in-oidc",
+      onclick: async () => {
+        button.disabled = true;
+        status.textContent = t("loginRedirecting");
+        try {
+          await oidc.begin(login, notice?.returnTo ?? "#/");
+        } catch (err) {
+          button.disabled = false;
+          status.textContent = `${t("loginFailed")}: ${err.message}`;
+        }
+      },
+    },
+    t("loginWithProvider"),
+  );
+  const signedOut = notice?.endSession
+    ? h("p", { id: "signed-out" }, t("signedOutHere"), " ", h("a", { id: "end-session", href: notice.endSession }, t("endProviderSession")))
+    : undefined;
+  show(h("div", { className: "card" }, h("h1", {}, t("login")), signedOut, h("p", { className: "muted" }, t("loginAtProvider")), button, status));
+}
+
+/** The page has come back from the identity provider: finish the sign-in, or say why not, then leave the answer's address. */
+async function finishProviderLogin(params) {
+  const login = await oidc.loginConfig();
+  if (login.mode !== "oidc") return oidc.leaveCallback(location.hash || "#/");
+  try {
+    const done = await oidc.complete(login, params);
+    const me = await api.custody.me(done.accessToken);
+    api.session.set({ token: done.accessToken, residentId: me.residentId, address: me.address, idToken: done.idToken });
+    oidc.leaveCallback(done.returnTo);
+  } catch (err) {
+    loginNotice = { error: err.message };
+    oidc.leaveCallback("#/login");
+  }
 }
 
 async function meetingHeader(m) {
@@ -240,6 +293,7 @@ async function viewMeeting(id) {
     cards.push(h("p", { className: "card" }, h("a", { href: `#/admin/${m.id}`, id: "admin-link" }, t("adminLink"))));
   }
   cards.push(await votePanel(m, s));
+  cards.push(await protocolPanel(m));
   show(...cards);
 }
 
@@ -593,7 +647,7 @@ async function viewAudit(id, params) {
     input,
     h("button", { type: "submit", id: "receipt-check" }, t("check")),
   );
-  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out)];
+  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out), protocolCheckCard()];
   if (params.get("receipt")) checkReceipt(params.get("receipt"), out).catch((err) => out.replaceChildren(errorCard(err)));
 
   const all = await api.meetings();
@@ -631,6 +685,7 @@ async function auditMeeting(m) {
     { className: "card", id: "recount" },
     h("h2", {}, `${t("recountStatus")} — ${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
     diffs.length ? [h("p", { className: "bad", "data-recount": "differs" }, t("recountDiff")), h("ul", {}, diffs.map((d) => h("li", {}, d)))] : h("p", { className: "ok", "data-recount": "ok" }, `✓ ${t("recountOk")} (${ballots.length} ${t("ballots").toLowerCase()})`),
+    recountScope(),
   );
   const events = [
     { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },
@@ -693,7 +748,7 @@ async function renderRoute() {
   try {
     chainTime = await api.chainNow().catch(() => Math.floor(Date.now() / 1000));
     if (parts.length === 0) return await viewMeetings();
-    if (parts[0] === "login") return viewLogin();
+    if (parts[0] === "login") return await viewLogin();
     if (parts[0] === "meeting" && parts[1]) return await viewMeeting(parts[1]);
     if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
@@ -701,6 +756,7 @@ async function renderRoute() {
     if (parts[0] === "arrange") return await viewArrange();
     if (parts[0] === "admin" && parts[1]) return await viewAdmin(parts[1]);
     if (parts[0] === "me") return await viewMe();
+    if (parts[0] === "import") return viewImport();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));
@@ -717,10 +773,18 @@ document.getElementById("auth").addEventListener("click", async () => {
     // the token is revoked at custody, not only forgotten here
     await api.custody.logout(s.token).catch(() => undefined);
     api.session.clear();
-    location.hash = "#/";
-    route();
+    // signed in at the identity provider: offer to end that session too
+    const login = await oidc.loginConfig();
+    const endSession = login.mode === "oidc" ? await oidc.endSessionUrl(login, s.idToken) : undefined;
+    if (endSession) loginNotice = { endSession };
+    const next = endSession ? "#/login" : "#/";
+    // a changed hash routes by itself; rendering twice would spend the notice on the first
+    if (location.hash === next) route();
+    else location.hash = next;
   } else location.hash = "#/login";
 });
 window.addEventListener("hashchange", route);
 setLanguage(language());
-route();
+const providerAnswer = oidc.callbackParams();
+if (providerAnswer) finishProviderLogin(providerAnswer).then(route);
+else route();

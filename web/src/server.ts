@@ -1,8 +1,9 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
- * services, /api/texts serves the agenda texts checked against their hashes, /api/rules the legal
- * rules' names and articles under each version's hash, /api/parameters the deployment's legal
+ * services, /api/login says how the page signs residents in (login-config.ts), /api/operator the
+ * operator's keys, /api/texts serves the agenda texts checked against their hashes, /api/rules the
+ * legal rules' names and articles under each version's hash, /api/parameters the deployment's legal
  * minimums (notice, window bounds) that the page checks an announcement's dates against before
  * anything is signed.
  *
@@ -24,6 +25,8 @@ import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { readOperatorRecord } from "#lib/protocol/operator-record.js";
+import { checkOidcLogin, type LoginConfig, type OidcLogin } from "./login-config.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
 import { WEB_STATUSES } from "./statuses.js";
@@ -42,10 +45,21 @@ export interface WebServerOptions {
   keeperUrl?: string;
   /** The notifier (a meeting's delivery log, a resident's notices and choices); or connected later (`WebServer.connect`). */
   notifierUrl?: string;
+  /**
+   * The deployment's operator record (lib/protocol/operator-record.ts), written by the keeper when it
+   * starts: `GET /api/operator` serves the operator and the public keys its protocols are signed with,
+   * which the page checks a protocol's signature against (not a key that travels with the file).
+   */
+  operatorRecordFile?: string;
   /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
   parameters?: Parameters;
   /** A JSON array of agenda texts (each served under its keccak256). */
   textsFile?: string;
+  /**
+   * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
+   * it, the page logs in with custody's one-time codes.
+   */
+  oidc?: OidcLogin;
   /** Proxies in front of the web server whose X-Forwarded-For it believes (none: the socket is the client). */
   trustedProxies?: readonly string[];
   logger?: Logger;
@@ -166,17 +180,32 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   ];
   for (const [name, url] of optional) if (url !== undefined) upstreams[name] = upstream(name, url);
   const trusted = trustedProxies(options.trustedProxies ?? []);
+  const oidc = options.oidc ? checkOidcLogin(options.oidc) : undefined;
+  const login: LoginConfig = oidc
+    ? { mode: "oidc", issuer: oidc.issuer, clientId: oidc.clientId, redirectUri: oidc.redirectUri, scope: oidc.scope, ...(oidc.resource ? { resource: oidc.resource } : {}) }
+    : { mode: "code" };
 
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(securityHeaders);
+  app.use(securityHeaders(oidc?.providerOrigin));
   app.use(requestId);
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
+  app.get("/api/login", (_req, res) => void res.json(login));
   app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
+  app.get("/api/operator", async (_req, res, next) => {
+    if (!options.operatorRecordFile) return next(new AppError("operator_record_unavailable", "this installation publishes no operator record"));
+    try {
+      // read on each request: the keeper writes it when it starts, which may be after the page
+      const record = await readOperatorRecord(options.operatorRecordFile);
+      res.json({ network: record.network, chainId: record.chainId, operator: record.operator, protocolSigner: record.protocolSigner });
+    } catch (cause) {
+      next(new AppError("operator_record_unavailable", "the operator record cannot be read yet", { cause, retryable: true }));
+    }
+  });
   app.get("/api/parameters", (_req, res) => {
     if (!options.parameters) throw new AppError("not_found", "this web server was not given the deployment's parameters");
     res.json(options.parameters);

@@ -31,6 +31,7 @@ import type { TokenRevocations } from "#lib/http/revocations.js";
 import { requestId } from "#lib/http/request-id.js";
 import type { Logger } from "#lib/log.js";
 import type { Authenticator, DemoLogin } from "../auth.js";
+import type { CodeDelivery } from "../code-delivery.js";
 import { checkBallot } from "../ballot-rules.js";
 import type { CustodyChain } from "../chain.js";
 import { buildRequest, forwardCallSchema } from "../forward-requests.js";
@@ -52,8 +53,8 @@ export interface CustodyAppDeps {
   trustedProxies: readonly string[];
   revocations: TokenRevocations;
   log: Logger;
-  /** Delivers a one-time code to the resident. */
-  deliverCode: (residentId: string, code: string) => void;
+  /** Delivers a one-time code to the resident (code-delivery.ts). */
+  deliverCode: CodeDelivery;
   /** The chain custody reads before it signs; without it, nothing is signed. */
   chain?: CustodyChain;
   /** Seconds before a meeting's close from which custody signs no ballot for it. */
@@ -161,14 +162,15 @@ export function createCustodyApp(deps: CustodyAppDeps): Express {
     res.json(keystore.signingLog(q));
   });
 
-  // Demo login with one-time codes. The answer is the same whether or not a code was issued.
+  // One-time-code login. The answer is the same whether or not a code was issued, and comes before
+  // the code is handed on for delivery.
   app.post("/v1/auth/code", (req, res) => {
     const demo = demoOnly();
     const { residentId: id } = parseBody(codeRequestSchema, req.body);
     let code: string | undefined;
     if (keystore.find(id)) {
       code = demo.issueCode(id);
-      if (code !== undefined && !deps.revealOtp) deps.deliverCode(id, code);
+      if (code !== undefined && !deps.revealOtp) deps.deliverCode(id, code, demo.pendingUntil(id) ?? Date.now());
     }
     res.status(202).json({ sent: true, ...(deps.revealOtp && code ? { code } : {}) });
   });

@@ -1,7 +1,10 @@
 /** The HTTP status of each error code the custodial wallet answers: the toolkit's base table and custody's own codes. */
+import { TOKEN_REFUSAL_STATUSES } from "#lib/http/auth.js";
 import { statusTable } from "#lib/http/statuses.js";
 
 export const CUSTODY_STATUSES = statusTable({
+  // a bearer token refused, each reason by its own code (lib/http/auth.ts)
+  ...TOKEN_REFUSAL_STATUSES,
   // login and who the resident is
   invalid_code: 401,
   too_many_attempts: 429,
