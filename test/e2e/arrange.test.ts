@@ -98,6 +98,7 @@ describe("arranging a meeting on the page", function () {
     await owner.page.fill("#arrange-start", local(now));
     await owner.page.fill("#arrange-end", local(now)); // a window of nothing: shorter than the minimum
     await owner.page.click("#arrange-preview-button");
+    await owner.page.waitForSelector("#arrange-problems li");
     const problems = await owner.page.locator("#arrange-problems").innerText();
     expect(problems).to.match(/уведомить собственников нужно не позднее чем за 20 с/);
     expect(problems).to.match(/Голосование слишком короткое: не меньше 1 мин/);

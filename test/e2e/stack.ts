@@ -4,7 +4,8 @@
  * of seconds (so that a meeting's notice and window pass within a test), the relayer, custody (demo
  * login with one-time codes shown, tokens for the document store and the registrar), the query node,
  * the document store, a mail capture and the notifier, the registrar (which imports registers and
- * onboards their people in custody and the notifier) and the web server in front of them. Every
+ * onboards their people in custody and the notifier), the keeper (which finalizes each meeting after
+ * its window and files its signed protocol) and the web server in front of them. Every
  * server on 127.0.0.1 on a free port, all in a temporary folder removed on close.
  */
 import { randomBytes } from "node:crypto";
@@ -27,6 +28,9 @@ import { loadConfig as loadNotifierConfig, startMailCapture, startNotifier, type
 import { loadConfig as loadRegistrarConfig } from "../../registrar/src/config.js";
 import { startRegistrar, type RunningRegistrar } from "../../registrar/src/service.js";
 import { startWebServer, type WebServer } from "../../web/src/server.js";
+import type { Keeper } from "../../keeper/src/service.js";
+import { operatorRecordPath } from "#lib/protocol/operator-record.js";
+import { startDemoKeeper } from "../../dev/services.js";
 
 /** Seconds, not days: a meeting announced now opens within two minutes and may close a minute later. */
 export const E2E_PARAMETERS: Parameters = { minNotice: 20, minWindow: 60, maxWindow: 7 * 24 * 3600, maxOpenPerInitiator: 1 };
@@ -46,6 +50,7 @@ export interface Stack {
   notifier: RunningNotifier;
   registrar: RunningRegistrar;
   registrarToken: string;
+  keeper: Keeper;
   web: WebServer;
   /** Waits until the query node has indexed the chain's head. */
   indexed(): Promise<void>;
@@ -71,12 +76,15 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
     const deployment = await deployDigitalHome(operator, { network: "e2e", registrar: registrarWallet.address, parameters: options.parameters ?? E2E_PARAMETERS });
     const deploymentFile = await writeDeployment(deployment, path.join(dir, "deployment.json"));
     const relayerKeys = [Wallet.createRandom(), Wallet.createRandom()];
-    for (const k of relayerKeys) await (await operator.sendTransaction({ to: k.address, value: parseEther("100") })).wait();
+    const keeperKey = Wallet.createRandom();
+    for (const k of [...relayerKeys, keeperKey]) await (await operator.sendTransaction({ to: k.address, value: parseEther("100") })).wait();
 
     const custodyClientToken = randomBytes(24).toString("hex");
     const custodyRegistrarToken = randomBytes(24).toString("hex");
     const notifierRegistrarToken = randomBytes(24).toString("hex");
     const registrarToken = randomBytes(24).toString("hex");
+    const keeperDocumentsToken = randomBytes(24).toString("hex");
+    const notifierDocumentsToken = randomBytes(24).toString("hex");
 
     const relayer = await startRelayer(
       loadRelayerConfig({
@@ -131,6 +139,7 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
         DOCUMENTS_PORT: "0",
         DOCUMENTS_DIR: path.join(dir, "documents"),
         DOCUMENTS_JWKS_URL: `${custody.url}/.well-known/jwks.json`,
+        DOCUMENTS_SERVICE_TOKENS: `keeper=${keeperDocumentsToken},notifier=${notifierDocumentsToken}`,
         DOCUMENTS_TRUSTED_PROXIES: "127.0.0.1",
         DOCUMENTS_UPLOADS_PER_MINUTE: "1000",
         DOCUMENTS_RATE_LIMIT_PER_MINUTE: "0",
@@ -180,13 +189,22 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
     );
     closers.push(() => registrar.stop());
 
+    const keeper = await startDemoKeeper(
+      { rpcUrl: chain.url, deploymentFile, dataDir: dir, logLevel: "silent" },
+      { port: 0, chainKey: keeperKey.privateKey, registrarUrl: registrar.url, registrarToken, documentsUrl: documents.url, documentsToken: keeperDocumentsToken },
+    );
+    closers.push(() => keeper.stop());
+
     const web = await startWebServer({
       graphqlUrl,
       custodyUrl: custody.url,
       relayerUrl: relayer.url,
       documentsUrl: documents.url,
       registrarUrl: registrar.url,
+      keeperUrl: keeper.url,
+      notifierUrl: notifier.url,
       parameters: deployment.parameters,
+      operatorRecordFile: operatorRecordPath(deploymentFile),
       logger: silent,
     });
     closers.push(() => web.close());
@@ -201,7 +219,7 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
       }
       throw new Error(`the query node did not reach block ${head} in two minutes`);
     };
-    return { dir, chain, provider, deployment, deploymentFile, relayer, custody, graphqlUrl, documents, mail, notifier, registrar, registrarToken, web, indexed, close };
+    return { dir, chain, provider, deployment, deploymentFile, relayer, custody, graphqlUrl, documents, mail, notifier, registrar, registrarToken, keeper, web, indexed, close };
   } catch (err) {
     await close();
     throw err;

@@ -313,7 +313,7 @@ export async function viewAdmin(id) {
       { className: "card", id: "not-voted-card" },
       h("h2", {}, t("adminNotVoted")),
       h("p", { id: "outstanding", "data-outstanding": list.outstandingWeight }, fill(t("adminOutstanding"), { part: votes(m, list.outstandingWeight), total: votes(m, list.totalWeight) })),
-      table,
+      h("div", { className: "scroll" }, table),
     ),
   ];
   const now = await api.chainNow();
