@@ -22,7 +22,7 @@
  * Owners get their keys from the custody service and vote through it, exactly as a resident does on
  * the web page.
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import PDFDocument from "pdfkit";
@@ -51,8 +51,6 @@ export interface SeedOptions {
   /** The document store and a service token of it: the agendas' wordings, notices and materials. */
   documentsUrl: string;
   documentsToken: string;
-  /** Where the agenda texts are also written (a JSON array), for the readers that still take a file. */
-  textsFile: string;
   progress?: (message: string) => void;
 }
 
@@ -95,14 +93,9 @@ export const AGENDA = {
   buildings: ["77:06:0004003:1056", "77:06:0002009:2090"],
 };
 
-/** Every text of the demo's agendas and the buildings' cadastral numbers, as the texts file lists them. */
+/** Every text of the demo's agendas and the buildings' cadastral numbers (the page names a building by the text its register reference hashes). */
 export function agendaTexts(): string[] {
   return [...AGENDA.open.map((q) => q.text), ...AGENDA.finished.map((q) => q.text), ...AGENDA.poll, ...AGENDA.buildings];
-}
-
-/** Writes the texts file (a JSON array of strings) that the readers still taking one serve by hash. */
-export async function writeAgendaTexts(file: string): Promise<void> {
-  await writeFile(file, JSON.stringify(agendaTexts(), null, 2) + "\n");
 }
 
 /** Who does what in the demo. */

@@ -38,8 +38,12 @@ export interface DemoDocuments {
   tokens: { seed: string; keeper: string; notifier: string };
 }
 
-/** The document store in `<data>/documents`, residents signed in through custody's JWKS, the web server trusted as a proxy. */
-export async function startDemoDocuments(chain: Pick<ChainAccess, "dataDir" | "logLevel">, options: { port: number; custodyUrl: string }): Promise<DemoDocuments> {
+/**
+ * The document store in `<data>/documents`, residents signed in through custody's JWKS, the web
+ * server trusted as a proxy; the rules of restricted documents read the chain and ask the registrar
+ * for a reader's account.
+ */
+export async function startDemoDocuments(chain: ChainAccess, options: { port: number; custodyUrl: string; registrarUrl: string; registrarToken: string }): Promise<DemoDocuments> {
   const tokens = { seed: token(), keeper: token(), notifier: token() };
   const config = loadDocumentsConfig({
     LOG_LEVEL: chain.logLevel,
@@ -48,6 +52,10 @@ export async function startDemoDocuments(chain: Pick<ChainAccess, "dataDir" | "l
     DOCUMENTS_JWKS_URL: `${options.custodyUrl}/.well-known/jwks.json`,
     DOCUMENTS_SERVICE_TOKENS: Object.entries(tokens).map(([name, t]) => `${name}=${t}`).join(","),
     DOCUMENTS_TRUSTED_PROXIES: "127.0.0.1",
+    DOCUMENTS_RPC_URL: chain.rpcUrl,
+    DEPLOYMENT: chain.deploymentFile,
+    DOCUMENTS_REGISTRAR_URL: options.registrarUrl,
+    DOCUMENTS_REGISTRAR_TOKEN: options.registrarToken,
   });
   const running = await startDocuments(config, { logger: createLogger(config.logLevel, { service: "documents" }) });
   return { running, tokens };

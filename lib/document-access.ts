@@ -32,3 +32,22 @@ export function accessQuery(access: DocumentAccess): Record<string, string> {
 export function accessView(access: DocumentAccess): { level: "public" } | { level: "restricted"; purpose: RestrictedPurpose; meetingId: string } {
   return access.level === "public" ? { level: "public" } : { level: "restricted", purpose: access.purpose, meetingId: access.meetingId.toString() };
 }
+
+/** The access level an upload's query names (`access`, `purpose`, `meeting`), or the problem with it. */
+export function parseAccess(query: { access?: string; purpose?: string; meeting?: string }): { access?: DocumentAccess; problem?: string } {
+  const level = query.access ?? "public";
+  if (level === "public") {
+    if (query.purpose !== undefined || query.meeting !== undefined) return { problem: "purpose and meeting name a restricted document's rule: give access=restricted with them" };
+    return { access: PUBLIC };
+  }
+  if (level !== "restricted") return { problem: `access: expected public or restricted, got '${level.slice(0, 40)}'` };
+  if (!(RESTRICTED_PURPOSES as readonly string[]).includes(query.purpose ?? "")) return { problem: `purpose: a restricted document is one of ${RESTRICTED_PURPOSES.join(", ")}` };
+  if (!/^[1-9]\d{0,19}$/.test(query.meeting ?? "")) return { problem: "meeting: a restricted document names its meeting's id" };
+  return { access: { level: "restricted", purpose: query.purpose as RestrictedPurpose, meetingId: BigInt(query.meeting!) } };
+}
+
+/** Whether two access levels are the same. */
+export function sameAccess(a: DocumentAccess, b: DocumentAccess): boolean {
+  if (a.level === "public" || b.level === "public") return a.level === b.level;
+  return a.purpose === b.purpose && a.meetingId === b.meetingId;
+}

@@ -27,7 +27,7 @@ import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
-import { seedDemo, writeAgendaTexts } from "../dev/seed.js";
+import { seedDemo } from "../dev/seed.js";
 import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
 import type { Keeper } from "../keeper/src/service.js";
 import { operatorRecordPath } from "#lib/protocol/operator-record.js";
@@ -184,12 +184,7 @@ try {
   const graphqlServer = await queryNode.start();
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
-  const textsFile = path.join(dataDir, "agenda-texts.json");
-  await writeAgendaTexts(textsFile);
   const access = { rpcUrl: chain.url, deploymentFile, dataDir, logLevel };
-  step("starting the document store");
-  documents = await onPort(envPort("DH_DOCUMENTS_PORT", 8551), "document store", (port) => startDemoDocuments(access, { port, custodyUrl: custody!.url }));
-
   step("starting the notifier (e-mail goes to a local capture)");
   const held: string[] = [];
   mail = await startMailCapture({
@@ -200,8 +195,10 @@ try {
       else held.push(line);
     },
   });
-  // the notices link to the web page, which starts last (it forwards to every other service)
+  // the notices link to the web page, which starts last (it forwards to every other service), and
+  // read the wordings from the document store, which starts after the registrar it asks
   const webPort = await choosePort(envPort("DH_WEB_PORT", 8080));
+  const documentsPort = await choosePort(envPort("DH_DOCUMENTS_PORT", 8551));
   const rpcUrl = chain.url;
   const custodyUrl = custody.url;
   const smtpPort = mail.port;
@@ -215,14 +212,14 @@ try {
       NOTIFIER_REGISTRAR_TOKEN: registrarToken,
       NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      NOTIFIER_TEXTS_FILE: textsFile,
+      NOTIFIER_DOCUMENTS_URL: `http://127.0.0.1:${documentsPort}`,
       NOTIFIER_VOTE_URL: `http://127.0.0.1:${webPort}`,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
     }),
     { deployment },
   ));
 
-  step("starting the registrar and the keeper");
+  step("starting the registrar, the document store and the keeper");
   registrar = await onPort(envPort("DH_REGISTRAR_PORT", 8550), "registrar", (port) =>
     startDemoRegistrar(access, { port, chainKey: DEV_KEYS[0]!, custodyUrl, custodyToken: registrarToken, notifierUrl: notifier!.url, notifierToken: registrarToken }),
   );
@@ -230,6 +227,7 @@ try {
   // the registrar's operator signs in to the import screen with it
   const registrarTokenFile = path.join(dataDir, "registrar-api-token");
   await writeFile(registrarTokenFile, `${registrar.apiToken}\n`, { mode: 0o600 });
+  documents = await startDemoDocuments(access, { port: documentsPort, custodyUrl, registrarUrl, registrarToken: registrar.apiToken });
   keeper = await onPort(envPort("DH_KEEPER_PORT", 8552), "keeper", (port) =>
     startDemoKeeper(access, { port, chainKey: DEV_KEYS[1]!, registrarUrl, registrarToken: registrar!.apiToken, documentsUrl: documents!.running.url, documentsToken: documents!.tokens.keeper }),
   );
@@ -246,7 +244,6 @@ try {
     registrarApiToken: registrar.apiToken,
     documentsUrl: documents.running.url,
     documentsToken: documents.tokens.seed,
-    textsFile,
     progress: (m) => step(`  ${m}`),
   });
   step("waiting for the keeper to file the finished meeting's protocol");
@@ -272,7 +269,6 @@ try {
     keeperUrl: keeper.url,
     notifierUrl: notifier.url,
     parameters: deployment.parameters,
-    textsFile,
     // the operator's keys, from the record the keeper writes beside the deployment record
     operatorRecordFile: operatorRecordPath(deploymentFile),
   });

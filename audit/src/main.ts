@@ -6,7 +6,7 @@
  *   npm run audit -- recount <meetingId> [--expect protocol.json] [--graphql URL]
  *   npm run audit -- recount --all [--graphql URL]
  *   npm run audit -- verify <ballotId | txHash>
- *   npm run audit -- protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE] [--annex FILE] [--key FILE]
+ *   npm run audit -- protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE | --documents URL] [--annex FILE] [--key FILE]
  *   npm run audit -- protocol --verify FILE [--signature FILE] [--jwks FILE]
  *   npm run audit -- events <meetingId>
  *
@@ -31,7 +31,7 @@ import { ruleText, type Language } from "#lib/protocol/labels.js";
 import { EXIT, UsageError, exitCodeOf } from "./errors.js";
 import { compareWithPublished, readPublished } from "./expect.js";
 import { readAnnex, verifyProtocolFile, writeProtocol } from "./protocol.js";
-import { readTexts } from "./texts.js";
+import { readTexts, textsFromStore } from "./texts.js";
 import { compareWithSubgraph } from "./subgraph.js";
 import { describeChoices, verify } from "./verify.js";
 
@@ -41,7 +41,7 @@ const USAGE = `usage: npm run audit -- <command> [arguments] [options]
   recount <meetingId> [--expect FILE] [--graphql URL]   recount one meeting from the chain
   recount --all [--graphql URL]                         recount every meeting
   verify <ballotId | txHash>                            whether and how a ballot counted
-  protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE] [--annex FILE] [--key FILE]
+  protocol <meetingId> [--out DIR] [--lang ru|en] [--texts FILE | --documents URL] [--annex FILE] [--key FILE]
                                                         the protocol as XML, PDF, JSON and CSV (signed with --key)
   protocol --verify FILE [--signature FILE] [--jwks FILE]
                                                         check a protocol's signature and every figure in it
@@ -61,6 +61,7 @@ function parse(argv: string[]) {
         out: { type: "string" },
         lang: { type: "string" },
         texts: { type: "string" },
+        documents: { type: "string" },
         annex: { type: "string" },
         key: { type: "string" },
         verify: { type: "string" },
@@ -164,7 +165,8 @@ async function main(argv: string[]): Promise<number> {
   const meetingId = command !== "verify" && !(command === "recount" && values.all) && !verifying ? meetingIdArg(target) : undefined;
   if (command === "recount" && values.all && target !== undefined) throw new UsageError("recount --all takes no meeting id");
   const published = values.expect ? await readPublished(values.expect) : undefined;
-  const texts = values.texts ? await readTexts(values.texts) : undefined;
+  if (values.texts !== undefined && values.documents !== undefined) throw new UsageError("give the agenda's wordings with --texts FILE or --documents URL, not both");
+  let texts = values.texts ? await readTexts(values.texts) : undefined;
   const annex = values.annex ? await readAnnex(values.annex) : undefined;
 
   let deployment;
@@ -283,6 +285,7 @@ async function main(argv: string[]): Promise<number> {
     }
 
     if (command === "protocol") {
+      if (values.documents !== undefined) texts = await textsFromStore(reader, meetingId!, values.documents);
       const { files, differences } = await writeProtocol(reader, meetingId!, { language: lang, texts: texts?.byHash.values(), annex, keyFile: values.key, outDir: values.out ?? "reports/protocols", checkSignatures });
       if (values.json) console.log(stringify({ files, differences }));
       else {

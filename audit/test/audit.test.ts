@@ -18,6 +18,9 @@ import { DatabaseSync } from "node:sqlite";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 import { BuildingRegistry__factory, LegalRules__factory, MeetingHall__factory } from "#typechain/index.js";
 import { QueryNode } from "../../query-node/src/query-node.js";
+import { loadConfig as loadDocumentsConfig } from "../../documents/src/config.js";
+import { startDocuments } from "../../documents/src/service.js";
+import { DocumentsClient } from "#lib/documents-client.js";
 import { encodeBigInt } from "../../query-node/src/store/codec.js";
 import { startLocalChain, type LocalChain } from "../../dev/chain.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
@@ -559,6 +562,29 @@ describe("audit tool", function () {
       for (const q of doc.questions) expect(text).to.contain(q.forSquareMetres);
       expect(text).to.contain(doc.totalSquareMetres);
       expect(text).to.contain(recount.ballots[0].voter);
+    });
+
+    it("reads the wordings from the document store with --documents, each checked against its hash; a wording the store lacks is named", async function () {
+      const token = "audit-test-seed-token-0001";
+      const documents = await startDocuments(loadDocumentsConfig({ DOCUMENTS_PORT: "0", DOCUMENTS_DIR: path.join(dir, "documents"), DOCUMENTS_SERVICE_TOKENS: `seed=${token}`, LOG_LEVEL: "silent" }));
+      try {
+        const store = new DocumentsClient(documents.url, { token });
+        const [first, ...rest] = QUESTION_SETS.courtyard;
+        await store.put(Buffer.from(first!.text, "utf8"), { contentType: "text/plain", name: "q.txt" });
+        const missing = await audit(["protocol", String(meetings.finalized), "--out", path.join(dir, "protocol-store-missing"), "--documents", documents.url, ...common]);
+        expect(missing.code).to.equal(2);
+        expect(missing.stderr).to.contain(`no wording of question 2 (${id(rest[0]!.text)})`);
+        for (const q of rest) await store.put(Buffer.from(q.text, "utf8"), { contentType: "text/plain", name: "q.txt" });
+        const out = path.join(dir, "protocol-store");
+        const run = await audit(["protocol", String(meetings.finalized), "--out", out, "--documents", documents.url, ...common]);
+        expect(run.code, run.stderr).to.equal(0);
+        const doc = JSON.parse(await readFile(path.join(out, `protocol-${meetings.finalized}.json`), "utf8"));
+        expect(doc.questions.map((q: { text: string }) => q.text)).to.deep.equal(QUESTION_SETS.courtyard.map((q) => q.text));
+        const both = await audit(["protocol", String(meetings.finalized), "--out", out, "--documents", documents.url, "--texts", "x.json", ...common]);
+        expect(both.code).to.equal(2);
+      } finally {
+        await documents.stop();
+      }
     });
 
     it("states the meeting's type, its administrator, each question's type with its name, article and rule, and the quorum rule", async function () {

@@ -25,9 +25,11 @@ import { limitOrNext, rateLimit, tokenBuckets } from "#lib/http/rate-limit.js";
 import { requestId } from "#lib/http/request-id.js";
 import type { TokenRevocations } from "#lib/http/revocations.js";
 import type { Logger } from "#lib/log.js";
+import { accessView, parseAccess, type DocumentAccess } from "#lib/document-access.js";
 import type { UploaderAuth } from "./auth.js";
 import type { DocumentRecord } from "./catalog.js";
 import { parseDocumentId } from "./document-id.js";
+import type { ReadCheck } from "./readers.js";
 import { checkName, contentDisposition } from "./filename.js";
 import { DOCUMENTS_STATUSES } from "./statuses.js";
 import { uploaderKey, type DocumentStore, type Uploader } from "./store.js";
@@ -37,6 +39,8 @@ export interface ApiDeps {
   store: DocumentStore;
   auth: UploaderAuth;
   revocations: TokenRevocations;
+  /** Who may read a restricted document. */
+  readers: ReadCheck;
   /** The largest body read: the largest type's limit. */
   maxBodyBytes: number;
   uploadsPerMinute: number;
@@ -47,7 +51,14 @@ export interface ApiDeps {
 
 /** A stored document's bytes never change: a year, and no revalidation. */
 const IMMUTABLE = "public, max-age=31536000, immutable";
-const uploadQuery = z.strictObject({ name: z.string().min(1, "expected a file name").optional() });
+const uploadQuery = z.strictObject({
+  name: z.string().min(1, "expected a file name").optional(),
+  access: z.string().optional(),
+  purpose: z.string().optional(),
+  meeting: z.string().optional(),
+});
+/** A restricted document is never kept by a shared cache; the reader's credentials decide each read. */
+const RESTRICTED_CACHE = "private, no-store";
 
 /** Whether If-None-Match names `etag` (weak comparison, as RFC 9110 has it for this header). */
 function notModified(header: string | undefined, etag: string): boolean {
@@ -75,6 +86,7 @@ function view(d: DocumentRecord, caller: Uploader | undefined) {
     uploadedBy: kind,
     ...(mayKnow ? { uploader: d.uploader } : {}),
     status: d.corruptAt === undefined ? "ok" : "corrupt",
+    access: accessView(d.access),
     url: `/v1/documents/${d.id}`,
   };
 }
@@ -115,9 +127,12 @@ export function createApi(deps: ApiDeps): Express {
   };
   /** What can be refused before the body is read: the query (the name) and a form's Content-Type, whose envelope is not the document. */
   const uploadRequest = (req: Request, res: Response, next: NextFunction) => {
-    const { name } = parseBody(uploadQuery, { ...req.query });
+    const { name, ...level } = parseBody(uploadQuery, { ...req.query });
     if (name !== undefined) checkName(name);
+    const { access, problem } = parseAccess(level);
+    if (!access) throw new AppError("invalid_request", problem!);
     res.locals.name = name;
+    res.locals.access = access;
     const media = mediaOf(req.get("content-type"));
     if (media === "multipart/form-data" || media === "application/x-www-form-urlencoded") {
       throw new AppError("unsupported_media_type", "send the document's bytes as the request body, not a form");
@@ -131,7 +146,7 @@ export function createApi(deps: ApiDeps): Express {
     const uploader = res.locals.uploader as Uploader;
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const declared = req.get("content-type");
-    const { document, created, repaired } = await store.put({ bytes, uploader, name: res.locals.name as string | undefined, declaredType: declared });
+    const { document, created, repaired } = await store.put({ bytes, uploader, name: res.locals.name as string | undefined, declaredType: declared, access: res.locals.access as DocumentAccess });
     const declaredMedia = mediaOf(declared);
     const sniffedMedia = mediaOf(TYPE_INFO[document.type].mediaType);
     const corrected = declaredMedia !== undefined && /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}$/.test(declaredMedia) && declaredMedia !== "application/octet-stream" && declaredMedia !== sniffedMedia;
@@ -145,12 +160,25 @@ export function createApi(deps: ApiDeps): Express {
   /** The caller of a public read, when it says who it is: to show it its own uploads. */
   const callerOf = async (req: Request): Promise<Uploader | undefined> => (req.get("authorization") === undefined ? undefined : auth.uploaderOf(req.get("authorization")));
 
+  /** A restricted document's reader: a service, or a resident the document's rule names (`unauthenticated` without a token, `document_restricted` for anyone else). */
+  const mayRead = async (d: DocumentRecord, req: Request) => {
+    if (d.access.level === "public") return;
+    const reader = await callerOf(req);
+    if (!reader) throw new AppError("unauthenticated", "this document is restricted: sign in to read it");
+    if (!(await deps.readers.mayRead(d.access, d.uploader, reader))) {
+      throw new AppError("document_restricted", `document ${d.id} is restricted to the people its rule names (${d.access.purpose} of meeting ${d.access.meetingId})`);
+    }
+  };
+
   const serve = async (id: string, req: Request, res: Response) => {
-    if (!store.find(id)) throw new AppError("not_found", `no document ${id}`);
+    const found = store.find(id);
+    if (!found) throw new AppError("not_found", `no document ${id}`);
+    await mayRead(found, req);
+    const cache = found.access.level === "public" ? IMMUTABLE : RESTRICTED_CACHE;
     const etag = `"${id}"`;
     if (notModified(req.get("if-none-match"), etag)) {
       res.status(304).setHeader("ETag", etag);
-      res.setHeader("Cache-Control", IMMUTABLE);
+      res.setHeader("Cache-Control", cache);
       res.end();
       return;
     }
@@ -160,7 +188,7 @@ export function createApi(deps: ApiDeps): Express {
     res.setHeader("Content-Length", String(bytes.length));
     res.setHeader("Content-Disposition", contentDisposition(document.type, document.name));
     res.setHeader("ETag", etag);
-    res.setHeader("Cache-Control", IMMUTABLE);
+    res.setHeader("Cache-Control", cache);
     res.setHeader("Content-Security-Policy", "default-src 'none'; sandbox");
     res.setHeader("Accept-Ranges", "none");
     res.end(bytes);
@@ -170,6 +198,7 @@ export function createApi(deps: ApiDeps): Express {
     const caller = await callerOf(req);
     const document = store.find(id);
     if (!document) throw new AppError("not_found", `no document ${id}`);
+    await mayRead(document, req);
     res.setHeader("Cache-Control", "no-cache");
     res.json({ document: view(document, caller) });
   };

@@ -7,6 +7,7 @@
  */
 import type { StatementSync } from "node:sqlite";
 import { AppError } from "#lib/errors.js";
+import { PUBLIC, RESTRICTED_PURPOSES, type DocumentAccess, type RestrictedPurpose } from "#lib/document-access.js";
 import { SqliteDatabase } from "#lib/sqlite.js";
 import { isDocumentType, type DocumentType } from "./types.js";
 
@@ -19,7 +20,10 @@ CREATE TABLE IF NOT EXISTS documents (
   uploader       TEXT NOT NULL,
   uploaded_at    INTEGER NOT NULL,
   corrupt_at     INTEGER,
-  corrupt_reason TEXT
+  corrupt_reason TEXT,
+  access         TEXT NOT NULL DEFAULT 'public',
+  purpose        TEXT,
+  meeting_id     TEXT
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS documents_by_uploader ON documents (uploader, uploaded_at);
 `;
@@ -37,6 +41,8 @@ export interface DocumentRecord {
   /** When a read last found the file not matching its id (cleared when good bytes are stored again). */
   corruptAt?: number;
   corruptReason?: string;
+  /** Who may read it (lib/document-access.ts): public, or restricted by a rule about one meeting. */
+  access: DocumentAccess;
 }
 
 interface Row {
@@ -48,6 +54,17 @@ interface Row {
   uploaded_at: number;
   corrupt_at: number | null;
   corrupt_reason: string | null;
+  access: string;
+  purpose: string | null;
+  meeting_id: string | null;
+}
+
+function accessOf(row: Row): DocumentAccess {
+  if (row.access === "public") return PUBLIC;
+  if (row.access === "restricted" && (RESTRICTED_PURPOSES as readonly string[]).includes(row.purpose ?? "") && /^[1-9]\d*$/.test(row.meeting_id ?? "")) {
+    return { level: "restricted", purpose: row.purpose as RestrictedPurpose, meetingId: BigInt(row.meeting_id!) };
+  }
+  throw new AppError("catalog_unreadable", `the catalog gives document ${row.id} an access level it cannot read`);
 }
 
 function recordOf(row: Row): DocumentRecord {
@@ -59,6 +76,7 @@ function recordOf(row: Row): DocumentRecord {
     name: row.name,
     uploader: row.uploader,
     uploadedAt: Number(row.uploaded_at),
+    access: accessOf(row),
     ...(row.corrupt_at === null ? {} : { corruptAt: Number(row.corrupt_at), corruptReason: row.corrupt_reason ?? undefined }),
   };
 }
@@ -74,6 +92,15 @@ export class Catalog {
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SCHEMA);
+    // a catalog made before documents had access levels: every document in it is public
+    const columns = new Set((this.db.prepare("PRAGMA table_info(documents)").all() as Array<{ name: string }>).map((c) => c.name));
+    if (!columns.has("access")) {
+      this.db.transaction(() => {
+        this.db.exec("ALTER TABLE documents ADD COLUMN access TEXT NOT NULL DEFAULT 'public'");
+        this.db.exec("ALTER TABLE documents ADD COLUMN purpose TEXT");
+        this.db.exec("ALTER TABLE documents ADD COLUMN meeting_id TEXT");
+      });
+    }
   }
 
   private sql(text: string): StatementSync {
@@ -92,10 +119,11 @@ export class Catalog {
 
   /** Records a document unless it is known already; returns the record as stored and whether it is new. */
   insert(record: Omit<DocumentRecord, "corruptAt" | "corruptReason">): { record: DocumentRecord; created: boolean } {
+    const a = record.access;
     return this.db.transaction(() => {
       const { changes } = this.sql(
-        "INSERT INTO documents (id, type, size, name, uploader, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
-      ).run(record.id, record.type, record.size, record.name, record.uploader, record.uploadedAt);
+        "INSERT INTO documents (id, type, size, name, uploader, uploaded_at, access, purpose, meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      ).run(record.id, record.type, record.size, record.name, record.uploader, record.uploadedAt, a.level, a.level === "restricted" ? a.purpose : null, a.level === "restricted" ? a.meetingId.toString() : null);
       return { record: this.find(record.id)!, created: Number(changes) === 1 };
     });
   }

@@ -45,6 +45,12 @@ export interface DocumentsConfig {
   rateLimitPerMinute: number;
   /** Proxies whose X-Forwarded-For is believed (the web server). */
   trustedProxies: string[];
+  /** The chain, for the rules of restricted documents (lib/document-access.ts): its node and deployment record. */
+  rpcUrl?: string;
+  deployment?: string;
+  /** The registrar, which ties a resident's person id to their account, and its API token. */
+  registrarUrl?: string;
+  registrarToken?: string;
   logLevel: LogLevel;
 }
 
@@ -98,8 +104,14 @@ export function loadConfig(env: Env = process.env): DocumentsConfig {
     quotaPeriodSeconds: r.whole("DOCUMENTS_QUOTA_PERIOD_SECONDS", 30 * 86_400, 60, 10 * 366 * 86_400),
     rateLimitPerMinute: r.whole("DOCUMENTS_RATE_LIMIT_PER_MINUTE", 600, 0, 100_000_000),
     trustedProxies: r.addresses("DOCUMENTS_TRUSTED_PROXIES"),
+    rpcUrl: r.url(r.raw("DOCUMENTS_RPC_URL") !== undefined ? "DOCUMENTS_RPC_URL" : "RPC_URL", ["http", "https"]),
+    deployment: r.raw("DEPLOYMENT"),
+    registrarUrl: r.url("DOCUMENTS_REGISTRAR_URL", ["http", "https"]),
+    registrarToken: r.raw("DOCUMENTS_REGISTRAR_TOKEN"),
     logLevel: r.oneOf<LogLevel>("LOG_LEVEL", "info", LOG_LEVELS),
   };
+  if (config.registrarUrl !== undefined && (config.registrarToken ?? "").length < 16) r.problems.push("DOCUMENTS_REGISTRAR_TOKEN: expected the registrar's API token, at least 16 characters, with DOCUMENTS_REGISTRAR_URL (the value is not shown)");
+  if (config.registrarUrl !== undefined && config.rpcUrl === undefined) r.problems.push("DOCUMENTS_RPC_URL: the rules of restricted documents read the chain: give its node with DOCUMENTS_REGISTRAR_URL (RPC_URL is read too)");
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
 }

@@ -6,7 +6,9 @@ import path from "node:path";
 import { TokenRevocations } from "#lib/http/revocations.js";
 import { listen, type RunningServer } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { readDeployment } from "#lib/deployment.js";
 import { createApi } from "./api.js";
+import { RegistrarAccounts, readCheck } from "./readers.js";
 import { uploaderAuth } from "./auth.js";
 import type { DocumentsConfig } from "./config.js";
 import { DocumentStore } from "./store.js";
@@ -34,6 +36,9 @@ export function openStore(config: DocumentsConfig, log: Logger): DocumentStore {
 
 export async function startDocuments(config: DocumentsConfig, options: StartOptions = {}): Promise<RunningDocuments> {
   const log = options.logger ?? createLogger(config.logLevel, { service: "documents" });
+  const chain = config.rpcUrl !== undefined && config.registrarUrl !== undefined ? { rpcUrl: config.rpcUrl, deployment: await readDeployment(config.deployment ?? "localhost") } : undefined;
+  const readers = readCheck({ chain, accounts: config.registrarUrl ? new RegistrarAccounts(config.registrarUrl, config.registrarToken!) : undefined });
+  if (!chain) log.warn("no chain and registrar configured (DOCUMENTS_RPC_URL, DOCUMENTS_REGISTRAR_URL): restricted documents are read by services and their uploaders only");
   const store = openStore(config, log);
   const revocations = new TokenRevocations(path.join(config.dir, "documents.sqlite"));
   const app = createApi({
@@ -44,6 +49,7 @@ export async function startDocuments(config: DocumentsConfig, options: StartOpti
       revocations,
     }),
     revocations,
+    readers,
     maxBodyBytes: Math.max(...Object.values(config.maxBytes)),
     uploadsPerMinute: config.uploadsPerMinute,
     rateLimitPerMinute: config.rateLimitPerMinute,
@@ -56,6 +62,7 @@ export async function startDocuments(config: DocumentsConfig, options: StartOpti
   } catch (err) {
     revocations.close();
     store.close();
+    readers.close();
     throw err;
   }
   log.info("document store started", { url: server.url, dir: path.resolve(config.dir), ...store.catalog.counts(), residents: config.jwksUrl !== undefined, services: config.serviceTokens.map((s) => s.name) });
@@ -67,6 +74,7 @@ export async function startDocuments(config: DocumentsConfig, options: StartOpti
       await store.drain();
       revocations.close();
       store.close();
+      readers.close();
       log.info("document store stopped");
     })());
   return { url: server.url, port: server.port, store, stop };

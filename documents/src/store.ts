@@ -10,6 +10,7 @@
  * is marked corrupt in the catalog, the failure logged as an error and counted, and the reader told
  * `document_corrupt`. Storing the right bytes again repairs it.
  */
+import { PUBLIC, accessView, sameAccess, type DocumentAccess } from "#lib/document-access.js";
 import { AppError } from "#lib/errors.js";
 import type { Logger } from "#lib/log.js";
 import { BlobStore } from "./blobs.js";
@@ -20,6 +21,8 @@ import { Quota, type QuotaLimits } from "./quota.js";
 import { sniff } from "./sniff.js";
 import type { DocumentType } from "./types.js";
 import path from "node:path";
+
+const describeAccess = (a: DocumentAccess) => (a.level === "public" ? "public" : `restricted (${a.purpose} of meeting ${a.meetingId})`);
 
 /** Who stores a document: a resident (by the subject of their token) or one of the platform's services. */
 export interface Uploader {
@@ -36,6 +39,8 @@ export interface PutInput {
   name?: string;
   /** The Content-Type the uploader sent: never believed, only reported when it disagrees. */
   declaredType?: string;
+  /** Who may read it; public unless given. */
+  access?: DocumentAccess;
 }
 
 export interface PutResult {
@@ -96,6 +101,11 @@ export class DocumentStore {
 
   private async store(id: string, type: DocumentType, input: PutInput): Promise<PutResult> {
     const known = this.catalog.find(id);
+    const access = input.access ?? PUBLIC;
+    // the same bytes keep the level they were first stored at: a restricted document never turns public by a second upload, nor the reverse
+    if (known && !sameAccess(known.access, access)) {
+      throw new AppError("access_differs", `document ${id} is stored already as ${describeAccess(known.access)}, not as ${describeAccess(access)}`, { details: { access: accessView(known.access) } });
+    }
     if (known) {
       const onDisk = await this.blobs.read(id);
       if (onDisk !== undefined && documentIdOf(onDisk) === id) return { document: known, created: false, repaired: false };
@@ -114,6 +124,7 @@ export class DocumentStore {
         name: safeFileName(input.name, type, id),
         uploader: uploaderKey(input.uploader),
         uploadedAt: this.now(),
+        access,
       });
       if (created) this.options.log.info("document stored", { documentId: id, type, size: record.size, uploader: record.uploader });
       return { document: record, created, repaired: false };

@@ -77,7 +77,7 @@ describe("upload and download", () => {
       assert.equal(meta.status, 200);
       assert.deepEqual(
         { ...meta.json.document, uploadedAt: undefined },
-        { id, type: c.type, mediaType: c.mediaType, size: bytes.length, name: c.served, uploadedAt: undefined, uploadedBy: "resident", status: "ok", url: `/v1/documents/${id}` },
+        { id, type: c.type, mediaType: c.mediaType, size: bytes.length, name: c.served, uploadedAt: undefined, uploadedBy: "resident", status: "ok", access: { level: "public" }, url: `/v1/documents/${id}` },
       );
       assert.ok(Math.abs(Date.parse(meta.json.document.uploadedAt) - Date.now()) < 60_000);
       assert.equal(meta.json.document.uploader, undefined, "the public does not learn who uploaded it");

@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { keccak256 } from "ethers";
+import { PUBLIC, type DocumentAccess } from "#lib/document-access.js";
 import type { DocumentStore } from "#lib/documents-client.js";
 import { AppError } from "#lib/errors.js";
 import type { Deployment } from "#lib/deployment.js";
@@ -129,7 +130,9 @@ export class Producer {
     }
     const documents: Partial<ProtocolDocuments> = {};
     for (const f of files.filter((x) => STORED.includes(x.role))) {
-      const id = await this.documents.put(f.bytes, { contentType: f.contentType, name: f.name });
+      // the XML and the PDF carry the annexes' names and identity data; their signatures and the keys do not
+      const access: DocumentAccess = f.role === "xml" || f.role === "pdf" ? { level: "restricted", purpose: "protocol", meetingId } : PUBLIC;
+      const id = await this.documents.put(f.bytes, { contentType: f.contentType, name: f.name, access });
       documents[KEY[f.role]] = { id, name: f.name, contentType: f.contentType, size: f.bytes.length };
     }
     this.db

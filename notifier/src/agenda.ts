@@ -1,22 +1,48 @@
 /**
- * Agenda texts live off chain: a question carries keccak256 of its UTF-8 text. A texts file (a JSON
- * array of strings) turns hashes back into words; it is re-read when it changes, and a hash without
- * a text is shown as the hash.
+ * Agenda texts live off chain: a question carries keccak256 of its UTF-8 text, which is the text's
+ * id in the document store. The notifier reads each wording from the store (`prefetch` before a
+ * notice is written, each checked against its hash by the client and kept once read: a document
+ * never changes) and, for a deployment without one, from a texts file (a JSON array of strings),
+ * re-read when it changes. A hash without a text is shown as the hash.
  */
 import { readFileSync, statSync } from "node:fs";
 import { id } from "ethers";
 import type { Logger } from "#lib/log.js";
 
+/** Where wordings are read by their hash: the document store's client (lib/documents-client.ts). */
+export interface TextSource {
+  text(id: string): Promise<string | null>;
+}
+
 export class AgendaTexts {
   private texts = new Map<string, string>();
+  private readonly stored = new Map<string, string>();
   private loadedMtime = -1;
 
-  constructor(private readonly file: string | undefined, private readonly log: Logger) {}
+  constructor(private readonly file: string | undefined, private readonly log: Logger, private readonly store?: TextSource) {}
 
-  /** The text whose keccak256 is `hash`, or the hash itself. */
+  /** Reads from the store the wordings not read yet; one the store lacks or cannot serve now stays a hash (and is asked again next time). */
+  async prefetch(hashes: readonly string[]): Promise<void> {
+    if (!this.store) return;
+    for (const hash of new Set(hashes.map((h) => h.toLowerCase()))) {
+      if (this.stored.has(hash)) continue;
+      try {
+        const text = await this.store.text(hash);
+        if (text === null) this.log.warn("agenda text not in the document store", { textRef: hash });
+        else this.stored.set(hash, text);
+      } catch (err) {
+        this.log.warn("agenda text cannot be read from the document store", { textRef: hash, err });
+      }
+    }
+  }
+
+  /** The text whose keccak256 is `hash` (from the store, else the file), or the hash itself. */
   text(hash: string): string {
+    const key = hash.toLowerCase();
+    const stored = this.stored.get(key);
+    if (stored !== undefined) return stored;
     this.refresh();
-    return this.texts.get(hash.toLowerCase()) ?? hash;
+    return this.texts.get(key) ?? hash;
   }
 
   private refresh(): void {

@@ -54,8 +54,10 @@ export interface NotifierConfig {
   /** One-time codes a resident may be sent in an hour, and the whole notifier in a minute. */
   otpPerResidentPerHour: number;
   otpPerMinute: number;
-  /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes. */
+  /** JSON array of agenda texts, matched to questions by keccak256 of their UTF-8 bytes (a deployment without a document store). */
   textsFile?: string;
+  /** The document store, where each wording is read under its hash (the question's textRef). */
+  documentsUrl?: string;
   /** Where residents vote, shown in notices. */
   voteUrl: string;
   timeZone: string;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): NotifierConfig {
     otpPerResidentPerHour: r.whole("NOTIFIER_OTP_PER_RESIDENT_PER_HOUR", 10, 1, 1_000),
     otpPerMinute: r.whole("NOTIFIER_OTP_PER_MINUTE", 120, 1, 100_000),
     textsFile: r.raw("NOTIFIER_TEXTS_FILE"),
+    documentsUrl: r.url("NOTIFIER_DOCUMENTS_URL", ["http", "https"]),
     voteUrl: r.url("NOTIFIER_VOTE_URL", ["http", "https"], "http://127.0.0.1:8080/") ?? "",
     timeZone,
     defaultLanguage: r.oneOf("NOTIFIER_DEFAULT_LANGUAGE", "ru", LANGUAGES),

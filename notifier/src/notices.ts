@@ -68,6 +68,7 @@ export class NoticePlanner {
         initiator: m.initiator,
       });
     }
+    await this.wordings(m);
     this.queue(m, "announced", await this.recipients.eligible(m));
   }
 
@@ -89,12 +90,16 @@ export class NoticePlanner {
     const m = this.meetings.get(meetingId);
     if (!m || this.queued(noticeId(meetingId, "cancelled"))) return;
     const told = this.db.sql("SELECT DISTINCT address FROM outbox WHERE notice_id = ?").all(noticeId(meetingId, "announced")) as Array<{ address: string }>;
+    await this.wordings(m);
     this.queue(m, "cancelled", told.map((r) => r.address));
   }
 
   /** Results of every finalized meeting not yet told. */
   async results(): Promise<void> {
-    for (const m of this.meetings.resultsDue()) this.queue(m, "results", await this.recipients.eligible(m));
+    for (const m of this.meetings.resultsDue()) {
+      await this.wordings(m);
+      this.queue(m, "results", await this.recipients.eligible(m));
+    }
   }
 
   /**
@@ -113,6 +118,7 @@ export class NoticePlanner {
         continue;
       }
       const open = await this.recipients.nonVoters(m);
+      await this.wordings(m);
       this.db.transaction(() => {
         this.queue(m, "reminder", open);
         this.meetings.setReminder(m.meetingId, "queued");
@@ -140,6 +146,11 @@ export class NoticePlanner {
           ? { totalWeight: m.totalWeight ?? 0n, participatingWeight: m.participatingWeight ?? 0n, ballots: m.ballots ?? 0, quorumReached: m.quorumReached ?? false, decisions }
           : undefined,
     };
+  }
+
+  /** The wordings of a meeting's agenda, read before its notice is written. */
+  private async wordings(m: MeetingRecord): Promise<void> {
+    await this.texts.prefetch(m.questions.map((q) => q.textRef));
   }
 
   private queue(m: MeetingRecord, type: NoticeType, addresses: string[]): void {

@@ -9,6 +9,7 @@ import { registrarCheck } from "#lib/http/auth.js";
 import { TokenRevocations } from "#lib/http/revocations.js";
 import { listen, type RunningServer } from "#lib/http/server.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
+import { DocumentsClient } from "#lib/documents-client.js";
 import { AgendaTexts } from "./agenda.js";
 import { NoticeBudget } from "./budget.js";
 import { createApi } from "./api.js";
@@ -85,7 +86,7 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     directory,
     recipients,
     outbox,
-    new AgendaTexts(config.textsFile, log),
+    new AgendaTexts(config.textsFile, log, config.documentsUrl ? new DocumentsClient(config.documentsUrl, { timeoutMs: config.sendTimeoutMs }) : undefined),
     rules,
     {
       voteUrl: config.voteUrl,

@@ -1,6 +1,7 @@
 /**
  * The notifier end to end against real pieces: a local chain with the voting core, an SMTP server
- * that parses what it receives, an HTTP endpoint as the SMS gateway and an identity provider's JWKS.
+ * that parses what it receives, an HTTP endpoint as the SMS gateway, an identity provider's JWKS and
+ * the document store, from which the notices take the agenda's wordings.
  * One building with sole owners, co-owners and two couples holding flats jointly: an annual meeting
  * with its own administrator announced, voted, reminded and finalized; then a poll.
  */
@@ -11,6 +12,9 @@ import { Wallet, ZeroHash, id } from "ethers";
 import { SHARE_UNIT } from "#lib/domain.js";
 import { RULES_2024_09_01, questionTypeIndex } from "#lib/legal-rules.js";
 import { QUESTION_SETS, advance, announce, latestTimestamp, registerBuilding, relay, signBallot, type Building } from "../../dev/scenario.js";
+import { DocumentsClient } from "#lib/documents-client.js";
+import { loadConfig as loadDocumentsConfig } from "../../documents/src/config.js";
+import { startDocuments, type RunningDocuments } from "../../documents/src/service.js";
 import { startMailCapture, type MailCapture } from "../src/mail-capture.js";
 import type { RunningNotifier } from "../src/service.js";
 import { formatTime, ruleWords } from "../src/templates.js";
@@ -25,7 +29,6 @@ import {
   startSmsGateway,
   startWorld,
   until,
-  writeTexts,
   type IdentityProvider,
   type SmsGateway,
   type TestWorld,
@@ -36,12 +39,15 @@ const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": 
 const POLL = [{ text: "Покрасить стены в подъезде в светло-зелёный цвет?" }];
 const typeOf = (code: string) => RULES_2024_09_01.questionTypes[questionTypeIndex(RULES_2024_09_01, code)]!;
 
+const DOCUMENTS_TOKEN = "seed-token-of-the-notices-test";
+
 describe("notifier", () => {
   let t: TestWorld;
   let mail: MailCapture;
   let sms: SmsGateway;
   let idp: IdentityProvider;
   let notifier: RunningNotifier;
+  let documents: RunningDocuments;
   let building: Building;
   let eligible: Wallet[];
   /** J and K hold a flat jointly and J one alone; M and N hold one jointly and nothing else. */
@@ -80,12 +86,15 @@ describe("notifier", () => {
     eligible = await owningWallets(t.world, building.buildingId, [...building.owners, j, k, m, n]);
     assert.ok([j, k, m, n].every((w) => eligible.includes(w)), "joint owners are owners");
     assert.ok(eligible.length >= 6, `the layout gives ${eligible.length} owners with weight`);
-    const textsFile = writeTexts(t.dir, [...QUESTIONS.map((q) => q.text), ...POLL.map((q) => q.text)]);
+    // the wordings are documents of the store, under their textRefs; the notifier has no texts file
+    documents = await startDocuments(loadDocumentsConfig({ DOCUMENTS_PORT: "0", DOCUMENTS_DIR: path.join(t.dir, "documents"), DOCUMENTS_SERVICE_TOKENS: `seed=${DOCUMENTS_TOKEN}`, LOG_LEVEL: "silent" }));
+    const store = new DocumentsClient(documents.url, { token: DOCUMENTS_TOKEN });
+    for (const text of [...QUESTIONS.map((q) => q.text), ...POLL.map((q) => q.text)]) assert.equal(await store.put(Buffer.from(text, "utf8"), { contentType: "text/plain", name: "q.txt" }), id(text));
     ({ notifier } = await startInProcess(t, {
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
       NOTIFIER_SMS_WEBHOOK_URL: sms.url,
       NOTIFIER_JWKS_URL: idp.jwksUrl,
-      NOTIFIER_TEXTS_FILE: textsFile,
+      NOTIFIER_DOCUMENTS_URL: documents.url,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "600",
     }));
     // eligible[0] ru, all channels · [1] en, no SMS · [2] declined every channel · [3] malformed e-mail and phone · rest alternate languages
@@ -107,6 +116,7 @@ describe("notifier", () => {
 
   after(async () => {
     await notifier?.stop();
+    await documents?.stop();
     await mail?.stop();
     await sms?.close();
     await idp?.close();

@@ -127,6 +127,15 @@ describe("the registrar's API", () => {
     assert.equal((await json(`${url}/v1/buildings/2/register`, { token: API_TOKEN })).body.error.code, "unknown_building");
   });
 
+  it("answers a person's account to the platform's services, and nothing else of them", async () => {
+    const r = await json(`${url}/v1/persons/b2.p2`, { token: API_TOKEN });
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body, { personId: "b2.p2", address: service.registrar.store.person("b2.p2")!.address });
+    assert.equal((await json(`${url}/v1/persons/b2.p2`)).status, 401);
+    assert.equal((await json(`${url}/v1/persons/nobody.here`, { token: API_TOKEN })).status, 404);
+    assert.equal((await json(`${url}/v1/persons/${"x".repeat(129)}`, { token: API_TOKEN })).status, 400);
+  });
+
   describe("a meeting's people", () => {
     const initiator = Wallet.createRandom();
     let meetingId: bigint;

@@ -74,8 +74,8 @@ describe("the registrar's annex and the keeper, together", function () {
       { deployment, logger: createLogger("silent") },
     );
     const access = { rpcUrl: chain.url, deploymentFile, dataDir: dir, logLevel: "silent" };
-    documents = await startDemoDocuments(access, { port: 0, custodyUrl: custody.url });
     registrar = await startDemoRegistrar(access, { port: 0, chainKey: registrarKey.privateKey, custodyUrl: custody.url, custodyToken });
+    documents = await startDemoDocuments(access, { port: 0, custodyUrl: custody.url, registrarUrl: registrar.running.url, registrarToken: registrar.apiToken });
     keeper = await startDemoKeeper(access, {
       port: 0,
       chainKey: keeperKey.privateKey,

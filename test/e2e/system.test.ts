@@ -138,8 +138,20 @@ describe("npm start and the web page", function () {
     const protocol = await fetch(`${urls.web}/api/keeper/v1/meetings/${finished.meetingId}/protocol`);
     expect(protocol.status).to.equal(200);
     const { documents } = (await protocol.json()) as { documents: Record<string, { id: string }> };
-    const xml = await fetch(`${urls.documents}/v1/documents/${documents.xml!.id}`);
+    // the protocol carries the owners' names: an owner of the building reads it through the web server, a tenant of the other building may not, nor anyone without signing in
+    const documentsToken = async (residentId: string) => {
+      const post = async (path: string, body: unknown, token?: string) =>
+        (await (await fetch(`${urls.web}/api/custody${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) })).json()) as Record<string, string>;
+      const { code } = await post("/v1/auth/code", { residentId });
+      const { token } = await post("/v1/auth/token", { residentId, code });
+      return (await post("/v1/auth/exchange", { audience: "digital-home-documents" }, token)).token!;
+    };
+    const protocolXml = `${urls.web}/api/documents/v1/documents/${documents.xml!.id}`;
+    expect((await fetch(protocolXml)).status).to.equal(401);
+    expect((await fetch(protocolXml, { headers: { authorization: `Bearer ${await documentsToken("tenant.orlova")}` } })).status).to.equal(403);
+    const xml = await fetch(protocolXml, { headers: { authorization: `Bearer ${await documentsToken("fedorova.daria")}` } });
     expect(xml.status).to.equal(200);
+    expect(xml.headers.get("cache-control")).to.equal("private, no-store");
     const text = await xml.text();
     expect(text).to.contain("Москва, Ленинский пр-т, д. 90");
     expect(text).to.contain("Провести текущий ремонт подъездов в 2026 году");

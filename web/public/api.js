@@ -128,11 +128,6 @@ export const documents = {
   },
   url: (id) => `/api/documents/v1/documents/${id}`,
   meta: (id) => call(`/api/documents/v1/documents/${id}/meta`),
-  /** A text document, or null when the store does not have it (the store checks its hash on every read). */
-  async text(id) {
-    const response = await fetch(`/api/documents/v1/documents/${id}`).catch(() => null);
-    return response && response.ok ? response.text() : null;
-  },
 };
 
 let parametersOnce;
@@ -142,24 +137,24 @@ export async function parameters() {
   return parametersOnce;
 }
 
-let texts;
-/** Agenda texts by their keccak256 reference, checked by the server against the hash. */
-export async function agendaTexts() {
-  texts ??= call("/api/texts").catch(() => ({}));
-  return texts;
-}
-
-const storedTexts = new Map();
-/** A question's or a building's text by its reference: the published texts, else the document store's. */
-export async function textOf(ref) {
-  const key = String(ref ?? "").toLowerCase();
-  const known = (await agendaTexts())[key];
-  if (known !== undefined) return known;
-  if (!/^0x[0-9a-f]{64}$/.test(key)) return null;
-  if (!storedTexts.has(key)) storedTexts.set(key, documents.text(key));
-  const text = await storedTexts.get(key);
-  if (text === null) storedTexts.delete(key); // not stored yet: ask again next time
-  return text;
+const texts = new Map();
+/**
+ * A wording by its keccak256 reference (a question's textRef, a building's register reference): the
+ * text document the store keeps under that hash (it re-hashes the bytes on every read), or null when
+ * the store has none. A document never changes, so one read per page load; one not there yet (a
+ * meeting being announced) is asked for again next time.
+ */
+export function documentText(ref) {
+  const id = String(ref ?? "").toLowerCase();
+  if (!/^0x[0-9a-f]{64}$/.test(id)) return Promise.resolve(null);
+  if (!texts.has(id)) {
+    const read = fetch(`/api/documents/v1/documents/${id}`, { headers: { accept: "text/plain" } })
+      .then(async (r) => (r.ok && (r.headers.get("content-type") ?? "").startsWith("text/plain") ? r.text() : null))
+      .catch(() => null);
+    texts.set(id, read);
+    read.then((text) => text === null && texts.get(id) === read && texts.delete(id));
+  }
+  return texts.get(id);
 }
 
 let rules;

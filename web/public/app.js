@@ -94,11 +94,11 @@ function totalOf(m) {
 
 /** The building's address when its register reference is a published or stored text, else its number. */
 export async function buildingName(b) {
-  return (await api.textOf(b.ref)) ?? `${t("building")} ${b.buildingId}`;
+  return (await api.documentText(b.ref)) ?? `${t("building")} ${b.buildingId}`;
 }
 
 export async function questionText(q) {
-  return (await api.textOf(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
+  return (await api.documentText(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
 }
 
 // ---------------------------------------------------------------- header

@@ -2,7 +2,7 @@
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
  * services, /api/login says how the page signs residents in (login-config.ts), /api/operator the
- * operator's keys, /api/texts serves the agenda texts checked against their hashes, /api/rules the
+ * operator's keys (the page reads agenda wordings as documents of the store), /api/rules the
  * legal rules' names and articles under each version's hash, /api/parameters the deployment's legal
  * minimums (notice, window bounds) that the page checks an announcement's dates against before
  * anything is signed.
@@ -14,12 +14,11 @@
  * address goes upstream in X-Forwarded-For (replacing any the client sent), so the services' rate
  * limits see each client, not the web server. Every answer carries the page's security headers.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { id } from "ethers";
 import { PROJECT_ROOT, type Parameters } from "#lib/deployment.js";
-import { AppError, ConfigError } from "#lib/errors.js";
+import { AppError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
@@ -53,8 +52,6 @@ export interface WebServerOptions {
   operatorRecordFile?: string;
   /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
   parameters?: Parameters;
-  /** A JSON array of agenda texts (each served under its keccak256). */
-  textsFile?: string;
   /**
    * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
    * it, the page logs in with custody's one-time codes.
@@ -161,12 +158,6 @@ function forward(upstreams: Readonly<Partial<Record<ServiceName, Upstream>>>, tr
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const log = options.logger ?? createLogger("warn", { service: "web" });
-  const texts: Record<string, string> = {};
-  if (options.textsFile) {
-    const list: unknown = JSON.parse(await readFile(options.textsFile, "utf8"));
-    if (!Array.isArray(list) || !list.every((x) => typeof x === "string")) throw new ConfigError([`${options.textsFile}: expected a JSON array of strings`]);
-    for (const text of list) texts[id(text).toLowerCase()] = text;
-  }
   const upstreams: Partial<Record<ServiceName, Upstream>> = {
     graphql: upstream("graphql", options.graphqlUrl),
     custody: upstream("custody", options.custodyUrl),
@@ -193,7 +184,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Only origin-form targets ("/…"): an absolute URL or "*" names nothing this server serves.
   app.use((req, _res, next) => next(req.originalUrl.startsWith("/") && !req.originalUrl.startsWith("//") ? undefined : new AppError("invalid_path", "expected a path")));
   app.get("/api/login", (_req, res) => void res.json(login));
-  app.get("/api/texts", (_req, res) => void res.json(texts));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
   app.get("/api/operator", async (_req, res, next) => {

@@ -50,6 +50,7 @@ export interface RegistrarAppDeps {
 
 const id = z.string().regex(/^[1-9]\d{0,30}$/, "expected a positive decimal id");
 const importId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, "expected an import id");
+const personIdSchema = z.string().regex(/^[\p{L}\p{N}._:@-]{1,128}$/u, "expected a person id");
 const importQuery = z.strictObject({ dryRun: z.enum(["true", "false"]).optional() });
 
 /** A register file's problems as the API answers them. */
@@ -159,6 +160,16 @@ export function createRegistrarApp(deps: RegistrarAppDeps): Express {
     if (!person) throw new AppError("unknown_person", "the signed-in resident is not in the register");
     const meetingId = BigInt(parseBody(id, req.params.meetingId));
     res.json(await meetings.notVoted(meetingId, person.address));
+  });
+
+  // A person's account, by their person id: what ties a resident's sign-in to the chain for the
+  // platform's services (the document store's rules of restricted documents). Nothing personal.
+  app.get("/v1/persons/:personId", (req, res) => {
+    requireRegistrar(req);
+    const personId = parseBody(personIdSchema, req.params.personId);
+    const person = store.person(personId);
+    if (!person) throw new AppError("not_found", `no person ${personId} in the register`);
+    res.json({ personId, address: person.address });
   });
 
   app.get("/v1/meetings/:meetingId/annex", async (req, res) => {

@@ -92,9 +92,8 @@ const m2 = (area) => votes(BigInt(area) * SHARE_UNIT);
 const shareText = (share) => pct(share, SHARE_UNIT);
 
 async function premisesName(p) {
-  const texts = await api.agendaTexts();
   const kind = t("premisesKinds")[p.kind] ?? p.kind;
-  return texts[(p.ref ?? "").toLowerCase()] ?? `${kind} №${p.premisesId}`;
+  return (await api.documentText(p.ref)) ?? `${kind} №${p.premisesId}`;
 }
 
 /** One row per holding: the premises, its area, the share, the kind of ownership, the votes it carries. */
