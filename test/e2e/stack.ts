@@ -3,8 +3,9 @@
  * configuration, in this process: an embedded chain with the voting core deployed with parameters
  * of seconds (so that a meeting's notice and window pass within a test), the relayer, custody (demo
  * login with one-time codes shown, tokens for the document store and the registrar), the query node,
- * the document store, a mail capture and the notifier, the registrar (which imports registers and
- * onboards their people in custody and the notifier), the keeper (which finalizes each meeting after
+ * a mail capture and the notifier, the registrar (which imports registers and onboards their people
+ * in custody and the notifier), the document store (its restricted documents' readers checked with
+ * the registrar and the chain), the keeper (which finalizes each meeting after
  * its window and files its signed protocol) and the web server in front of them. Every
  * server on 127.0.0.1 on a free port, all in a temporary folder removed on close.
  */
@@ -30,7 +31,7 @@ import { startRegistrar, type RunningRegistrar } from "../../registrar/src/servi
 import { startWebServer, type WebServer } from "../../web/src/server.js";
 import type { Keeper } from "../../keeper/src/service.js";
 import { operatorRecordPath } from "#lib/protocol/operator-record.js";
-import { startDemoKeeper } from "../../dev/services.js";
+import { choosePort, startDemoKeeper } from "../../dev/services.js";
 
 /** Seconds, not days: a meeting announced now opens within two minutes and may close a minute later. */
 export const E2E_PARAMETERS: Parameters = { minNotice: 20, minWindow: 60, maxWindow: 7 * 24 * 3600, maxOpenPerInitiator: 1 };
@@ -134,21 +135,8 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
     const graphqlServer = await queryNode.start();
     const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
-    const documents = await startDocuments(
-      loadDocumentsConfig({
-        DOCUMENTS_PORT: "0",
-        DOCUMENTS_DIR: path.join(dir, "documents"),
-        DOCUMENTS_JWKS_URL: `${custody.url}/.well-known/jwks.json`,
-        DOCUMENTS_SERVICE_TOKENS: `keeper=${keeperDocumentsToken},notifier=${notifierDocumentsToken}`,
-        DOCUMENTS_TRUSTED_PROXIES: "127.0.0.1",
-        DOCUMENTS_UPLOADS_PER_MINUTE: "1000",
-        DOCUMENTS_RATE_LIMIT_PER_MINUTE: "0",
-        LOG_LEVEL: "silent",
-      }),
-      { logger: silent },
-    );
-    closers.push(() => documents.stop());
-
+    // the notifier reads the wordings from the document store, which starts after the registrar it asks
+    const documentsPort = await choosePort(0);
     const mail = await startMailCapture({ httpPort: 0 });
     closers.push(() => mail.stop());
     const notifier = await startNotifier(
@@ -161,6 +149,7 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
         NOTIFIER_REGISTRAR_TOKEN: notifierRegistrarToken,
         NOTIFIER_JWKS_URL: `${custody.url}/.well-known/jwks.json`,
         NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
+        NOTIFIER_DOCUMENTS_URL: `http://127.0.0.1:${documentsPort}`,
         NOTIFIER_POLL_INTERVAL_MS: "250",
       }),
       { deployment, logger: silent },
@@ -188,6 +177,26 @@ export async function startStack(options: { parameters?: Parameters; blockTimeMs
       { deployment, logger: silent },
     );
     closers.push(() => registrar.stop());
+
+    const documents = await startDocuments(
+      loadDocumentsConfig({
+        DOCUMENTS_PORT: String(documentsPort),
+        DOCUMENTS_DIR: path.join(dir, "documents"),
+        DOCUMENTS_JWKS_URL: `${custody.url}/.well-known/jwks.json`,
+        DOCUMENTS_SERVICE_TOKENS: `keeper=${keeperDocumentsToken},notifier=${notifierDocumentsToken}`,
+        DOCUMENTS_TRUSTED_PROXIES: "127.0.0.1",
+        DOCUMENTS_UPLOADS_PER_MINUTE: "1000",
+        DOCUMENTS_RATE_LIMIT_PER_MINUTE: "0",
+        DOCUMENTS_RPC_URL: chain.url,
+        DEPLOYMENT: deploymentFile,
+        DOCUMENTS_REGISTRAR_URL: registrar.url,
+        DOCUMENTS_REGISTRAR_TOKEN: registrarToken,
+        LOG_LEVEL: "silent",
+      }),
+      { logger: silent },
+    );
+    closers.push(() => documents.stop());
+
 
     const keeper = await startDemoKeeper(
       { rpcUrl: chain.url, deploymentFile, dataDir: dir, logLevel: "silent" },
