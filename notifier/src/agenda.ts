@@ -8,15 +8,18 @@
 import { readFileSync, statSync } from "node:fs";
 import { id } from "ethers";
 import type { Logger } from "#lib/log.js";
+import { noticeDiffers, parseNotice, type AnnouncedMeeting, type Notice } from "#lib/notice.js";
 
-/** Where wordings are read by their hash: the document store's client (lib/documents-client.ts). */
+/** Where wordings and notices are read by their hash: the document store's client (lib/documents-client.ts). */
 export interface TextSource {
   text(id: string): Promise<string | null>;
+  get(id: string): Promise<Buffer | null>;
 }
 
 export class AgendaTexts {
   private texts = new Map<string, string>();
   private readonly stored = new Map<string, string>();
+  private readonly notices = new Map<string, Notice | null>();
   private loadedMtime = -1;
 
   constructor(private readonly file: string | undefined, private readonly log: Logger, private readonly store?: TextSource) {}
@@ -34,6 +37,33 @@ export class AgendaTexts {
         this.log.warn("agenda text cannot be read from the document store", { textRef: hash, err });
       }
     }
+  }
+
+  /**
+   * The notice document of a meeting (its `agendaRef`, lib/notice.ts), when the store has it, it is a
+   * notice and every field the chain also records agrees with `meeting`; otherwise undefined (logged
+   * once): a notice that differs is never shown as the meeting's.
+   */
+  async notice(agendaRef: string, meeting: AnnouncedMeeting): Promise<Notice | undefined> {
+    if (!this.store) return undefined;
+    const key = agendaRef.toLowerCase();
+    if (this.notices.has(key)) return this.notices.get(key) ?? undefined;
+    let bytes: Buffer | null;
+    try {
+      bytes = await this.store.get(key);
+    } catch (err) {
+      this.log.warn("the meeting's notice cannot be read from the document store", { agendaRef: key, err });
+      return undefined; // asked again next time
+    }
+    let notice: Notice | undefined;
+    if (bytes !== null) {
+      const parsed = parseNotice(bytes);
+      const differs = parsed.notice ? noticeDiffers(parsed.notice, meeting) : parsed.problems;
+      if (differs.length === 0) notice = parsed.notice;
+      else this.log.warn("the document under the meeting's agendaRef is not its notice", { agendaRef: key, problems: differs.slice(0, 10) });
+    }
+    this.notices.set(key, notice ?? null);
+    return notice;
   }
 
   /** The text whose keccak256 is `hash` (from the store, else the file), or the hash itself. */

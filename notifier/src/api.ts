@@ -22,6 +22,7 @@ import { contactWarnings, type Directory } from "./directory.js";
 import { feedOf } from "./channels/app.js";
 import type { Database } from "./db.js";
 import type { Logger } from "#lib/log.js";
+import { deliveryLogCsv } from "./delivery-log.js";
 import type { Outbox } from "./outbox.js";
 import type { TokenRevocations } from "#lib/http/revocations.js";
 import type { ResidentAuth } from "./auth.js";
@@ -41,6 +42,8 @@ export interface ApiDeps {
   /** Custody's service token check for POST /v1/otp (otp.ts serviceTokenCheck). */
   requireCustody: (authorization: string | undefined) => void;
   status: () => Record<string, unknown>;
+  /** A meeting's initiator and administrator as the chain holds them (`MeetingHall.getMeeting`), or undefined for a meeting never announced. */
+  officersOf: (meetingId: bigint) => Promise<{ initiator: string; administrator: string } | undefined>;
   log: Logger;
 }
 
@@ -62,6 +65,9 @@ const otpSchema = z.strictObject({
 /** A code valid for longer than this is not a one-time code. */
 const OTP_MAX_LIFETIME_MS = 3_600_000;
 const meetingIdSchema = z.string().regex(/^(0|[1-9]\d{0,77})$/, "expected a decimal meeting id");
+const deliveryLogQuery = z.strictObject({ format: z.enum(["csv", "json"]).default("json") });
+/** Every attempt of a meeting's notices: far more than the largest building's owners times channels and retries. */
+const DELIVERY_LOG_LIMIT = 1_000_000;
 
 export function createApi(deps: ApiDeps): Express {
   const { directory, outbox, auth, log } = deps;
@@ -123,6 +129,25 @@ export function createApi(deps: ApiDeps): Express {
     res.json({
       entries: outbox.deliveryLog({ meetingId: str(q.meetingId), residentId: str(q.residentId), address: str(q.address) }),
     });
+  });
+
+  // The proof of notice: a meeting's delivery log, for its initiator and its administrator (checked on chain).
+  app.get("/v1/meetings/:meetingId/delivery-log", async (req, res) => {
+    const r = await me(req);
+    const meetingId = BigInt(parseBody(meetingIdSchema, req.params.meetingId));
+    const { format } = parseBody(deliveryLogQuery, { ...req.query });
+    const officers = await deps.officersOf(meetingId);
+    if (!officers) throw new AppError("not_found", "no such meeting");
+    const self = r.address.toLowerCase();
+    if (officers.initiator.toLowerCase() !== self && officers.administrator.toLowerCase() !== self) {
+      throw new AppError("not_meeting_officer", `only meeting ${meetingId}'s initiator or administrator downloads its delivery log`);
+    }
+    const entries = outbox.deliveryLog({ meetingId: meetingId.toString(), limit: DELIVERY_LOG_LIMIT });
+    log.info("delivery log downloaded", { meetingId, residentId: r.residentId, format, entries: entries.length });
+    res.setHeader("Cache-Control", "no-store");
+    res.setHeader("Content-Disposition", `attachment; filename="delivery-log-${meetingId}.${format}"`);
+    if (format === "csv") res.type("text/csv; charset=utf-8").send(deliveryLogCsv(entries));
+    else res.json({ meetingId: meetingId.toString(), generatedAt: new Date().toISOString(), entries });
   });
 
   app.post("/v1/meetings/:meetingId/release-held", (req, res) => {

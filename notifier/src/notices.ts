@@ -7,7 +7,7 @@
  * every channel (or has no directory entry) still finds them in their feed. E-mail and SMS of a
  * meeting past its initiator's notice budget (budget.ts) are queued as held, not sent.
  */
-import { Kind } from "#lib/domain.js";
+import { KINDS, Kind, MEETING_TYPES } from "#lib/domain.js";
 import type { AgendaTexts } from "./agenda.js";
 import type { Language } from "./config.js";
 import type { Database } from "./db.js";
@@ -141,6 +141,7 @@ export class NoticePlanner {
       questions: m.questions.map((q) => ({ text: this.texts.text(q.textRef), type: m.kind === Kind.Meeting ? (rules?.questionTypes[q.questionType] ?? { code: `#${q.questionType}` }) : undefined })),
       voteUrl: this.options.voteUrl,
       timeZone: this.options.timeZone,
+      notice: this.noticeDocuments.get(m.meetingId),
       results:
         m.status === "finalized"
           ? { totalWeight: m.totalWeight ?? 0n, participatingWeight: m.participatingWeight ?? 0n, ballots: m.ballots ?? 0, quorumReached: m.quorumReached ?? false, decisions }
@@ -148,9 +149,31 @@ export class NoticePlanner {
     };
   }
 
-  /** The wordings of a meeting's agenda, read before its notice is written. */
+  private readonly noticeDocuments = new Map<bigint, NoticeData["notice"]>();
+
+  /** The wordings of a meeting's agenda and its notice document, read before its notice is written. */
   private async wordings(m: MeetingRecord): Promise<void> {
     await this.texts.prefetch(m.questions.map((q) => q.textRef));
+    if (this.noticeDocuments.has(m.meetingId)) return;
+    const rules = m.kind === Kind.Meeting ? this.rules.get(m.rulesVersion) : undefined;
+    const notice = await this.texts.notice(m.agendaRef, {
+      buildingId: m.buildingId,
+      kind: KINDS[m.kind] ?? "Meeting",
+      meetingType: MEETING_TYPES[m.meetingType] ?? "Extraordinary",
+      initiator: m.initiator,
+      administrator: m.kind === Kind.Poll && BigInt(m.administrator) === 0n ? m.initiator : m.administrator,
+      votingStart: m.votingStart,
+      votingEnd: m.votingEnd,
+      questions: m.questions.map((q) => ({ textRef: q.textRef, type: m.kind === Kind.Meeting ? rules?.questionTypes[q.questionType]?.code : undefined })),
+    });
+    if (!notice) return;
+    this.noticeDocuments.set(m.meetingId, {
+      buildingAddress: notice.building.address,
+      initiatorName: notice.initiator.name,
+      administratorName: notice.administrator.name,
+      materials: notice.materials.map((x) => ({ name: x.name, url: new URL(`api/documents/v1/documents/${x.document}`, this.options.voteUrl.endsWith("/") ? this.options.voteUrl : `${this.options.voteUrl}/`).toString(), questions: x.questions })),
+      paperDecisions: notice.paperDecisions,
+    });
   }
 
   private queue(m: MeetingRecord, type: NoticeType, addresses: string[]): void {

@@ -8,7 +8,7 @@ import { readDeployment, type Deployment } from "#lib/deployment.js";
 import { registrarCheck } from "#lib/http/auth.js";
 import { TokenRevocations } from "#lib/http/revocations.js";
 import { listen, type RunningServer } from "#lib/http/server.js";
-import { HttpJsonRpcProvider } from "#lib/rpc.js";
+import { HttpJsonRpcProvider, chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import { DocumentsClient } from "#lib/documents-client.js";
 import { AgendaTexts } from "./agenda.js";
 import { NoticeBudget } from "./budget.js";
@@ -140,6 +140,16 @@ export async function startNotifier(config: NotifierConfig, options: StartOption
     otp,
     requireCustody: serviceTokenCheck(config.otpToken),
     status: () => ({ cursor: follower.cursor, head: follower.head, outbox: outbox.counts() }),
+    officersOf: async (meetingId) => {
+      try {
+        // the hall answers only the meetings it has announced (ids 1…meetingCount)
+        if (meetingId < 1n || meetingId > (await hall.meetingCount())) return undefined;
+        const view = await hall.getMeeting(meetingId);
+        return { initiator: view.initiator, administrator: view.administrator };
+      } catch (err) {
+        throw isUnreachable(err) ? chainUnavailable(err) : err;
+      }
+    },
     log,
   });
   let server: RunningServer;

@@ -3,6 +3,7 @@ import { statusTable } from "#lib/http/statuses.js";
 
 export const NOTIFIER_STATUSES = statusTable({
   unknown_resident: 403,
+  not_meeting_officer: 403,
   address_in_use: 409,
   auth_not_configured: 503,
   otp_not_configured: 503,

@@ -35,6 +35,15 @@ export interface NoticeData {
   questions: QuestionView[];
   voteUrl: string;
   timeZone: string;
+  /** What the meeting's notice document adds (lib/notice.ts), when it is in the store and agrees with the chain. */
+  notice?: {
+    buildingAddress: string;
+    initiatorName: string;
+    administratorName: string;
+    /** Each material with the link it downloads from. */
+    materials: Array<{ name: string; url: string; questions?: number[] }>;
+    paperDecisions?: string;
+  };
   results?: {
     totalWeight: bigint;
     participatingWeight: bigint;
@@ -98,6 +107,23 @@ function agenda(d: NoticeData, language: Language): string {
     .join("\n");
 }
 
+/** The materials of the meeting as lines with their links, and where paper decisions go. */
+function materials(d: NoticeData, language: Language): string[] {
+  const n = d.notice;
+  if (!n) return [];
+  const ru = language === "ru";
+  const out: string[] = [];
+  if (n.materials.length) {
+    out.push("", ru ? "Материалы собрания:" : "Materials of the meeting:");
+    for (const m of n.materials) out.push(`- ${m.name}${m.questions?.length ? (ru ? ` (к вопросам ${m.questions.join(", ")})` : ` (questions ${m.questions.join(", ")})`) : ""}: ${m.url}`);
+  }
+  if (n.paperDecisions) out.push("", `${ru ? "Решения на бумаге" : "Decisions on paper"}: ${n.paperDecisions}`);
+  return out;
+}
+
+/** A party as the notice names it: name and account, or the account alone. */
+const party = (name: string | undefined, account: string) => (name ? `${name} (${account})` : account);
+
 function ru(type: NoticeType, d: NoticeData): Rendered {
   const poll = d.kind === Kind.Poll;
   const what = poll ? `Опрос жителей № ${d.meetingId}` : `Общее собрание собственников № ${d.meetingId}`;
@@ -111,12 +137,14 @@ function ru(type: NoticeType, d: NoticeData): Rendered {
           poll
             ? `Объявлен опрос жителей дома № ${d.buildingId} (консультативный, без юридической силы).`
             : `Объявлено ${d.meetingType === MeetingType.Annual ? "годовое" : "внеочередное"} общее собрание собственников помещений дома № ${d.buildingId} в электронной форме (ст. 47.1 ЖК РФ).`,
-          `Инициатор: ${d.initiator}`,
-          ...(poll ? [] : [`Администратор собрания: ${d.administrator}`]),
+          ...(d.notice ? [`Адрес дома: ${d.notice.buildingAddress}`] : []),
+          `Инициатор: ${party(d.notice?.initiatorName, d.initiator)}`,
+          ...(poll ? [] : [`Администратор собрания: ${party(d.notice?.administratorName, d.administrator)}`]),
           `Голосование: с ${start} по ${end}.`,
           "",
           "Повестка дня:",
           agenda(d, "ru"),
+          ...materials(d, "ru"),
           "",
           `Как проголосовать: войдите на ${d.voteUrl} и отметьте по каждому вопросу «За», «Против» или «Воздержался».`,
         ].join("\n"),
@@ -165,12 +193,14 @@ function en(type: NoticeType, d: NoticeData): Rendered {
           poll
             ? `A residents' poll of building #${d.buildingId} has been announced (consultative, not legally binding).`
             : `An electronic ${d.meetingType === MeetingType.Annual ? "annual" : "extraordinary"} general meeting of the owners of building #${d.buildingId} has been announced (Housing Code art. 47.1).`,
-          `Initiator: ${d.initiator}`,
-          ...(poll ? [] : [`Administrator of the meeting: ${d.administrator}`]),
+          ...(d.notice ? [`Address of the building: ${d.notice.buildingAddress}`] : []),
+          `Initiator: ${party(d.notice?.initiatorName, d.initiator)}`,
+          ...(poll ? [] : [`Administrator of the meeting: ${party(d.notice?.administratorName, d.administrator)}`]),
           `Voting: from ${start} to ${end}.`,
           "",
           "Agenda:",
           agenda(d, "en"),
+          ...materials(d, "en"),
           "",
           `How to vote: sign in at ${d.voteUrl} and mark For, Against or Abstain on every question.`,
         ].join("\n"),

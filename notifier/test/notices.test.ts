@@ -175,6 +175,37 @@ describe("notifier", () => {
       assert.equal(stranger.json.error.code, "unknown_resident");
     });
 
+    it("lets the meeting's initiator and administrator download its delivery log as the proof of notice, in CSV and JSON; nobody else", async () => {
+      // the initiator (the registrar's operator account here) and the administrator, signed in as residents of the directory
+      assert.equal((await register(notifier.url, "initiator-1", { address: await t.world.operator.getAddress(), language: "ru" })).status, 201);
+      assert.equal((await register(notifier.url, "administrator-1", { address: administrator, language: "ru" })).status, 201);
+      const url = `${notifier.url}/v1/meetings/${meeting.meetingId}/delivery-log`;
+      const registrarLog = (await get(`${notifier.url}/v1/delivery-log?meetingId=${meeting.meetingId}`, REGISTRAR_TOKEN)).json.entries;
+      assert.ok(registrarLog.length > 0);
+      for (const who of ["initiator-1", "administrator-1"]) {
+        const json = await get(`${url}?format=json`, await idp.token(who));
+        assert.equal(json.status, 200, JSON.stringify(json.json));
+        assert.equal(json.json.meetingId, meeting.meetingId.toString());
+        assert.deepEqual(json.json.entries, registrarLog, `${who}: every attempt of the meeting's notices`);
+      }
+      const res = await fetch(`${url}?format=csv`, { headers: { authorization: `Bearer ${await idp.token("administrator-1")}` } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get("content-type") ?? "", /^text\/csv/);
+      assert.match(res.headers.get("content-disposition") ?? "", new RegExp(`attachment; filename="delivery-log-${meeting.meetingId}.csv"`));
+      const lines = (await res.text()).trimEnd().split("\r\n");
+      assert.equal(lines[0], "id,at,noticeId,meetingId,type,address,residentId,channel,destination,attempt,outcome,providerResponse");
+      assert.equal(lines.length, 1 + registrarLog.length);
+      const sentMail = registrarLog.find((e: { channel: string; outcome: string }) => e.channel === "email" && e.outcome === "sent");
+      assert.ok(lines.some((l) => l.startsWith(`${sentMail.id},`) && l.includes(sentMail.destination)), "each attempt a line, with its destination");
+      // an owner who got the notice, a resident the directory does not know, no token: refused; an unknown meeting, a bad format
+      const owner = await get(url, await idp.token("owner-0"));
+      assert.deepEqual([owner.status, owner.json.error.code], [403, "not_meeting_officer"]);
+      assert.equal((await get(url, await idp.token("nobody"))).status, 403);
+      assert.equal((await get(url)).status, 401);
+      assert.equal((await get(`${notifier.url}/v1/meetings/999/delivery-log`, await idp.token("administrator-1"))).status, 404);
+      assert.equal((await get(`${url}?format=xml`, await idp.token("administrator-1"))).status, 400);
+    });
+
     it("reports a malformed address and phone in the delivery log without blocking the others", async () => {
       const { json } = await get(`${notifier.url}/v1/delivery-log?meetingId=${meeting.meetingId}&residentId=owner-3`, REGISTRAR_TOKEN);
       const outcomes = Object.fromEntries(json.entries.map((e: { channel: string; outcome: string }) => [e.channel, e.outcome]));

@@ -170,6 +170,19 @@ describe("npm start and the web page", function () {
     const anna = messages.filter(toAnna);
     expect(anna.length, `no notice to ivanova.anna among ${messages.length} captured`).to.be.greaterThan(0);
     expect(anna.map((m) => m.text).join("\n")).to.contain("шлагбаум");
+    // the notice as the law wants it, from the notice document the meeting's agendaRef names: the
+    // building's address, the initiator and administrator by name, the materials with their links,
+    // and where decisions on paper go
+    const notice = anna.find((m) => m.text.includes("шлагбаум") && m.text.includes("Повестка дня"))!.text;
+    expect(notice).to.contain("Адрес дома: Москва, ул. Профсоюзная, д. 56");
+    expect(notice).to.match(/Инициатор: Смирнова Ольга Викторовна \(0x[0-9a-fA-F]{40}\)/);
+    expect(notice).to.match(/Администратор собрания: ООО «Уютный дом» \(0x[0-9a-fA-F]{40}\)/);
+    expect(notice).to.contain("Решения на бумаге: Решения на бумаге передаются управляющей организации");
+    const link = /- Смета на установку автоматических ворот \(к вопросам 1\): (http:\/\/127\.0\.0\.1:\d+\/api\/documents\/v1\/documents\/0x[0-9a-f]{64})/.exec(notice);
+    expect(link, notice).to.not.equal(null);
+    const pdf = await fetch(link![1]!);
+    expect(pdf.status).to.equal(200);
+    expect(pdf.headers.get("content-type")).to.equal("application/pdf");
   });
 
   it("serves the page with its security headers, and nothing behind the web server", async function () {
