@@ -5,25 +5,31 @@
  *  2. the contracts, deployed with demo parameters (minutes instead of days): deployments/localhost.json;
  *  3. the relayer and the custodial wallet, each from its own configuration;
  *  4. the embedded query node indexing the subgraph and serving GraphQL;
- *  5. the demo (dev/seed.ts): two buildings with joint owners and heirs, owners with custodial wallets, a
- *     finished annual meeting with a representative's ballot and a paper decision, an open meeting an
- *     owner announced gas-free through custody and the relayer, and a poll;
- *  6. the web page;
- *  7. the notifier, sending its notices into a local mail capture that prints each e-mail.
+ *  5. the document store, and the notifier sending its notices into a local mail capture that prints each e-mail;
+ *  6. the registrar (the buildings' registers) and the keeper (closes meetings, files their protocols);
+ *  7. the demo (dev/seed.ts): two buildings imported from dev/demo/*.csv through the registrar, with joint
+ *     owners and heirs, owners and organisations with custodial wallets, the agendas' notices, wordings and
+ *     an attachment in the document store, a finished annual meeting with a representative's ballot and a
+ *     paper decision that the keeper finalizes and files the protocol of, an open meeting an owner
+ *     announced gas-free through custody and the relayer, and a poll;
+ *  8. the web page.
  *
  * Every start is a fresh demo (a new chain; the services' databases go to data/demo/, replaced).
  * Environment: DH_RPC_PORT (8545), DH_WEB_PORT (8080), DH_GRAPHQL_PORT (8000), DH_RELAYER_PORT (8547),
- * DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_MAIL_PORT (a free one), DH_BLOCK_TIME_MS (1000); a port
- * in use is replaced by a free one.
+ * DH_CUSTODY_PORT (8548), DH_NOTIFIER_PORT (8549), DH_REGISTRAR_PORT (8550), DH_DOCUMENTS_PORT (8551),
+ * DH_KEEPER_PORT (8552), DH_MAIL_PORT (a free one), DH_BLOCK_TIME_MS (1000); a port in use is replaced by
+ * a free one.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { startLocalChain, type LocalChain } from "../dev/chain.js";
 import { deployDigitalHome } from "../dev/deploy.js";
 import { PROJECT_ROOT, contractSources, writeDeployment } from "#lib/deployment.js";
-import { seedDemo } from "../dev/seed.js";
+import { seedDemo, writeAgendaTexts } from "../dev/seed.js";
+import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
+import type { Keeper } from "../keeper/src/service.js";
 import { operatorRecordPath } from "#lib/protocol/operator-record.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
@@ -35,7 +41,6 @@ import { startCustody, type RunningCustody } from "../custody/src/service.js";
 import { QueryNode } from "../query-node/src/query-node.js";
 import {
   loadConfig as loadNotifierConfig,
-  registerDemoContacts,
   startMailCapture,
   startNotifier,
   type MailCapture,
@@ -44,8 +49,8 @@ import {
 
 const DEMO_PARAMETERS = { minNotice: 120, minWindow: 300, maxWindow: 7 * 24 * 3600, maxOpenPerInitiator: 3 };
 const SUBGRAPH_NAME = "digital-home";
-// Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and registers,
-// #1 is the management organisation, #2–#4 send the relayer's batches.
+// Hardhat's well-known development accounts (mnemonic "test test … junk"): #0 deploys and is the
+// registrar's chain key, #1 is the keeper's, #2–#4 send the relayer's batches.
 const DEV_KEYS = [
   "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -85,6 +90,9 @@ let queryNode: QueryNode | undefined;
 let web: WebServer | undefined;
 let mail: MailCapture | undefined;
 let notifier: RunningNotifier | undefined;
+let documents: DemoDocuments | undefined;
+let registrar: DemoRegistrar | undefined;
+let keeper: Keeper | undefined;
 let bannerShown = false;
 let stopping = false;
 
@@ -92,9 +100,12 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   console.log("\nstopping…");
+  await web?.close().catch(() => undefined);
+  await keeper?.stop().catch(() => undefined);
+  await registrar?.running.stop().catch(() => undefined);
   await notifier?.stop().catch(() => undefined);
   await mail?.stop().catch(() => undefined);
-  await web?.close().catch(() => undefined);
+  await documents?.running.stop().catch(() => undefined);
   await custody?.stop().catch(() => undefined);
   await relayer?.stop().catch(() => undefined);
   await queryNode?.close().catch(() => undefined);
@@ -116,7 +127,6 @@ try {
   chain = await onPort(envPort("DH_RPC_PORT", 8545), "chain", (port) => startLocalChain({ port, blockTimeMs }));
   const provider = new JsonRpcProvider(chain.url, undefined, { pollingInterval: 250, cacheTimeout: -1 });
   const deployer = new Wallet(DEV_KEYS[0], provider);
-  const organiser = new Wallet(DEV_KEYS[1], provider);
 
   step("deploying the forwarder, LegalRules, BuildingRegistry and MeetingHall with demo parameters");
   const deployment = await deployDigitalHome(deployer, { network: "localhost", parameters: DEMO_PARAMETERS });
@@ -155,6 +165,8 @@ try {
     CUSTODY_TRUSTED_PROXIES: "127.0.0.1",
     // the seed onboards and logs in dozens of residents at once
     CUSTODY_RATE_LIMIT_PER_MINUTE: "100000",
+    // residents' tokens for the registrar (a meeting's not-voted list) and the document store (uploads)
+    CUSTODY_DEMO_AUDIENCES: DEMO_AUDIENCES,
   });
   custody = await startCustody(custodyConfig, { deployment, logger: createLogger(custodyConfig.logLevel, { service: "custody" }) });
 
@@ -173,33 +185,10 @@ try {
   const graphqlUrl = `${graphqlServer.url}/subgraphs/name/${SUBGRAPH_NAME}`;
 
   const textsFile = path.join(dataDir, "agenda-texts.json");
-  step("seeding the demo: buildings, owners, a finished meeting, an open meeting announced gas-free and a poll");
-  const seed = await seedDemo({
-    rpcUrl: chain.url,
-    deployment,
-    registrar: deployer,
-    organiser,
-    custodyUrl: custody.url,
-    registrarToken,
-    relayerUrl: relayer.url,
-    textsFile,
-    progress: (m) => step(`  ${m}`),
-  });
-  step("waiting for the query node to index up to the chain head");
-  const head = await provider.getBlockNumber();
-  for (let i = 0; ; i++) {
-    const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
-    const body = (await response.json().catch(() => null)) as { data?: { _meta: { block: { number: number } } } } | null;
-    if ((body?.data?._meta.block.number ?? -1) >= head) break;
-    if (i >= 600) throw new AppError("start_failed", `the query node did not reach block ${head} within a minute`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-
-  step("starting the web page");
-  web = await onPort(envPort("DH_WEB_PORT", 8080), "web page", (port) =>
-    // the operator's keys, from the record the keeper writes beside the deployment record
-    startWebServer({ port, graphqlUrl, custodyUrl: custody!.url, relayerUrl: relayer!.url, textsFile, operatorRecordFile: operatorRecordPath(deploymentFile) }),
-  );
+  await writeAgendaTexts(textsFile);
+  const access = { rpcUrl: chain.url, deploymentFile, dataDir, logLevel };
+  step("starting the document store");
+  documents = await onPort(envPort("DH_DOCUMENTS_PORT", 8551), "document store", (port) => startDemoDocuments(access, { port, custodyUrl: custody!.url }));
 
   step("starting the notifier (e-mail goes to a local capture)");
   const held: string[] = [];
@@ -211,10 +200,11 @@ try {
       else held.push(line);
     },
   });
+  // the notices link to the web page, which starts last (it forwards to every other service)
+  const webPort = await choosePort(envPort("DH_WEB_PORT", 8080));
   const rpcUrl = chain.url;
   const custodyUrl = custody.url;
   const smtpPort = mail.port;
-  const webUrl = web.url;
   notifier = await onPort(envPort("DH_NOTIFIER_PORT", 8549), "notifier", (port) => startNotifier(
     loadNotifierConfig({
       RPC_URL: rpcUrl,
@@ -226,18 +216,66 @@ try {
       NOTIFIER_JWKS_URL: `${custodyUrl}/.well-known/jwks.json`,
       NOTIFIER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       NOTIFIER_TEXTS_FILE: textsFile,
-      NOTIFIER_VOTE_URL: webUrl,
+      NOTIFIER_VOTE_URL: `http://127.0.0.1:${webPort}`,
       NOTIFIER_REMINDER_BEFORE_SECONDS: "120",
     }),
-    {
-      deployment,
-      prepare: async (directory) => {
-        await registerDemoContacts(directory, { custodyUrl, registrarToken, residentIds: seed.residents });
-      },
-    },
+    { deployment },
   ));
-  // the page reaches the notifier (a resident's notices and choices) once it runs
-  web.connect("notifier", notifier.url);
+
+  step("starting the registrar and the keeper");
+  registrar = await onPort(envPort("DH_REGISTRAR_PORT", 8550), "registrar", (port) =>
+    startDemoRegistrar(access, { port, chainKey: DEV_KEYS[0]!, custodyUrl, custodyToken: registrarToken, notifierUrl: notifier!.url, notifierToken: registrarToken }),
+  );
+  const registrarUrl = registrar.running.url;
+  // the registrar's operator signs in to the import screen with it
+  const registrarTokenFile = path.join(dataDir, "registrar-api-token");
+  await writeFile(registrarTokenFile, `${registrar.apiToken}\n`, { mode: 0o600 });
+  keeper = await onPort(envPort("DH_KEEPER_PORT", 8552), "keeper", (port) =>
+    startDemoKeeper(access, { port, chainKey: DEV_KEYS[1]!, registrarUrl, registrarToken: registrar!.apiToken, documentsUrl: documents!.running.url, documentsToken: documents!.tokens.keeper }),
+  );
+
+  step("seeding the demo: buildings imported through the registrar, a finished meeting, an open meeting announced gas-free and a poll");
+  const seed = await seedDemo({
+    rpcUrl: chain.url,
+    deployment,
+    registrar: deployer,
+    custodyUrl: custody.url,
+    registrarToken,
+    relayerUrl: relayer.url,
+    registrarUrl,
+    registrarApiToken: registrar.apiToken,
+    documentsUrl: documents.running.url,
+    documentsToken: documents.tokens.seed,
+    textsFile,
+    progress: (m) => step(`  ${m}`),
+  });
+  step("waiting for the keeper to file the finished meeting's protocol");
+  const protocol = await waitForProtocol(keeper.url, seed.meetings.finished);
+  step("waiting for the query node to index up to the chain head");
+  const head = await provider.getBlockNumber();
+  for (let i = 0; ; i++) {
+    const response = await fetch(graphqlUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ _meta { block { number } } }" }) });
+    const body = (await response.json().catch(() => null)) as { data?: { _meta: { block: { number: number } } } } | null;
+    if ((body?.data?._meta.block.number ?? -1) >= head) break;
+    if (i >= 600) throw new AppError("start_failed", `the query node did not reach block ${head} within a minute`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  step("starting the web page");
+  web = await startWebServer({
+    port: webPort,
+    graphqlUrl,
+    custodyUrl: custody.url,
+    relayerUrl: relayer.url,
+    registrarUrl,
+    documentsUrl: documents.running.url,
+    keeperUrl: keeper.url,
+    notifierUrl: notifier.url,
+    parameters: deployment.parameters,
+    textsFile,
+    // the operator's keys, from the record the keeper writes beside the deployment record
+    operatorRecordFile: operatorRecordPath(deploymentFile),
+  });
   provider.destroy();
 
   console.log(`
@@ -247,6 +285,9 @@ Digital Home is running (a fresh demo).
   Relayer API        ${relayer.url}/v1   (OpenAPI: ${relayer.url}/v1/openapi.json)
   Custodial wallet   ${custody.url}/v1
   Notifier           ${notifier.url}/v1   (captured e-mail: ${mail.httpUrl}/)
+  Registrar          ${registrarUrl}/v1   (its API token: ${registrarTokenFile})
+  Document store     ${documents.running.url}/v1
+  Keeper             ${keeper.url}/v1   (protocol of meeting №${seed.meetings.finished}: ${documents.running.url}/v1/documents/${protocol.pdf?.id})
   JSON-RPC           ${chain.url}   (chain id ${deployment.chainId})
   Deployment record  ${deploymentFile}
 Demo logins (one-time codes are shown on the login page):

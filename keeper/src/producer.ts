@@ -15,6 +15,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { keccak256 } from "ethers";
+import type { DocumentStore } from "#lib/documents-client.js";
 import { AppError } from "#lib/errors.js";
 import type { Deployment } from "#lib/deployment.js";
 import type { Logger } from "#lib/log.js";
@@ -25,7 +26,6 @@ import { renderProtocolFiles, type ProtocolFile } from "#lib/protocol/files.js";
 import type { Language } from "#lib/protocol/labels.js";
 import type { ProtocolSigner } from "#lib/protocol/signer.js";
 import { now, type Database } from "./db.js";
-import type { DocumentStore } from "./documents-client.js";
 import type { AnnexSource } from "./registrar-client.js";
 
 /** The files stored for a protocol, by role. */
@@ -129,7 +129,7 @@ export class Producer {
     }
     const documents: Partial<ProtocolDocuments> = {};
     for (const f of files.filter((x) => STORED.includes(x.role))) {
-      const id = await this.documents.put(f.bytes, f.contentType, f.name);
+      const id = await this.documents.put(f.bytes, { contentType: f.contentType, name: f.name });
       documents[KEY[f.role]] = { id, name: f.name, contentType: f.contentType, size: f.bytes.length };
     }
     this.db

@@ -6,6 +6,7 @@
 import { MeetingHall__factory } from "#typechain/index.js";
 import { checkDeployedChain } from "#lib/chain-check.js";
 import { readDeployment } from "#lib/deployment.js";
+import { DocumentsClient, type DocumentStore } from "#lib/documents-client.js";
 import { createLogger, type Logger } from "#lib/log.js";
 import { listen } from "#lib/http/server.js";
 import { HttpJsonRpcProvider } from "#lib/rpc.js";
@@ -15,7 +16,6 @@ import { readChainKey } from "./chain-key.js";
 import { Closer } from "./closer.js";
 import type { KeeperConfig } from "./config.js";
 import { Database } from "./db.js";
-import { DocumentsClient, type DocumentStore } from "./documents-client.js";
 import { Follower } from "./follower.js";
 import { createApi } from "./http/app.js";
 import { Producer } from "./producer.js";
@@ -66,7 +66,7 @@ export async function startKeeper(config: KeeperConfig, parts: KeeperParts = {})
     db,
     signer,
     parts.annexes ?? new RegistrarClient(config.registrarUrl, config.registrarToken, config.requestTimeoutMs),
-    parts.documents ?? new DocumentsClient(config.documentsUrl, config.documentsToken, config.requestTimeoutMs),
+    parts.documents ?? new DocumentsClient(config.documentsUrl, { token: config.documentsToken, timeoutMs: config.requestTimeoutMs }),
     { rpcUrl: config.rpcUrl, deployment, language: config.language, place: config.place, confirmations: config.confirmations, protocolsDir: config.protocolsDir },
     log.child({ part: "producer" }),
   );

@@ -9,7 +9,7 @@
  * at the snapshot — the register hash the registrar published, every premises with its area and
  * kind, and every holding with its holders and share — and names each difference.
  */
-import { getAddress, isAddress } from "ethers";
+import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { z } from "zod";
 import { PREMISES_KINDS, SHARE_UNIT } from "../domain.js";
 import type { Difference } from "../recount/differences.js";
@@ -51,9 +51,27 @@ export const annexSchema = z.object({
   building: z.object({ address: text(1000), cadastralNumber: text(100) }),
   /** The hash of the canonical register the registrar published on chain (`publishRegister`). */
   registerHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 32-byte hash"),
+  /**
+   * The version of the register in force at the snapshot, as the registrar published it: its
+   * canonical text (whose keccak256 is `registerHash`) and where the chain recorded it. Evidence for
+   * whoever checks the annex; the protocol is checked against the chain itself.
+   */
+  register: z
+    .object({
+      version: z.number().int().min(1),
+      publishedInTransaction: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a transaction hash"),
+      publishedInBlock: z.number().int().min(0),
+      publishedAt: z.string().datetime(),
+      canonical: z.string().min(2),
+    })
+    .optional(),
   owners: z.array(owner).max(100_000),
   /** Everyone else the protocol may name: initiator, administrator, representatives, organisations. */
   persons: z.array(person).max(100_000).default([]),
+}).superRefine((a, ctx) => {
+  if (a.register && keccak256(toUtf8Bytes(a.register.canonical)) !== a.registerHash.toLowerCase()) {
+    ctx.addIssue({ code: "custom", path: ["register", "canonical"], message: "the canonical register does not hash to registerHash" });
+  }
 });
 
 export type Annex = z.infer<typeof annexSchema>;

@@ -20,9 +20,12 @@ export interface OperatorRecord {
 }
 
 /** Where the operator record of a deployment (a network name or a deployment file) lives. */
+/** How an operator record's file name ends, beside the deployment record it belongs to. */
+export const OPERATOR_RECORD_SUFFIX = ".operator.json";
+
 export function operatorRecordPath(deployment: string): string {
-  if (deployment.endsWith(".json")) return path.resolve(deployment.replace(/\.json$/, ".operator.json"));
-  return deploymentPath(deployment).replace(/\.json$/, ".operator.json");
+  if (deployment.endsWith(".json")) return path.resolve(deployment.replace(/\.json$/, OPERATOR_RECORD_SUFFIX));
+  return deploymentPath(deployment).replace(/\.json$/, OPERATOR_RECORD_SUFFIX);
 }
 
 export async function readOperatorRecord(file: string): Promise<OperatorRecord> {

@@ -10,12 +10,17 @@
  */
 import { AbiCoder, getAddress, keccak256, toUtf8Bytes, type JsonRpcProvider } from "ethers";
 import type { BuildingRegistry, MeetingHall } from "#typechain/index.js";
-import { BALLOT_FORMS, KINDS, SHARE_UNIT, nameAt } from "#lib/domain.js";
+import { BALLOT_FORMS, KINDS, SHARE_UNIT, nameAt, type PremisesKindName } from "#lib/domain.js";
 import { AppError } from "#lib/errors.js";
+import { annexSchema, type Annex } from "#lib/protocol/annex.js";
 import { chainUnavailable, isUnreachable } from "#lib/rpc.js";
 import type { CanonicalPerson, CanonicalRegister } from "./canonical.js";
 import { parseArea, parseFraction, shareUnits } from "./quantities.js";
+import type { KindCode } from "./register-file.js";
 import type { RegisterStore, RegisterVersion, StoredBuilding } from "./store.js";
+
+/** A premises' kind as the register file writes it, and as the chain and the annex name it. */
+const ANNEX_KINDS: Readonly<Record<KindCode, PremisesKindName>> = { residential: "Residential", "non-residential": "NonResidential", parking: "ParkingSpace" };
 
 const JOINT_GROUP_TAG = keccak256(toUtf8Bytes("DigitalHome.JointGroup"));
 
@@ -304,61 +309,65 @@ export class MeetingRegisters {
     };
   }
 
-  /** The protocol's annexes: the register of owners at the snapshot, and who took part, with identification data. */
-  async annex(meetingId: bigint) {
+  /**
+   * The protocol's annexes as lib/protocol/annex.ts defines them (the shape the keeper reads): the
+   * register of owners at the snapshot, one row per holder and premises, and everyone else the
+   * protocol may name — the register's residents and organisations, the initiator, the administrator
+   * and every representative who cast a ballot — with their identity data; and the register's
+   * version in force at the snapshot with its canonical text, whose keccak256 is `registerHash`.
+   */
+  async annex(meetingId: bigint): Promise<Annex> {
     const r = await this.registerAt(meetingId);
     const ballots = await this.ballots(meetingId);
-    const personOf = (address: string) => {
-      const inRegister = r.register.persons.find((p) => p.address === address);
-      if (inRegister) return { personId: inRegister.personId, name: inRegister.name, identity: inRegister.identity };
-      const stored = this.store.personByAddress(address);
-      return stored ? { personId: stored.personId, name: stored.name, identity: stored.identity } : { personId: null, name: null, identity: null };
+    const owners = r.register.premises.flatMap((p) =>
+      p.holdings.flatMap((h) =>
+        h.holders.map((holder) => {
+          const person = r.persons.get(holder)!;
+          return {
+            address: person.address,
+            personId: holder,
+            fullName: person.name,
+            identity: person.identity,
+            premisesId: p.premisesId,
+            premisesNumber: p.number,
+            premisesKind: ANNEX_KINDS[p.kind],
+            areaM2: p.area,
+            premisesCadastralNumber: p.cadastralNumber,
+            share: h.share.includes("/") ? h.share : `${h.share}/1`,
+            ownership: h.ownership,
+            titleDocument: h.title,
+          };
+        }),
+      ),
+    );
+    const named = new Set(owners.map((o) => o.address));
+    const persons: Annex["persons"] = [];
+    const add = (p: { personId: string; name: string; identity: string; address: string } | undefined) => {
+      if (!p || named.has(p.address)) return;
+      named.add(p.address);
+      persons.push({ address: p.address, personId: p.personId, fullName: p.name, identity: p.identity });
     };
+    for (const p of r.register.persons) add(p);
     const zero = "0x0000000000000000000000000000000000000000";
-    return {
-      meeting: r.meeting,
-      building: { buildingId: r.meeting.buildingId, cadastralNumber: r.register.building.cadastralNumber, address: r.register.building.address },
+    const byAddress = (address: string) => {
+      const stored = this.store.personByAddress(getAddress(address));
+      return stored ? { personId: stored.personId, name: stored.name, identity: stored.identity, address: getAddress(address) } : undefined;
+    };
+    for (const address of [r.meeting.initiator, r.meeting.administrator, ...ballots.map((b) => b.voter), ...ballots.map((b) => b.representative).filter((a) => a !== zero)]) add(byAddress(address));
+    return annexSchema.parse({
+      meetingId: r.meeting.meetingId,
+      buildingId: r.meeting.buildingId,
+      building: { address: r.register.building.address, cadastralNumber: r.register.building.cadastralNumber },
+      registerHash: r.version.registerHash,
       register: {
         version: r.version.version,
-        registerHash: r.version.registerHash,
         publishedInTransaction: r.version.txHash,
         publishedInBlock: r.version.blockNumber,
         publishedAt: new Date(r.version.blockTimestamp * 1000).toISOString(),
         canonical: r.version.canonical,
       },
-      totalWeight: r.meeting.kind === "Poll" ? r.pollElectorate.size.toString() : r.totalWeight.toString(),
-      owners: r.register.premises.map((p) => ({
-        premises: p.number,
-        premisesId: p.premisesId,
-        kind: p.kind,
-        area: p.area,
-        cadastralNumber: p.cadastralNumber,
-        holdings: p.holdings.map((h) => ({
-          ownership: h.ownership,
-          share: h.share,
-          title: h.title,
-          holders: h.holders.map((id) => {
-            const person = r.persons.get(id)!;
-            return { personId: id, name: person.name, identity: person.identity, address: person.address };
-          }),
-        })),
-      })),
-      participants: ballots.map((b) => {
-        const unit = r.own.get(personOf(b.voter).personId ?? "");
-        const premises = new Set(unit?.premises ?? []);
-        for (const g of b.jointGroups) for (const p of r.joint.get(g.group)?.premises ?? []) premises.add(p);
-        return {
-          address: b.voter,
-          ...personOf(b.voter),
-          premises: [...premises].sort(),
-          weight: b.weight.toString(),
-          form: b.form,
-          representative: b.representative === zero ? null : { address: b.representative, ...personOf(b.representative) },
-          jointGroups: b.jointGroups.map((g) => ({ group: g.group, holders: r.joint.get(g.group)?.holders ?? [], weight: g.weight.toString() })),
-          transactionHash: b.txHash,
-          blockNumber: b.blockNumber,
-        };
-      }),
-    };
+      owners,
+      persons,
+    });
   }
 }

@@ -13,6 +13,7 @@ import { Wallet, ZeroHash, id, keccak256, parseEther, toUtf8Bytes } from "ethers
 import { packChoices } from "#lib/ballot.js";
 import { Choice, OrganiserRole } from "#lib/domain.js";
 import { RULES_VERSIONS, questionTypeIndex } from "#lib/legal-rules.js";
+import { parseAnnex } from "#lib/protocol/annex.js";
 import type { RunningRegistrar } from "../src/service.js";
 import { generatedBuilding, toCsv, type TestRegister } from "./helpers/register-csv.js";
 import { API_TOKEN, CUSTODY_TOKEN, json, residentToken, startSystem, startTestRegistrar, until, type TestSystem } from "./helpers/system.js";
@@ -192,23 +193,38 @@ describe("the registrar's API", () => {
       assert.deepEqual([unknown.status, unknown.body.error.code], [404, "unknown_meeting"]);
     });
 
-    it("gives the operator the annexes: the register of owners at the snapshot and the participants with identity data", async () => {
+    it("gives the operator the annexes as the keeper reads them: the register of owners at the snapshot and everyone the protocol names, with identity data", async () => {
       const r = await json(`${url}/v1/meetings/${meetingId}/annex`, { token: API_TOKEN });
       assert.equal(r.status, 200);
-      assert.equal(r.body.owners.length, 40);
-      assert.equal(r.body.register.registerHash, await system.registry.registerHash(1n));
-      assert.equal(keccak256(toUtf8Bytes(r.body.register.canonical)), r.body.register.registerHash);
-      const flat2 = r.body.owners.find((o: { premises: string }) => o.premises === "2");
-      assert.equal(flat2.holdings[0].holders[0].personId, "b2.p2");
-      assert.equal(flat2.holdings[0].holders[0].identity, register.persons.find((p) => p.id === "b2.p2")!.identity);
-      assert.ok(flat2.holdings[0].title.length > 0);
-      assert.deepEqual(r.body.participants.map((p: { personId: string }) => p.personId), voters);
-      const joint = r.body.participants[0];
-      assert.equal(joint.identity, register.persons.find((p) => p.id === "b2.p10")!.identity);
-      assert.equal(joint.form, "Direct");
-      assert.deepEqual(joint.representative, { address: initiator.address, personId: null, name: null, identity: null });
-      assert.deepEqual(joint.jointGroups.map((g: { holders: string[] }) => g.holders.sort()), [["b2.p10", "b2.p10s"]]);
-      assert.deepEqual(joint.premises, ["10"]);
+      // one shape, lib/protocol/annex.ts's, for the registrar that writes it and the keeper that reads it
+      assert.deepEqual(parseAnnex(r.body).problems, []);
+      assert.deepEqual([r.body.meetingId, r.body.buildingId], [meetingId.toString(), "1"]);
+      assert.deepEqual(r.body.building, { address: register.buildings[0]!.address, cadastralNumber: register.buildings[0]!.key });
+      const held = register.buildings[0]!.premises.filter((p) => p.owners.length > 0);
+      assert.equal(new Set(r.body.owners.map((o: { premisesId: string }) => o.premisesId)).size, held.length);
+      assert.equal(r.body.owners.length, held.reduce((n, p) => n + p.owners.length, 0), "a row per holder and premises");
+      assert.equal(r.body.registerHash, await system.registry.registerHash(1n));
+      assert.equal(keccak256(toUtf8Bytes(r.body.register.canonical)), r.body.registerHash);
+      const flat2 = r.body.owners.filter((o: { premisesNumber: string }) => o.premisesNumber === "2");
+      assert.equal(flat2.length, 1);
+      assert.equal(flat2[0].personId, "b2.p2");
+      assert.equal(flat2[0].identity, register.persons.find((p) => p.id === "b2.p2")!.identity);
+      assert.equal(flat2[0].fullName, register.persons.find((p) => p.id === "b2.p2")!.name);
+      assert.deepEqual([flat2[0].share, flat2[0].ownership, flat2[0].premisesKind], ["1/1", "sole", "Residential"]);
+      assert.ok(flat2[0].titleDocument.length > 0);
+      // each participant is identified with their identity data: the joint holder who voted and his spouse
+      for (const voter of voters) {
+        const row = r.body.owners.find((o: { personId: string }) => o.personId === voter);
+        assert.equal(row.identity, register.persons.find((p) => p.id === voter)!.identity, voter);
+        assert.equal(row.address, service.registrar.store.person(voter)!.address);
+      }
+      const joint = r.body.owners.filter((o: { premisesNumber: string }) => o.premisesNumber === "10");
+      assert.deepEqual(joint.map((o: { personId: string }) => o.personId).sort(), ["b2.p10", "b2.p10s"]);
+      assert.ok(joint.every((o: { ownership: string; share: string }) => o.ownership === "joint" && o.share === "1/1"));
+      // the administrator is an owner; the representative, a wallet the register does not know, is not named
+      assert.ok(r.body.owners.some((o: { address: string }) => o.address === administrator));
+      assert.ok(!r.body.persons.some((p: { address: string }) => p.address === initiator.address));
+      assert.ok(!r.body.owners.some((o: { address: string }) => o.address === initiator.address));
     });
 
     it("keeps answering by the register at the snapshot after a later sale", async () => {
@@ -218,11 +234,13 @@ describe("the registrar's API", () => {
       const started = await post(csv());
       assert.equal(started.status, 202);
       await until("the sale's import", async () => ((await json(`${url}/v1/imports/${started.body.importId}`, { token: API_TOKEN })).body.status === "done" ? true : undefined));
-      assert.notEqual(await system.registry.registerHash(1n), before.body.register.registerHash);
+      assert.notEqual(await system.registry.registerHash(1n), before.body.registerHash);
       const after = await json(`${url}/v1/meetings/${meetingId}/annex`, { token: API_TOKEN });
       assert.deepEqual(after.body.owners, before.body.owners);
-      assert.equal(after.body.register.registerHash, before.body.register.registerHash);
-      assert.notEqual(after.body.register.registerHash, ZeroHash);
+      assert.deepEqual(after.body.persons, before.body.persons);
+      assert.equal(after.body.registerHash, before.body.registerHash);
+      assert.equal(after.body.register.canonical, before.body.register.canonical);
+      assert.notEqual(after.body.registerHash, ZeroHash);
       // the administrator, who has sold, still sees the meeting they administer
       const notVoted = await json(`${url}/v1/meetings/${meetingId}/not-voted`, { token: await residentToken(system, "b2.p2") });
       assert.ok(notVoted.body.notVoted.some((p: { personId: string }) => p.personId === "b2.p2"));

@@ -1,10 +1,13 @@
 /**
  * Generates `subgraph/networks.json` (graph-cli's network file) from the deployment records
- * `deployments/<network>.json`: per network, each data source's address and start block.
+ * `deployments/<network>.json`: per network, each data source's address and start block. The
+ * operator records beside them (`<network>.operator.json`, the keeper's signing keys) are not
+ * deployment records.
  */
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DEPLOYMENTS_DIR, contractSources, readDeployment, type ContractSources, type Deployment } from "#lib/deployment.js";
+import { OPERATOR_RECORD_SUFFIX } from "#lib/protocol/operator-record.js";
 import { SUBGRAPH_DIR } from "./paths.js";
 
 export type NetworksFile = Record<string, ContractSources>;
@@ -12,7 +15,7 @@ export type NetworksFile = Record<string, ContractSources>;
 export async function readAllDeployments(dir = DEPLOYMENTS_DIR): Promise<Deployment[]> {
   let files: string[];
   try {
-    files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
+    files = (await readdir(dir)).filter((f) => f.endsWith(".json") && !f.endsWith(OPERATOR_RECORD_SUFFIX)).sort();
   } catch {
     return [];
   }

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { PROJECT_ROOT } from "#lib/deployment.js";
@@ -17,6 +17,9 @@ interface Urls {
   graphql: string;
   relayer: string;
   custody: string;
+  registrar: string;
+  documents: string;
+  keeper: string;
   rpc: string;
 }
 
@@ -50,7 +53,7 @@ describe("npm start and the web page", function () {
       cwd: PROJECT_ROOT,
       detached: true, // its own process group, as a terminal gives it; Ctrl-C reaches the whole group
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, DH_RPC_PORT: "0", DH_WEB_PORT: "0", DH_GRAPHQL_PORT: "0", DH_RELAYER_PORT: "0", DH_CUSTODY_PORT: "0", DH_NOTIFIER_PORT: "0" },
+      env: { ...process.env, DH_RPC_PORT: "0", DH_WEB_PORT: "0", DH_GRAPHQL_PORT: "0", DH_RELAYER_PORT: "0", DH_CUSTODY_PORT: "0", DH_NOTIFIER_PORT: "0", DH_REGISTRAR_PORT: "0", DH_DOCUMENTS_PORT: "0", DH_KEEPER_PORT: "0" },
     });
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
     child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
@@ -65,7 +68,16 @@ describe("npm start and the web page", function () {
       if (!m) throw new Error(`no ${label} URL in:\n${output}`);
       return m[1].replace(/\/v1$/, "");
     };
-    urls = { web: pick("Web page"), graphql: pick("GraphQL"), relayer: pick("Relayer API"), custody: pick("Custodial wallet"), rpc: pick("JSON-RPC") };
+    urls = {
+      web: pick("Web page"),
+      graphql: pick("GraphQL"),
+      relayer: pick("Relayer API"),
+      custody: pick("Custodial wallet"),
+      registrar: pick("Registrar"),
+      documents: pick("Document store"),
+      keeper: pick("Keeper"),
+      rpc: pick("JSON-RPC"),
+    };
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
@@ -95,6 +107,42 @@ describe("npm start and the web page", function () {
     expect(health.status).to.equal(200);
     const rpc = await fetch(urls.rpc, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
     expect(((await rpc.json()) as { result: string }).result).to.equal("0x7a69");
+    for (const service of [urls.registrar, urls.documents, urls.keeper]) expect((await fetch(`${service}/v1/health`)).status, service).to.equal(200);
+  });
+
+  it("imports the demo's buildings through the registrar, keeps the agendas in the document store, and files the finished meeting's protocol by the keeper", async function () {
+    // the registrar's register of each building is the one published on chain
+    const token = /Registrar\s+\S+\s+\(its API token: (\S+)\)/.exec(output)![1]!;
+    const registrarToken = (await readFile(token, "utf8")).trim();
+    const buildings = (await (await fetch(`${urls.registrar}/v1/buildings`, { headers: { authorization: `Bearer ${registrarToken}` } })).json()) as { buildings: Array<{ buildingId: string; registerHash: string; premises: number }> };
+    expect(buildings.buildings.map((b) => b.premises)).to.deep.equal([46, 30]);
+    const onChain = await graphql(urls.graphql, "{ meetings(orderBy: meetingId) { meetingId agendaRef status questions(orderBy: index) { textRef } } }");
+    const meetings = onChain.data.meetings as Array<{ meetingId: string; agendaRef: string; status: string; questions: Array<{ textRef: string }> }>;
+    // every agenda is a notice in the store, each wording a text document under its textRef, each read through the web server
+    for (const m of meetings) {
+      const notice = await fetch(`${urls.web}/api/documents/v1/documents/${m.agendaRef}`);
+      expect(notice.status, `notice of meeting ${m.meetingId}`).to.equal(200);
+      const body = (await notice.json()) as { format: string; questions: Array<{ textRef: string }>; materials: Array<{ document: string }> };
+      expect(body.format).to.equal("digital-home/notice/1");
+      expect(body.questions.map((q) => q.textRef)).to.deep.equal(m.questions.map((q) => q.textRef));
+      for (const q of m.questions) expect((await fetch(`${urls.web}/api/documents/v1/documents/${q.textRef}`)).status, q.textRef).to.equal(200);
+      // the open meeting has its estimate as a PDF attachment
+      if (m.meetingId === "2") {
+        expect(body.materials).to.have.length(1);
+        const pdf = await fetch(`${urls.web}/api/documents/v1/documents/${body.materials[0]!.document}`);
+        expect(pdf.headers.get("content-type")).to.equal("application/pdf");
+        expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).to.equal("%PDF-");
+      }
+    }
+    const finished = meetings.find((m) => m.status === "Finalized")!;
+    const protocol = await fetch(`${urls.web}/api/keeper/v1/meetings/${finished.meetingId}/protocol`);
+    expect(protocol.status).to.equal(200);
+    const { documents } = (await protocol.json()) as { documents: Record<string, { id: string }> };
+    const xml = await fetch(`${urls.documents}/v1/documents/${documents.xml!.id}`);
+    expect(xml.status).to.equal(200);
+    const text = await xml.text();
+    expect(text).to.contain("Москва, Ленинский пр-т, д. 90");
+    expect(text).to.contain("Провести текущий ремонт подъездов в 2026 году");
   });
 
   it("runs the notifier, whose notices reach the local mail capture", async function () {

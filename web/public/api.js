@@ -123,11 +123,6 @@ export const documents = {
   },
 };
 
-export const registrar = {
-  /** A meeting's owners at the snapshot whose votes are not counted yet, with their names (its administrator or initiator only). */
-  notVoted: async (meetingId) => call(`/api/registrar/v1/meetings/${meetingId}/not-voted`, { token: await tokenFor("digital-home-registrar") }),
-};
-
 let parametersOnce;
 /** The deployment's legal minimums: notice, shortest and longest window, in seconds. */
 export async function parameters() {
@@ -190,6 +185,8 @@ export const registerImport = {
   plan: (token, csv) => registerFile("/api/registrar/v1/imports?dryRun=true", token, csv),
   apply: (token, csv) => registerFile("/api/registrar/v1/imports", token, csv),
   importStatus: (token, importId) => call(`/api/registrar/v1/imports/${importId}`, { token }),
+  /** A meeting's owners at the snapshot whose votes are not counted yet, with their names (its administrator or initiator only). */
+  notVoted: async (meetingId) => call(`/api/registrar/v1/meetings/${meetingId}/not-voted`, { token: await tokenFor("digital-home-registrar") }),
 };
 
 /** The operator and the public keys its protocols are signed with (the deployment's operator record). */

@@ -6,6 +6,7 @@ import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import * as oidc from "./oidc.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
 import { viewArrange } from "./views/arrange.js";
+import { viewAdmin } from "./views/admin.js";
 import { viewImport } from "./views/import.js";
 import { viewMe } from "./views/me.js";
 import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
@@ -288,6 +289,9 @@ async function viewMeeting(id) {
     agenda.append(h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), await questionTypeLine(m, q)));
   }
   cards.push(agenda);
+  if (s && [m.administrator, m.initiator].some((a) => a?.toLowerCase() === s.address.toLowerCase())) {
+    cards.push(h("p", { className: "card" }, h("a", { href: `#/admin/${m.id}`, id: "admin-link" }, t("adminLink"))));
+  }
   cards.push(await votePanel(m, s));
   cards.push(await protocolPanel(m));
   show(...cards);
@@ -750,6 +754,7 @@ async function renderRoute() {
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
     if (parts[0] === "arrange") return await viewArrange();
+    if (parts[0] === "admin" && parts[1]) return await viewAdmin(parts[1]);
     if (parts[0] === "me") return await viewMe();
     if (parts[0] === "import") return viewImport();
     show(errorCard(new Error(t("notFound"))));

@@ -89,7 +89,7 @@ export async function startDocumentsApi(): Promise<DocumentsApi> {
     const existed = documents.has(id);
     documents.set(id, { bytes, type });
     uploads.push({ id, type, name: String(req.query.name ?? ""), at: Date.now() });
-    res.status(existed ? 200 : 201).json({ id, type, size: bytes.length });
+    res.status(existed ? 200 : 201).json({ document: { id, type, size: bytes.length }, created: !existed });
   });
   app.get("/v1/documents/:id", (req, res) => {
     if (!/^0x[0-9a-f]{64}$/.test(req.params.id)) {
@@ -111,5 +111,5 @@ export async function startDocumentsApi(): Promise<DocumentsApi> {
 export async function upload(api: DocumentsApi, bytes: Buffer | string, name: string): Promise<string> {
   const res = await fetch(`${api.url}/v1/documents?name=${encodeURIComponent(name)}`, { method: "PUT", headers: { authorization: `Bearer ${DOCUMENTS_TOKEN}`, "content-type": "application/octet-stream" }, body: Buffer.from(bytes) });
   if (!res.ok) throw new Error(`upload of ${name} refused: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { id: string }).id;
+  return ((await res.json()) as { document: { id: string } }).document.id;
 }

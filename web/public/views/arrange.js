@@ -5,11 +5,12 @@
 // attachments, the wordings and the notice are stored as documents (by their hash, which the chain
 // records), custody signs the announcement as a forward request and the relayer submits it gas-free;
 // the page follows it to the announced meeting. A refusal (the hall's custom error, from custody's
-// check or the relayer's) is explained in the resident's language.
+// check or the relayer's) is explained in the resident's language (refusals.js).
 import * as api from "../api.js";
 import { buildingName, date, h, short, show } from "../app.js";
-import { errorText, extendTexts, language, t } from "../i18n.js";
+import { extendTexts, language, t } from "../i18n.js";
 import { ruleText } from "../rules.js";
+import { refusalText } from "./refusals.js";
 
 extendTexts({
   ru: {
@@ -66,18 +67,6 @@ extendTexts({
     errWindowShort: "Голосование слишком короткое: не меньше {min}.",
     errWindowLong: "Голосование слишком длинное: не больше {max}.",
     errFileType: "Файл «{name}»: принимаются только PDF, PNG и JPEG.",
-    hallErrors: {
-      MeetingHallNotInitiator: "В этом доме вы не можете созывать собрания: созывают собственники помещений и организации, которым регистратор дал это право (УК, ТСЖ, фонд капремонта).",
-      MeetingHallTooManyOpenMeetings: "У вас уже слишком много объявленных и не завершённых собраний в этом доме.",
-      MeetingHallNoticeTooShort: "Слишком поздно: между объявлением и началом голосования должен пройти минимальный срок уведомления. Перенесите начало.",
-      MeetingHallWindowLength: "Срок голосования вне допустимых границ.",
-      MeetingHallAgendaSize: "Недопустимое число вопросов в повестке.",
-      MeetingHallInvalidQuestionType: "Такого вида вопроса нет в действующей редакции правил.",
-      MeetingHallNoRules: "В сети не опубликованы правила проведения собраний.",
-      MeetingHallUnknownBuilding: "Такого дома нет в реестре.",
-      MeetingHallInvalidParameters: "Недопустимые параметры собрания.",
-      request_expired: "Подписанное объявление не успело попасть в блок и истекло. Попробуйте ещё раз.",
-    },
     duration: { d: "дн.", h: "ч", min: "мин", s: "с" },
   },
   en: {
@@ -134,18 +123,6 @@ extendTexts({
     errWindowShort: "Voting is too short: at least {min}.",
     errWindowLong: "Voting is too long: at most {max}.",
     errFileType: "File “{name}”: only PDF, PNG and JPEG are accepted.",
-    hallErrors: {
-      MeetingHallNotInitiator: "You may not arrange meetings in this building: its owners may, and the organisations the registrar gave that right (management organisation, HOA, Capital Repair Fund).",
-      MeetingHallTooManyOpenMeetings: "You already have too many announced and unfinished meetings in this building.",
-      MeetingHallNoticeTooShort: "Too late: the minimum notice must pass between the announcement and the start of voting. Move the start.",
-      MeetingHallWindowLength: "The voting window is outside the allowed bounds.",
-      MeetingHallAgendaSize: "The agenda has a number of questions that is not allowed.",
-      MeetingHallInvalidQuestionType: "The rules in force have no such question type.",
-      MeetingHallNoRules: "The network has no published rules for meetings.",
-      MeetingHallUnknownBuilding: "The register has no such building.",
-      MeetingHallInvalidParameters: "The meeting's parameters are not allowed.",
-      request_expired: "The signed announcement did not reach a block in time and expired. Try again.",
-    },
     duration: { d: "d", h: "h", min: "min", s: "s" },
   },
 });
@@ -207,14 +184,6 @@ export function problemsOf(draft, parameters, now) {
   if (length < parameters.minWindow) problems.push(fill(t("errWindowShort"), { min: duration(parameters.minWindow) }));
   if (length > parameters.maxWindow) problems.push(fill(t("errWindowLong"), { max: duration(parameters.maxWindow) }));
   return problems;
-}
-
-/** A refusal in the reader's language: the hall's custom error (custody's check, the relayer's revert), else the service's message. */
-export function refusalText(err) {
-  const texts = t("hallErrors");
-  const hallError = err.details?.error ?? /^(?:reverted|refused):(\w+)/.exec(err.reason ?? "")?.[1] ?? err.reason;
-  if (hallError && texts[hallError]) return texts[hallError];
-  return `${errorText(err.code) ?? err.message ?? err.reason ?? ""}${err.code ? ` (${err.code})` : ""}`;
 }
 
 /** The names and articles of the rules version's question types, under the hash the chain holds. */
