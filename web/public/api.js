@@ -181,7 +181,7 @@ async function registerFile(path, token, csv) {
   return payload;
 }
 
-export const registerImport = {
+export const registrar = {
   plan: (token, csv) => registerFile("/api/registrar/v1/imports?dryRun=true", token, csv),
   apply: (token, csv) => registerFile("/api/registrar/v1/imports", token, csv),
   importStatus: (token, importId) => call(`/api/registrar/v1/imports/${importId}`, { token }),

@@ -251,7 +251,7 @@ export function viewImport() {
         out.replaceChildren(h("p", { className: "muted" }, t("loading")));
         try {
           const { key, bytes } = await inputs();
-          const answer = await api.registerImport.plan(key, bytes);
+          const answer = await api.registrar.plan(key, bytes);
           out.replaceChildren(planView(answer.plan));
           if (!answer.plan.empty) {
             planned = bytes;
@@ -274,7 +274,7 @@ export function viewImport() {
     planned = undefined;
     const key = token.value.trim();
     try {
-      const started = await api.registerImport.apply(key, bytes);
+      const started = await api.registrar.apply(key, bytes);
       let record = { importId: started.importId, status: started.status, progress: null };
       const progress = h("div", {});
       out.prepend(progress);
@@ -282,7 +282,7 @@ export function viewImport() {
       // followed until it ends, for as long as this screen is shown
       while (record.status === "running" && document.body.contains(progress)) {
         await new Promise((r) => setTimeout(r, POLL_MS));
-        record = await api.registerImport.importStatus(key, started.importId);
+        record = await api.registrar.importStatus(key, started.importId);
         progress.replaceChildren(progressView(record));
       }
     } catch (err) {
