@@ -55,25 +55,13 @@ export const custody = {
     }),
 };
 
-/** The notifier's audience: a custody token is refused there, so the page asks custody for one of these. */
-const NOTIFIER_AUDIENCE = "digital-home-notifier";
-let notifierToken;
-
-/** The signed-in resident's notifier token, exchanged once per custody token. */
-async function notifierTokenFor(token) {
-  if (notifierToken?.for !== token || notifierToken.expiresAt <= Date.now() + 5_000) {
-    const answer = await custody.exchange(token, NOTIFIER_AUDIENCE);
-    notifierToken = { for: token, token: answer.token, expiresAt: Date.now() + answer.expiresIn * 1000 };
-  }
-  return notifierToken.token;
-}
-
+/** The signed-in resident's notices and choices at the notifier, with a token of the notifier's audience (a custody token is refused there). */
 export const notifier = {
   /** The resident's in-app notices, newest first. */
-  feed: async (token) => call("/api/notifier/v1/feed", { token: await notifierTokenFor(token) }),
-  preferences: async (token) => call("/api/notifier/v1/me/preferences", { token: await notifierTokenFor(token) }),
+  feed: async () => call("/api/notifier/v1/feed", { token: await tokenFor("digital-home-notifier") }),
+  preferences: async () => call("/api/notifier/v1/me/preferences", { token: await tokenFor("digital-home-notifier") }),
   /** Saves `{ language?, optOut?: { app?, email?, sms? } }`. */
-  setPreferences: async (token, prefs) => call("/api/notifier/v1/me/preferences", { method: "PUT", token: await notifierTokenFor(token), body: prefs }),
+  setPreferences: async (prefs) => call("/api/notifier/v1/me/preferences", { method: "PUT", token: await tokenFor("digital-home-notifier"), body: prefs }),
 };
 
 export const relayer = {

@@ -42,7 +42,7 @@ export interface WebServerOptions {
   documentsUrl?: string;
   /** The keeper (a meeting's protocol). */
   keeperUrl?: string;
-  /** The notifier (a meeting's delivery log, a resident's notices and choices); or connected later (`WebServer.connect`). */
+  /** The notifier (a meeting's delivery log, a resident's notices and choices). */
   notifierUrl?: string;
   /**
    * The deployment's operator record (lib/protocol/operator-record.ts), written by the keeper when it
@@ -64,11 +64,6 @@ export interface WebServerOptions {
 
 export interface WebServer {
   url: string;
-  /**
-   * Connects a service that starts after the page — the notifier, whose notices carry the page's
-   * URL. Until then its routes answer `upstream_not_configured`.
-   */
-  connect(name: ServiceName, url: string): void;
   close(): Promise<void>;
 }
 
@@ -205,5 +200,5 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.use(notFound);
   app.use(errorHandler(WEB_STATUSES, log));
   const server = await listen(app, "127.0.0.1", options.port ?? 0);
-  return { url: server.url, connect: (name, url) => void (upstreams[name] = upstream(name, url)), close: server.close };
+  return { url: server.url, close: server.close };
 }

@@ -515,18 +515,18 @@ describe("the web server's security headers", () => {
   });
 });
 
-describe("the web server's proxy to a service connected after it starts (the notifier)", () => {
-  it("answers upstream_not_configured until the notifier is connected, then forwards only a resident's own routes", async () => {
+describe("the web server's proxy to a resident's notices and choices at the notifier", () => {
+  it("answers upstream_not_configured without a notifier, and with one forwards only a resident's own routes", async () => {
     const notifier = await recordingServer("notifier");
-    const late = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    const without = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    const late = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, notifierUrl: notifier.url, logger: createLogger("silent") });
     const port = Number(new URL(late.url).port);
     try {
-      const before = await rawRequest(port, "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token" });
+      const before = await rawRequest(Number(new URL(without.url).port), "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token" });
       assert.equal(before.status, 503, before.body);
       assert.equal(JSON.parse(before.body).error.code, "upstream_not_configured");
       assert.equal(notifier.requests.length, 0);
 
-      late.connect("notifier", notifier.url);
       const feed = await rawRequest(port, "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token", cookie: "a=b" });
       assert.equal(feed.status, 200, feed.body);
       assert.deepEqual([notifier.requests.at(-1)!.method, notifier.requests.at(-1)!.url], ["GET", "/v1/feed"]);
@@ -554,6 +554,7 @@ describe("the web server's proxy to a service connected after it starts (the not
       }
       assert.equal(notifier.requests.length, seen, "none of them reached the notifier");
     } finally {
+      await without.close();
       await late.close();
       await notifier.close();
     }

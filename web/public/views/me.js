@@ -127,7 +127,7 @@ async function buildingCard(member, me) {
     rows.length
       ? h(
           "table",
-          {},
+          { className: "holdings" },
           h("thead", {}, h("tr", {}, h("th", {}, t("premises")), h("th", { className: "hide-narrow" }, t("area")), h("th", {}, t("share")), h("th", {}, t("ownership")), h("th", {}, t("weight")))),
           h("tbody", {}, rows),
         )
@@ -187,7 +187,7 @@ function feedCard(entries) {
   );
 }
 
-function preferencesCard(s, prefs) {
+function preferencesCard(prefs) {
   const status = h("p", { className: "muted", id: "preferences-status", role: "status" });
   const lang = h("select", { id: "notice-language" }, ["ru", "en"].map((l) => h("option", { value: l, selected: (prefs.language ?? language()) === l }, l === "ru" ? "Русский" : "English")));
   const channel = (name, label) =>
@@ -201,7 +201,7 @@ function preferencesCard(s, prefs) {
         status.textContent = t("loading");
         try {
           const optOut = Object.fromEntries(["app", "email", "sms"].map((c) => [c, !form.querySelector(`#receive-${c}`).checked]));
-          const saved = await api.notifier.setPreferences(s.token, { language: lang.value, optOut });
+          const saved = await api.notifier.setPreferences({ language: lang.value, optOut });
           if (saved.language && saved.language !== language()) {
             setLanguage(saved.language);
             return void window.dispatchEvent(new HashChangeEvent("hashchange"));
@@ -230,8 +230,8 @@ export async function viewMe() {
   const [standing, ballots, feed, prefs] = await Promise.all([
     api.standingOf(me),
     api.ballotsOfPerson(me),
-    api.notifier.feed(s.token).catch((err) => err),
-    api.notifier.preferences(s.token).catch((err) => err),
+    api.notifier.feed().catch((err) => err),
+    api.notifier.preferences().catch((err) => err),
   ]);
   const cards = [h("h1", {}, t("meTitle")), h("h2", {}, t("mePremises"))];
   const people = standing.filter((m) => m.isOwner || m.isResident || m.holdings.length || m.jointGroups.some((g) => g.holdings.length));
@@ -247,7 +247,7 @@ export async function viewMe() {
     ),
   );
   cards.push(feed instanceof Error ? withTitle(t("myNotices"), feed, "my-notices") : feedCard(feed.entries));
-  cards.push(prefs instanceof Error ? withTitle(t("myPreferences"), prefs, "my-preferences") : preferencesCard(s, prefs));
+  cards.push(prefs instanceof Error ? withTitle(t("myPreferences"), prefs, "my-preferences") : preferencesCard(prefs));
   show(...cards);
 }
 

@@ -3,7 +3,7 @@
 // auditor has, and what the auditor page's recount compares.
 import * as api from "../api.js";
 import { errorMessage, h } from "../app.js";
-import { extendTexts, t } from "../i18n.js";
+import { extendTexts, language, t } from "../i18n.js";
 import { parseJwks, verifyDetached } from "../protocol-signature.js";
 
 extendTexts({
@@ -149,7 +149,7 @@ export async function protocolPanel(m) {
     }
   });
   card.append(
-    h("p", { className: "muted" }, `${t("protocolProduced")}: ${new Date(protocol.producedAt).toLocaleString()}`),
+    h("p", { className: "muted" }, `${t("protocolProduced")}: ${new Date(protocol.producedAt).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB")}`),
     h("ul", { className: "list", id: "protocol-files" }, link(d.xml, t("protocolXml"), "protocol-xml"), link(d.pdf, t("protocolPdf"), "protocol-pdf"), link(d.xmlSignature, t("protocolXmlSignature")), link(d.pdfSignature, t("protocolPdfSignature")), link(d.jwks, t("protocolJwks"))),
     button,
     results,
