@@ -228,6 +228,14 @@ describe("the administrator's screens", function () {
     await phone.page.waitForSelector("#not-voted tbody tr");
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(PHONE.width);
     await shoot(phone.page, "admin-phone");
+    // the proof of notice, downloaded by the administrator: every delivery of the meeting's notices
+    const [download] = await Promise.all([phone.page.waitForEvent("download"), phone.page.click("#delivery-csv")]);
+    const csv = await readFile((await download.path())!, "utf8");
+    const [header, ...rows] = csv.trim().split(/\r?\n/);
+    expect(header).to.contain("channel").and.contain("destination").and.contain("outcome");
+    expect(rows.length).to.be.greaterThan(0);
+    expect(csv).to.contain("anna.ivanova@example.org");
+    expect(rows.every((r) => r.includes(`,${meetingId},`) || r.includes(`"${meetingId}"`))).to.equal(true);
     expect(phone.messages).to.deep.equal([]);
     await phone.page.context().close();
   });

@@ -197,7 +197,9 @@ export const documentUrl = (id) => `/api/documents/v1/documents/${id}`;
 export async function documentBytes(id) {
   let response;
   try {
-    response = await fetch(documentUrl(id));
+    // a restricted document (a protocol's files, a scan) is read with the signed-in resident's token for the store
+    const headers = session.get() ? { authorization: `Bearer ${await tokenFor("digital-home-documents")}` } : {};
+    response = await fetch(documentUrl(id), { headers });
   } catch (err) {
     throw new ApiError("network", `the service cannot be reached (${err.message})`, 0);
   }

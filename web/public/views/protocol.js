@@ -128,7 +128,26 @@ export async function protocolPanel(m) {
     return card;
   }
   const d = protocol.documents;
-  const link = (doc, label, id) => h("li", {}, h("a", { href: api.documentUrl(doc.id), download: doc.name, id, "data-document": doc.id }, label), h("span", { className: "muted" }, ` · ${doc.name} · ${Math.max(1, Math.round(doc.size / 1024))} KB`));
+  const failed = h("p", { className: "bad", id: "protocol-download-error", hidden: true });
+  // the XML and the PDF are restricted to the building's owners and the meeting's officers: read with the resident's token, saved from memory
+  const save = async (e, doc) => {
+    e.preventDefault();
+    try {
+      const url = URL.createObjectURL(new Blob([await api.documentBytes(doc.id)]));
+      const a = h("a", { href: url, download: doc.name });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      failed.hidden = true;
+    } catch (err) {
+      failed.hidden = false;
+      failed.dataset.code = err.code ?? "";
+      failed.textContent = errorMessage(err);
+    }
+  };
+  const link = (doc, label, id) =>
+    h("li", {}, h("a", { href: api.documentUrl(doc.id), download: doc.name, id, "data-document": doc.id, onclick: (e) => save(e, doc) }, label), h("span", { className: "muted" }, ` · ${doc.name} · ${Math.max(1, Math.round(doc.size / 1024))} KB`));
   const results = h("ul", { className: "list", id: "protocol-signatures" });
   const button = h("button", { type: "button", id: "check-protocol" }, t("checkSignatures"));
   button.addEventListener("click", async () => {
@@ -151,6 +170,7 @@ export async function protocolPanel(m) {
   card.append(
     h("p", { className: "muted" }, `${t("protocolProduced")}: ${new Date(protocol.producedAt).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB")}`),
     h("ul", { className: "list", id: "protocol-files" }, link(d.xml, t("protocolXml"), "protocol-xml"), link(d.pdf, t("protocolPdf"), "protocol-pdf"), link(d.xmlSignature, t("protocolXmlSignature")), link(d.pdfSignature, t("protocolPdfSignature")), link(d.jwks, t("protocolJwks"))),
+    failed,
     button,
     results,
   );
