@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { AppError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
 import { DEFAULT_AUDIENCE as DOCUMENTS_AUDIENCE, loadConfig as loadDocumentsConfig } from "../documents/src/config.js";
 import { startDocuments, type RunningDocuments } from "../documents/src/service.js";
@@ -139,7 +140,7 @@ export async function waitForProtocol(keeperUrl: string, meetingId: bigint, time
     const body = (await res.json().catch(() => ({}))) as { documents?: Record<string, { id: string; name: string }>; error?: { code: string; message: string; details?: unknown } };
     if (res.ok && body.documents) return body.documents;
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`the keeper filed no protocol of meeting ${meetingId} in ${timeoutMs / 1000} s: ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""} ${JSON.stringify(body.error?.details ?? {})}`);
+      throw new AppError("protocol_not_filed", `the keeper filed no protocol of meeting ${meetingId} in ${timeoutMs / 1000} s: ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""} ${JSON.stringify(body.error?.details ?? {})}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
