@@ -442,6 +442,9 @@ const ERRORS = {
     quota_exceeded: "Превышен объём хранилища документов.",
     document_corrupt: "Документ повреждён в хранилище.",
     catalog_unreadable: "Внутренняя ошибка: каталог документов не читается.",
+    document_restricted: "Этот документ могут открыть только собственники дома на дату реестра и должностные лица собрания (или тот, кто его загрузил). Войдите под своей учётной записью.",
+    access_differs: "Этот файл уже хранится с другим уровнем доступа; уровень доступа документа не меняется.",
+    registrar_unavailable: "Сервис реестра недоступен, поэтому право на чтение документа не проверить; повторите позже.",
   },
   en: {
     network: "The service cannot be reached: check the connection and try again.",
@@ -549,6 +552,9 @@ const ERRORS = {
     quota_exceeded: "The document store's quota is used up.",
     document_corrupt: "The document is damaged in the store.",
     catalog_unreadable: "Internal error: the document catalogue cannot be read.",
+    document_restricted: "Only the building's owners at the register date and the meeting's officers (or whoever uploaded it) may open this document. Log in with your own account.",
+    access_differs: "This file is already stored with another access level; a document's access level does not change.",
+    registrar_unavailable: "The register service cannot be reached, so the right to read the document cannot be checked; try again later.",
   },
 };
 
