@@ -290,7 +290,7 @@ describe("a meeting from the register to its signed protocol, on the page", func
       files[key] = path.join(stack.dir, `protocol-${meetingId}.${key}`);
       await download.saveAs(files[key]!);
     }
-    await shoot(page, "protocol-download");
+    await shoot(page, "meeting-protocol");
     expect(messages).to.deep.equal([]);
     await page.context().close();
   });
