@@ -294,7 +294,7 @@ export async function viewAdmin(id) {
               { "data-person": p.personId, "data-address": p.address },
               h("td", {}, p.name, h("div", { className: "mono muted" }, short(p.address))),
               h("td", {}, p.premises.join(", ")),
-              h("td", {}, votes(m, p.weight)),
+              h("td", { className: "figure" }, votes(m, p.weight)),
               h(
                 "td",
                 { className: "hide-narrow" },
