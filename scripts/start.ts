@@ -46,6 +46,7 @@ import { PROJECT_ROOT, contractSources, writeDeployment, type Deployment } from 
 import { seedDemo, type SeedOptions, type SeedResult } from "../dev/seed.js";
 import { DEMO_AUDIENCES, choosePort, startDemoDocuments, startDemoKeeper, startDemoRegistrar, waitForProtocol, type DemoDocuments, type DemoRegistrar } from "../dev/services.js";
 import type { Keeper } from "../keeper/src/service.js";
+import { operatorRecordPath } from "#lib/protocol/operator-record.js";
 import { startWebServer, type WebServer } from "../web/src/server.js";
 import { AppError, ConfigError } from "#lib/errors.js";
 import { createLogger } from "#lib/log.js";
@@ -546,6 +547,9 @@ try {
     documentsUrl: documents.running.url,
     keeperUrl: keeper.url,
     notifierUrl: notifier.url,
+    parameters: c.deployment.parameters,
+    // the operator's keys, from the record the keeper writes beside the deployment record
+    operatorRecordFile: operatorRecordPath(c.deploymentFile),
   });
   await c.stop();
 

@@ -268,14 +268,15 @@ export class MeetingRegisters {
     const ballots = await this.ballots(meetingId);
     const voted = new Set(ballots.map((b) => b.voter));
     const votedGroups = new Set(ballots.flatMap((b) => b.jointGroups.map((g) => g.group)));
-    const rows: Array<{ personId: string; name: string; premises: string[]; weight: string }> = [];
+    // the address too: the administrator enters a paper decision for it, on chain
+    const rows: Array<{ personId: string; name: string; address: string; premises: string[]; weight: string }> = [];
     let outstanding = 0n;
     const people = r.meeting.kind === "Poll" ? [...r.pollElectorate.keys()] : r.register.persons.map((p) => p.personId);
     for (const personId of people.sort()) {
       const person = r.persons.get(personId)!;
       if (voted.has(person.address)) continue;
       if (r.meeting.kind === "Poll") {
-        rows.push({ personId, name: person.name, premises: [...r.pollElectorate.get(personId)!].sort(), weight: "1" });
+        rows.push({ personId, name: person.name, address: person.address, premises: [...r.pollElectorate.get(personId)!].sort(), weight: "1" });
         outstanding += 1n;
         continue;
       }
@@ -292,7 +293,7 @@ export class MeetingRegisters {
         for (const p of unit.premises) premises.add(p);
       }
       if (weight === 0n) continue;
-      rows.push({ personId, name: person.name, premises: [...premises].sort(), weight: weight.toString() });
+      rows.push({ personId, name: person.name, address: person.address, premises: [...premises].sort(), weight: weight.toString() });
     }
     // a joint holding counts once: the weight outstanding is each unit not yet counted, once
     if (r.meeting.kind !== "Poll") {

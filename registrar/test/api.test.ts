@@ -16,7 +16,7 @@ import { RULES_VERSIONS, questionTypeIndex } from "#lib/legal-rules.js";
 import { parseAnnex } from "#lib/protocol/annex.js";
 import type { RunningRegistrar } from "../src/service.js";
 import { generatedBuilding, toCsv, type TestRegister } from "./helpers/register-csv.js";
-import { API_TOKEN, json, residentToken, startSystem, startTestRegistrar, until, type TestSystem } from "./helpers/system.js";
+import { API_TOKEN, CUSTODY_TOKEN, json, residentToken, startSystem, startTestRegistrar, until, type TestSystem } from "./helpers/system.js";
 
 describe("the registrar's API", () => {
   let system: TestSystem;
@@ -177,6 +177,9 @@ describe("the registrar's API", () => {
       const p2 = r.body.notVoted.find((p: { personId: string }) => p.personId === "b2.p2");
       assert.deepEqual(p2.premises, ["2"]);
       assert.equal(p2.name, register.persons.find((p) => p.id === "b2.p2")!.name);
+      // the address custody holds the person's key under: the one a paper decision is entered for
+      const onboarded = await fetch(`${system.custody.url}/v1/residents`, { method: "POST", headers: { authorization: `Bearer ${CUSTODY_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ residentId: "b2.p2" }) });
+      assert.equal(p2.address, ((await onboarded.json()) as { address: string }).address);
       const view = await system.hall.getMeeting(meetingId);
       const total = await system.registry.totalWeightAt(1n, view.snapshot);
       assert.ok(view.participatingWeight > 0n);

@@ -1,10 +1,15 @@
 // Digital Home web page: residents vote, the public follows results, auditors check receipts.
 import * as api from "./api.js";
 import { bar, fraction } from "./charts.js";
-import { language, setLanguage, t } from "./i18n.js";
+import { errorText, language, setLanguage, t } from "./i18n.js";
 import { SHARE_UNIT, rejectReasonOfCode } from "./lib/domain.js";
 import * as oidc from "./oidc.js";
 import { hasQuorum, passesNow, questionRule, quorumRule, ruleText, typeOf, versionOf } from "./rules.js";
+import { viewArrange } from "./views/arrange.js";
+import { viewAdmin } from "./views/admin.js";
+import { viewImport } from "./views/import.js";
+import { viewMe } from "./views/me.js";
+import { protocolCheckCard, protocolPanel, recountScope } from "./views/protocol.js";
 
 const PAGE_SIZE = 20;
 const view = () => document.getElementById("view");
@@ -14,7 +19,7 @@ let chainTime = Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------- DOM helpers
 
-function h(tag, attrs = {}, ...children) {
+export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
@@ -31,26 +36,31 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
-function show(...nodes) {
+export function show(...nodes) {
   view().replaceChildren(...nodes);
 }
 
-function errorCard(err) {
-  return h("div", { className: "card notice", role: "alert" }, `${t("error")}: ${err.message}${err.code ? ` (${err.code})` : ""}`);
+/** An error in the page's language: the text of its code when the page has one, else the service's message. */
+export function errorMessage(err) {
+  return errorText(err.code) ?? err.message;
+}
+
+export function errorCard(err) {
+  return h("div", { className: "card notice", role: "alert", "data-code": err.code }, `${t("error")}: ${errorMessage(err)}${err.code ? ` (${err.code})` : ""}`);
 }
 
 // ---------------------------------------------------------------- formatting
 
 const isPoll = (m) => m.kind === "Poll";
 
-function amount(m, weight) {
+export function amount(m, weight) {
   const w = BigInt(weight ?? 0);
   if (isPoll(m)) return `${w} ${t("people")}`;
   const hundredths = (w * 100n + SHARE_UNIT * 50n) / (SHARE_UNIT * 100n); // m² × 100, rounded
   return `${(hundredths / 100n).toLocaleString(language())}.${String(hundredths % 100n).padStart(2, "0")} ${t("m2")}`;
 }
 
-function pct(part, whole) {
+export function pct(part, whole) {
   const p = BigInt(part ?? 0);
   const w = BigInt(whole ?? 0);
   if (w === 0n) return "—";
@@ -58,8 +68,8 @@ function pct(part, whole) {
   return `${bp / 100n}.${String(bp % 100n).padStart(2, "0")} %`;
 }
 
-const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
-const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
+export const date = (seconds) => new Date(Number(seconds) * 1000).toLocaleString(language() === "ru" ? "ru-RU" : "en-GB");
+export const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
 
 function phase(m) {
   const now = chainTime;
@@ -82,12 +92,12 @@ function totalOf(m) {
   return BigInt(isPoll(m) ? m.building.electorateSize : m.building.totalWeight);
 }
 
-/** The building's name when its register reference is a text in the document store, else its number. */
-async function buildingName(b) {
+/** The building's address when its register reference is a published or stored text, else its number. */
+export async function buildingName(b) {
   return (await api.documentText(b.ref)) ?? `${t("building")} ${b.buildingId}`;
 }
 
-async function questionText(q) {
+export async function questionText(q) {
   return (await api.documentText(q.textRef)) ?? `${t("textUnknown")} ${short(q.textRef)}`;
 }
 
@@ -97,8 +107,12 @@ function renderHeader() {
   document.getElementById("brand").textContent = t("brand");
   document.getElementById("nav-meetings").textContent = t("navMeetings");
   document.getElementById("nav-audit").textContent = t("navAudit");
+  document.getElementById("nav-arrange").textContent = t("navArrange");
+  document.getElementById("nav-me").textContent = t("navMe");
+  document.getElementById("nav-import").textContent = t("navImport");
   document.getElementById("lang").textContent = t("language");
   const s = api.session.get();
+  document.getElementById("nav-me").hidden = !s;
   document.getElementById("who").textContent = s ? `${t("loggedInAs")} ${s.residentId}` : "";
   document.getElementById("auth").textContent = s ? t("logout") : t("login");
 }
@@ -154,7 +168,7 @@ async function viewLogin() {
           renderHeader();
           location.hash = "#/";
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -174,7 +188,7 @@ async function viewLogin() {
           if (answer.code) codeInput.value = answer.code;
           codeForm.hidden = false;
         } catch (err) {
-          status.textContent = `${t("error")}: ${err.message}`;
+          status.textContent = `${t("error")}: ${errorMessage(err)}`;
         }
       },
     },
@@ -275,7 +289,11 @@ async function viewMeeting(id) {
     agenda.append(h("div", { className: "question" }, h("strong", {}, `${t("question")} ${q.index + 1}. `, await questionText(q)), await questionTypeLine(m, q)));
   }
   cards.push(agenda);
+  if (s && [m.administrator, m.initiator].some((a) => a?.toLowerCase() === s.address.toLowerCase())) {
+    cards.push(h("p", { className: "card" }, h("a", { href: `#/admin/${m.id}`, id: "admin-link" }, t("adminLink"))));
+  }
   cards.push(await votePanel(m, s));
+  cards.push(await protocolPanel(m));
   show(...cards);
 }
 
@@ -405,7 +423,7 @@ async function votePanel(m, s) {
                 ? t("notEligible")
                 : err.code === "no_power_of_attorney"
                   ? t("rejectReasons").NoPowerOfAttorney
-                  : `${t("error")}: ${err.message} (${err.code})`;
+                  : `${t("error")}: ${errorMessage(err)} (${err.code})`;
     }
   }
   card.append(form);
@@ -629,7 +647,7 @@ async function viewAudit(id, params) {
     input,
     h("button", { type: "submit", id: "receipt-check" }, t("check")),
   );
-  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out)];
+  const cards = [h("h1", {}, t("audit")), h("div", { className: "card" }, h("h2", {}, t("receiptCheck")), form, out), protocolCheckCard()];
   if (params.get("receipt")) checkReceipt(params.get("receipt"), out).catch((err) => out.replaceChildren(errorCard(err)));
 
   const all = await api.meetings();
@@ -667,6 +685,7 @@ async function auditMeeting(m) {
     { className: "card", id: "recount" },
     h("h2", {}, `${t("recountStatus")} — ${isPoll(m) ? t("poll") : t("meeting")} №${m.meetingId}`),
     diffs.length ? [h("p", { className: "bad", "data-recount": "differs" }, t("recountDiff")), h("ul", {}, diffs.map((d) => h("li", {}, d)))] : h("p", { className: "ok", "data-recount": "ok" }, `✓ ${t("recountOk")} (${ballots.length} ${t("ballots").toLowerCase()})`),
+    recountScope(),
   );
   const events = [
     { block: Number(m.announcedAtBlock), log: -1, name: "MeetingAnnounced", tx: m.announcedInTransaction, detail: `${t("initiator")} ${short(m.initiator)}` },
@@ -704,7 +723,7 @@ async function auditMeeting(m) {
 // refresh timer running.
 let routing;
 let routeAgain = false;
-function route() {
+export function route() {
   if (routing) {
     routeAgain = true;
     return routing;
@@ -734,6 +753,10 @@ async function renderRoute() {
     if (parts[0] === "results" && parts[1]) return await viewResults(parts[1], Number(parts[2] ?? 0) || 0);
     if (parts[0] === "receipt" && parts[1]) return await viewReceipt(parts[1]);
     if (parts[0] === "audit") return await viewAudit(parts[1], params);
+    if (parts[0] === "arrange") return await viewArrange();
+    if (parts[0] === "admin" && parts[1]) return await viewAdmin(parts[1]);
+    if (parts[0] === "me") return await viewMe();
+    if (parts[0] === "import") return viewImport();
     show(errorCard(new Error(t("notFound"))));
   } catch (err) {
     show(errorCard(err));

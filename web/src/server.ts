@@ -1,9 +1,11 @@
 /**
  * Serves the web page (web/public) and gives it one origin: /api/graphql goes to the query node,
  * /api/custody, /api/relayer, /api/registrar, /api/documents, /api/keeper and /api/notifier to those
- * services (the page reads agenda wordings as documents of the store), /api/login says how the page
- * signs residents in (login-config.ts), /api/rules the legal rules' names and articles under each
- * version's hash.
+ * services, /api/login says how the page signs residents in (login-config.ts), /api/operator the
+ * operator's keys (the page reads agenda wordings as documents of the store), /api/rules the
+ * legal rules' names and articles under each version's hash, /api/parameters the deployment's legal
+ * minimums (notice, window bounds) that the page checks an announcement's dates against before
+ * anything is signed.
  *
  * It is the one server meant to face the public, so it forwards only what the page needs
  * (upstreams.ts): each request's method and path are checked against the table of the page's routes,
@@ -14,13 +16,15 @@
  */
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { PROJECT_ROOT } from "#lib/deployment.js";
+import { id } from "ethers";
+import { PROJECT_ROOT, type Parameters } from "#lib/deployment.js";
 import { AppError } from "#lib/errors.js";
 import { clientAddress, trustedProxies } from "#lib/http/client-address.js";
 import { errorHandler, notFound } from "#lib/http/errors.js";
 import { requestId } from "#lib/http/request-id.js";
 import { listen } from "#lib/http/server.js";
 import { createLogger, type Logger } from "#lib/log.js";
+import { readOperatorRecord } from "#lib/protocol/operator-record.js";
 import { checkOidcLogin, type LoginConfig, type OidcLogin } from "./login-config.js";
 import { rulesTexts } from "./rules-texts.js";
 import { securityHeaders } from "./security-headers.js";
@@ -38,8 +42,16 @@ export interface WebServerOptions {
   documentsUrl?: string;
   /** The keeper (a meeting's protocol). */
   keeperUrl?: string;
-  /** The notifier (a meeting's delivery log). */
+  /** The notifier (a meeting's delivery log, a resident's notices and choices). */
   notifierUrl?: string;
+  /**
+   * The deployment's operator record (lib/protocol/operator-record.ts), written by the keeper when it
+   * starts: `GET /api/operator` serves the operator and the public keys its protocols are signed with,
+   * which the page checks a protocol's signature against (not a key that travels with the file).
+   */
+  operatorRecordFile?: string;
+  /** The deployment's parameters (its record's, which MeetingHall was deployed with); unset: /api/parameters answers not_found. */
+  parameters?: Parameters;
   /**
    * The city's OpenID Connect provider the page signs residents in at (login-config.ts); without
    * it, the page logs in with custody's one-time codes.
@@ -169,6 +181,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/api/login", (_req, res) => void res.json(login));
   const rules = rulesTexts();
   app.get("/api/rules", (_req, res) => void res.json(rules));
+  app.get("/api/operator", async (_req, res, next) => {
+    if (!options.operatorRecordFile) return next(new AppError("operator_record_unavailable", "this installation publishes no operator record"));
+    try {
+      // read on each request: the keeper writes it when it starts, which may be after the page
+      const record = await readOperatorRecord(options.operatorRecordFile);
+      res.json({ network: record.network, chainId: record.chainId, operator: record.operator, protocolSigner: record.protocolSigner });
+    } catch (cause) {
+      next(new AppError("operator_record_unavailable", "the operator record cannot be read yet", { cause, retryable: true }));
+    }
+  });
+  app.get("/api/parameters", (_req, res) => {
+    if (!options.parameters) throw new AppError("not_found", "this web server was not given the deployment's parameters");
+    res.json(options.parameters);
+  });
   app.use("/api", forward(upstreams, trusted));
   app.use(express.static(path.join(PROJECT_ROOT, "web", "public"), { index: "index.html", maxAge: 0 }));
   app.use(notFound);

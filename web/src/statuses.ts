@@ -9,4 +9,5 @@ export const WEB_STATUSES = statusTable({
   upstream_redirect: 502,
   upstream_too_large: 502,
   upstream_not_configured: 503,
+  operator_record_unavailable: 503,
 });

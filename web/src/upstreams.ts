@@ -86,7 +86,13 @@ export const ROUTES: Readonly<Record<ServiceName, readonly Route[]>> = {
     { method: "GET", path: new RegExp(`^/v1/documents/${HASH}/meta$`) },
   ],
   keeper: [{ method: "GET", path: new RegExp(`^/v1/meetings/${MEETING}/protocol$`) }],
-  notifier: [{ method: "GET", path: new RegExp(`^/v1/meetings/${MEETING}/delivery-log$`), query: { format: /^(csv|json)$/ } }],
+  notifier: [
+    { method: "GET", path: new RegExp(`^/v1/meetings/${MEETING}/delivery-log$`), query: { format: /^(csv|json)$/ } },
+    // a resident's own notices and their channel and language choices
+    { method: "GET", path: /^\/v1\/feed$/ },
+    { method: "GET", path: /^\/v1\/me\/preferences$/ },
+    { method: "PUT", path: /^\/v1\/me\/preferences$/ },
+  ],
 };
 
 const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
@@ -96,7 +102,7 @@ const HEADERS: Readonly<Record<ServiceName, readonly string[]>> = {
   registrar: ["content-type", "accept", "accept-language", "authorization"],
   documents: ["content-type", "accept", "authorization", "if-none-match"],
   keeper: ["accept"],
-  notifier: ["accept", "authorization"],
+  notifier: ["content-type", "accept", "authorization"],
 };
 
 const ANSWER_HEADERS = ["content-type", "retry-after"];

@@ -49,6 +49,7 @@ before(async () => {
     documentsUrl: documents.url,
     keeperUrl: keeper.url,
     notifierUrl: notifier.url,
+    parameters: { minNotice: 120, minWindow: 300, maxWindow: 3600, maxOpenPerInitiator: 3 },
     logger: createLogger("silent"),
   });
   webPort = Number(new URL(web.url).port);
@@ -206,7 +207,6 @@ function craftedTargets(): string[] {
     `/API/custody//127.0.0.1:${capture.port}/`,
     `/api/CUSTODY//127.0.0.1:${capture.port}/`,
     "/api/custodyx/v1/me",
-    "/api/notifier/v1/feed",
     "/api/chain",
     "/api",
     "/api/",
@@ -461,6 +461,20 @@ describe("the web server's proxy", () => {
     assert.equal(keeper.requests.at(-1)!.headers.authorization, undefined, "the keeper's API holds no personal data and needs no token");
   });
 
+  it("serves the deployment's parameters it was given, and none when it was given none", async () => {
+    const r = await rawRequest(webPort, "GET", "/api/parameters");
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), { minNotice: 120, minWindow: 300, maxWindow: 3600, maxOpenPerInitiator: 3 });
+    const bare = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    try {
+      const none = await rawRequest(Number(new URL(bare.url).port), "GET", "/api/parameters");
+      assert.equal(none.status, 404);
+      assert.equal(JSON.parse(none.body).error.code, "not_found");
+    } finally {
+      await bare.close();
+    }
+  });
+
   it("answers upstream_not_configured for a service it was not given", async () => {
     const bare = await startWebServer({ graphqlUrl: `${graphql.url}${GRAPHQL_PATH}`, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
     try {
@@ -498,5 +512,59 @@ describe("the web server's security headers", () => {
       assert.equal(r.headers["x-content-type-options"], "nosniff", target);
       assert.equal(r.headers["referrer-policy"], "no-referrer", target);
     }
+  });
+});
+
+describe("the web server's proxy to a resident's notices and choices at the notifier", () => {
+  it("answers upstream_not_configured without a notifier, and with one forwards only a resident's own routes", async () => {
+    const notifier = await recordingServer("notifier");
+    const without = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, logger: createLogger("silent") });
+    const late = await startWebServer({ graphqlUrl: graphql.url, custodyUrl: custody.url, relayerUrl: relayer.url, notifierUrl: notifier.url, logger: createLogger("silent") });
+    const port = Number(new URL(late.url).port);
+    try {
+      const before = await rawRequest(Number(new URL(without.url).port), "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token" });
+      assert.equal(before.status, 503, before.body);
+      assert.equal(JSON.parse(before.body).error.code, "upstream_not_configured");
+      assert.equal(notifier.requests.length, 0);
+
+      const feed = await rawRequest(port, "GET", "/api/notifier/v1/feed", { authorization: "Bearer a-notifier-token", cookie: "a=b" });
+      assert.equal(feed.status, 200, feed.body);
+      assert.deepEqual([notifier.requests.at(-1)!.method, notifier.requests.at(-1)!.url], ["GET", "/v1/feed"]);
+      assert.equal(notifier.requests.at(-1)!.headers.authorization, "Bearer a-notifier-token");
+      assert.equal(notifier.requests.at(-1)!.headers.cookie, undefined);
+      const body = '{"language":"en","optOut":{"sms":true}}';
+      const put = await rawRequest(port, "PUT", "/api/notifier/v1/me/preferences", { "content-type": "application/json", authorization: "Bearer t" }, body);
+      assert.equal(put.status, 200, put.body);
+      assert.deepEqual([notifier.requests.at(-1)!.method, notifier.requests.at(-1)!.url, notifier.requests.at(-1)!.body], ["PUT", "/v1/me/preferences", body]);
+
+      // the registrar's routes of the notifier (contacts, the delivery log) and its health stay behind it
+      const seen = notifier.requests.length;
+      for (const [method, target, status] of [
+        ["GET", "/api/notifier/v1/residents/flat-1", 404],
+        ["PUT", "/api/notifier/v1/residents/flat-1", 404],
+        ["GET", "/api/notifier/v1/delivery-log", 404],
+        ["POST", "/api/notifier/v1/meetings/1/release-held", 404],
+        ["GET", "/api/notifier/v1/health", 404],
+        ["DELETE", "/api/notifier/v1/me/preferences", 405],
+        ["POST", "/api/notifier/v1/feed", 405],
+        ["GET", "/api/notifier/v1/feed/..%2f..%2fresidents", 400],
+      ] as const) {
+        const r = await rawRequest(port, method, target, { "content-type": "application/json" }, method === "GET" ? "" : "{}");
+        assert.equal(r.status, status, `${method} ${target}: ${r.status} ${r.body}`);
+      }
+      assert.equal(notifier.requests.length, seen, "none of them reached the notifier");
+    } finally {
+      await without.close();
+      await late.close();
+      await notifier.close();
+    }
+  });
+
+  it("forwards the exchange of custody's token for the notifier's", async () => {
+    const before = custody.requests.length;
+    const r = await rawRequest(webPort, "POST", "/api/custody/v1/auth/exchange", { "content-type": "application/json", authorization: "Bearer a-resident-token" }, '{"audience":"digital-home-notifier"}');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(custody.requests.length, before + 1);
+    assert.deepEqual([custody.requests.at(-1)!.url, custody.requests.at(-1)!.body], ["/v1/auth/exchange", '{"audience":"digital-home-notifier"}']);
   });
 });
