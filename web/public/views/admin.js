@@ -7,7 +7,7 @@
 import * as api from "../api.js";
 import { date, errorCard, errorMessage, h, route, short, show } from "../app.js";
 import { extendTexts, language, t } from "../i18n.js";
-import { SHARE_UNIT } from "../lib/domain.js";
+import { ANSWERS, SHARE_UNIT } from "../lib/domain.js";
 import { hallErrorOf, refusalText } from "./refusals.js";
 
 extendTexts({
@@ -148,7 +148,8 @@ function statusLine(id) {
 
 function paperForm(m, notVoted) {
   const voter = h("select", { id: "paper-voter" }, notVoted.map((p) => h("option", { value: p.address }, `${p.name} — ${p.premises.join(", ")}`)));
-  const answers = ["For", "Against", "Abstain", "void", "unanswered"];
+  // a paper decision also says a question was marked twice (void) or not at all (art. 48 part 6)
+  const answers = [...ANSWERS.slice(1), "void", "unanswered"];
   const label = (a) => (a === "void" ? t("adminVoid") : a === "unanswered" ? t("adminUnanswered") : t(a));
   const questions = m.questions.map((q) =>
     h(
