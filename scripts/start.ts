@@ -428,7 +428,10 @@ try {
     RELAYER_SENDER_KEYS: c.senderKeys.join(","),
     RELAYER_CLIENT_TOKENS: c.secrets.custodyClientToken,
     RELAYER_METRICS_TOKEN: c.secrets.metricsToken,
-    ...(c.confirmations > 0 ? { RELAYER_CONFIRMATIONS: String(c.confirmations) } : {}),
+    // A batch stays in flight until it has its confirmations: on the local network a sender keeps
+    // room for the batches of every block they wait for, or it sends one batch a block and the rest
+    // wait behind the confirmations.
+    ...(c.confirmations > 0 ? { RELAYER_CONFIRMATIONS: String(c.confirmations), RELAYER_MAX_INFLIGHT_PER_SENDER: String(4 * (c.confirmations + 1)) } : {}),
   });
   relayer = await startRelayer(relayerConfig, { deployment: c.deployment, logger: createLogger(relayerConfig.logLevel, { service: "relayer" }) });
   const custodyConfig = loadCustodyConfig({
